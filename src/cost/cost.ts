@@ -1,0 +1,59 @@
+/**
+ * Exact parameter and MAC counts of a resolved network, from the space alone (no tfjs).
+ * Params: every trainable weight, bias and BN scale/offset (BN moving statistics are not
+ * trainable and not counted). MACs: conv and dense multiply-accumulates for one example.
+ */
+import type { WidthVector } from '../core/types.js';
+import { resolveNetwork, weightedOps, type Network, type WeightedOp } from '../space/network.js';
+import type { SearchSpace } from '../space/types.js';
+
+export interface LayerCost {
+  name: string;
+  kind: 'conv' | 'dense';
+  /** Width group of the layer's output channels; null for the output layer. */
+  group: string | null;
+  inChannels: number;
+  outChannels: number;
+  params: number;
+  macs: number;
+}
+
+export interface NetworkCost {
+  params: number;
+  macs: number;
+  layers: LayerCost[];
+}
+
+/** Params and MACs of one weighted layer. */
+export function layerCost(op: WeightedOp): LayerCost {
+  if (op.kind === 'dense') {
+    return {
+      name: op.name, kind: 'dense', group: op.group, inChannels: op.inUnits, outChannels: op.outUnits,
+      params: op.inUnits * op.outUnits + (op.bias ? op.outUnits : 0),
+      macs: op.inUnits * op.outUnits,
+    };
+  }
+  const cin = op.inShape[2];
+  const cout = op.outShape[2];
+  const weights = op.kernel * op.kernel * cin * cout;
+  return {
+    name: op.name, kind: 'conv', group: op.group, inChannels: cin, outChannels: cout,
+    params: weights + (op.bias ? cout : 0) + (op.bn ? 2 * cout : 0),
+    macs: op.outShape[0] * op.outShape[1] * weights,
+  };
+}
+
+/** Costs of every weighted layer of `net` and their totals. */
+export function networkCost(net: Network): NetworkCost {
+  const layers = weightedOps(net).map(layerCost);
+  return {
+    params: layers.reduce((s, l) => s + l.params, 0),
+    macs: layers.reduce((s, l) => s + l.macs, 0),
+    layers,
+  };
+}
+
+/** Shorthand: the cost of `space` at `widths`. */
+export function spaceCost(space: SearchSpace, widths: WidthVector, classes = space.classes): NetworkCost {
+  return networkCost(resolveNetwork(space, widths, classes));
+}
