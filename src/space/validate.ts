@@ -11,7 +11,8 @@ type Json = unknown;
 
 const TOP_KEYS = ['name', 'description', 'input', 'classes', 'dataset', 'groups', 'layers'];
 const GROUP_KEYS = ['name', 'base', 'min', 'max', 'step'];
-const LAYER_KEYS: Record<string, string[]> = {
+const LAYER_TYPES = ['conv', 'dense', 'maxpool', 'gap', 'flatten', 'block'] as const;
+const LAYER_KEYS: Record<(typeof LAYER_TYPES)[number], string[]> = {
   conv: ['type', 'name', 'group', 'kernel', 'stride', 'padding', 'bias', 'bn', 'activation'],
   dense: ['type', 'name', 'group', 'bias', 'activation'],
   maxpool: ['type', 'size', 'stride'],
@@ -113,7 +114,7 @@ export function widthProblem(group: WidthGroup, width: number): string | undefin
 
 function readLayer(c: Checker, value: Json, path: string, groupNames: Set<string>): LayerDecl {
   const obj = c.object(value, path);
-  const type = c.oneOf(c.required(obj, 'type', path), Object.keys(LAYER_KEYS), `${path}.type`);
+  const type = c.oneOf(c.required(obj, 'type', path), LAYER_TYPES, `${path}.type`);
   c.keys(obj, LAYER_KEYS[type], path);
   const groupRef = (key: string, optional = false): string | undefined => {
     if (optional && !(key in obj)) return undefined;
@@ -170,7 +171,7 @@ function readLayer(c: Checker, value: Json, path: string, groupNames: Set<string
  * messages only.
  */
 export function validateSpace(doc: Json, file: string): SearchSpace {
-  const c = new Checker(file);
+  const c: Checker = new Checker(file);
   const root = c.object(doc, '$');
   c.keys(root, TOP_KEYS, '$');
   const name = c.string(c.required(root, 'name', '$'), '$.name');

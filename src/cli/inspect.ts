@@ -1,0 +1,45 @@
+import type { Argv } from 'yargs';
+import { spaceCost } from '../cost/cost.js';
+import { formatTable } from '../report/table.js';
+import { loadSpace } from '../space/index.js';
+import { printJson, widthsFromArgs } from './shared.js';
+
+export function inspectCommand(yargs: Argv): Argv {
+  return yargs.command(
+    'inspect <space>',
+    'Print the layers of a space at some widths, with params and MACs per layer and in total',
+    (y) =>
+      y
+        .positional('space', { type: 'string', demandOption: true, describe: 'a space file or a shipped space name (e.g. resnet20-cifar)' })
+        .option('widths', { type: 'string', describe: 'one width per group, comma-separated, in the order of the groups' })
+        .option('scale', { type: 'number', describe: 'multiply every base width by this and round (at least 1)' })
+        .option('classes', { type: 'number', describe: "output classes (default: the space's)" })
+        .option('json', { type: 'boolean', default: false, describe: 'print JSON instead of a table' })
+        .example('$0 inspect resnet20-cifar', 'the base ResNet-20 and its 12 groups')
+        .example('$0 inspect cnn-mnist --widths 8,16,32,32', 'one width per group'),
+    (args) => {
+      const space = loadSpace(args.space);
+      const widths = widthsFromArgs(space, args);
+      const classes = args.classes ?? space.classes;
+      const cost = spaceCost(space, widths, classes);
+      if (args.json) {
+        printJson({
+          space: space.name, classes, widths, groups: space.groups.map((g) => g.name),
+          params: cost.params, macs: cost.macs, layers: cost.layers,
+        });
+        return;
+      }
+      console.log(`${space.name}: ${space.description ?? ''}`);
+      console.log(formatTable(
+        ['group', 'base', 'min', 'max', 'step', 'width'],
+        space.groups.map((g, i) => [g.name, g.base, g.min, g.max, g.step, widths[i]]),
+      ));
+      console.log('');
+      console.log(formatTable(
+        ['layer', 'group', 'in', 'out', 'params', 'MACs'],
+        [...cost.layers.map((l) => [l.name, l.group ?? '(classes)', l.inChannels, l.outChannels, l.params, l.macs]),
+          ['total', '', '', '', cost.params, cost.macs]],
+      ));
+    },
+  );
+}

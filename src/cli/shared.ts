@@ -1,0 +1,32 @@
+/** Helpers shared by the CLI commands: width options, backend start-up, output. */
+import { UsageError } from '../core/errors.js';
+import type { WidthVector } from '../core/types.js';
+import { initBackend, type BackendChoice } from '../engine/backend.js';
+import { baseWidths, parseWidths, scaledWidths, type SearchSpace } from '../space/index.js';
+
+export interface WidthArgs {
+  widths?: string;
+  scale?: number;
+}
+
+/** The width vector a command was asked for: `--widths`, `--scale`, or the base widths. */
+export function widthsFromArgs(space: SearchSpace, args: WidthArgs): WidthVector {
+  if (args.widths !== undefined && args.scale !== undefined) throw new UsageError('give either --widths or --scale, not both');
+  if (args.widths !== undefined) return parseWidths(space, String(args.widths));
+  if (args.scale !== undefined) return scaledWidths(space, args.scale);
+  return baseWidths(space);
+}
+
+export const BACKEND_CHOICES = ['auto', 'node-gpu', 'node', 'wasm', 'cpu'] as const;
+
+/** Starts the backend and says on stderr which one this run uses. */
+export async function startBackend(choice: BackendChoice, quiet = false): Promise<string> {
+  const info = await initBackend(choice);
+  if (!quiet) process.stderr.write(`backend: ${info.name}${info.threads ? ` (${info.threads} thread${info.threads > 1 ? 's' : ''})` : ''}\n`);
+  return info.name;
+}
+
+/** Writes a value as pretty JSON on stdout. */
+export function printJson(value: unknown): void {
+  process.stdout.write(JSON.stringify(value, null, 2) + '\n');
+}

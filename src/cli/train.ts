@@ -1,0 +1,81 @@
+import type { Argv } from 'yargs';
+import { UsageError } from '../core/errors.js';
+import { DATASET_NAMES } from '../data/registry.js';
+import type { BackendChoice } from '../engine/backend.js';
+import { loadSpace } from '../space/index.js';
+import type { OptimizerName } from '../train/optimizer.js';
+import { runTraining } from '../train/run-training.js';
+import type { ScheduleName } from '../train/schedule.js';
+import { defaultRecipe } from '../train/trainer.js';
+import { BACKEND_CHOICES, printJson, startBackend, widthsFromArgs } from './shared.js';
+
+/** Options every command that trains shares: data, recipe, seed, backend. */
+export function trainingOptions<T>(y: Argv<T>) {
+  return y
+    .option('widths', { type: 'string', describe: 'one width per group, comma-separated, in group order' })
+    .option('scale', { type: 'number', describe: 'multiply every base width by this and round (at least 1)' })
+    .option('dataset', { type: 'string', choices: DATASET_NAMES, describe: "dataset (default: the space's)" })
+    .option('data-dir', { type: 'string', describe: 'folder of the dataset files (fashion-mnist, mnist-idx, cifar10, cifar100)' })
+    .option('epochs', { type: 'number', default: 3, describe: 'training epochs' })
+    .option('batch-size', { type: 'number', default: 128 })
+    .option('optimizer', { type: 'string', choices: ['sgd', 'adam'], default: 'sgd', describe: 'SGD with momentum, or Adam' })
+    .option('lr', { type: 'number', describe: 'base learning rate (default 0.05 for sgd, 0.001 for adam)' })
+    .option('momentum', { type: 'number', default: 0.9, describe: 'SGD momentum' })
+    .option('weight-decay', { type: 'number', describe: 'L2 decay of conv/dense kernels (default 5e-4 for sgd, 0 for adam)' })
+    .option('schedule', { type: 'string', choices: ['constant', 'step', 'cosine'], default: 'cosine', describe: 'learning-rate schedule' })
+    .option('max-train', { type: 'number', describe: 'use at most this many training examples' })
+    .option('validation-fraction', { type: 'number', default: 0.1, describe: 'part of the training split held out for validation' })
+    .option('seed', { type: 'number', default: 0, describe: 'seeds weights, data split and batch order' })
+    .option('backend', { type: 'string', choices: BACKEND_CHOICES, default: 'auto', describe: 'tfjs backend; auto tries node-gpu, node, wasm, cpu' })
+    .option('json', { type: 'boolean', default: false, describe: 'print the result as JSON on stdout' });
+}
+
+export function trainCommand(yargs: Argv): Argv {
+  return yargs.command(
+    'train <space>',
+    'Train a space at some widths and report test accuracy',
+    (y) =>
+      trainingOptions(y.positional('space', { type: 'string', demandOption: true, describe: 'a space file or a shipped space name' }))
+        .example('$0 train mlp-mnist --epochs 3', 'the MLP on the bundled digits')
+        .example('$0 train cnn-mnist --widths 8,16,32,32 --dataset fashion-mnist', 'a narrower CNN on Fashion-MNIST'),
+    async (args) => {
+      const space = loadSpace(args.space);
+      const widths = widthsFromArgs(space, args);
+      if (!(args.epochs >= 1) || !Number.isInteger(args.epochs)) throw new UsageError(`--epochs: expected a positive integer, found ${args.epochs}`);
+      const backend = await startBackend(args.backend as BackendChoice);
+      const optimizerName = args.optimizer as OptimizerName;
+      const recipe = defaultRecipe({
+        epochs: args.epochs,
+        batchSize: args.batchSize,
+        optimizer: {
+          name: optimizerName,
+          momentum: args.momentum,
+          weightDecay: args.weightDecay ?? (optimizerName === 'sgd' ? 5e-4 : 0),
+        },
+        schedule: { name: args.schedule as ScheduleName },
+        seed: args.seed,
+        ...(args.lr !== undefined ? { lr: args.lr } : {}),
+      });
+      const tty = process.stderr.isTTY;
+      process.stderr.write(`training ${space.name} at widths ${widths.join(',')} on ${args.dataset ?? space.dataset}, ${recipe.epochs} epochs\n`);
+      const result = await runTraining(
+        {
+          space, widths, recipe, seed: args.seed,
+          data: { name: args.dataset ?? space.dataset, dataDir: args.dataDir, seed: args.seed, maxTrain: args.maxTrain, validationFraction: args.validationFraction },
+        },
+        {
+          onStep: tty ? (s) => { if (s.step % 5 === 0) process.stderr.write(`\repoch ${s.epoch}/${recipe.epochs}  step ${s.step}/${s.stepsPerEpoch}  loss ${s.loss.toFixed(4)}`); } : undefined,
+          onEpoch: (e) => {
+            process.stderr.write(`${tty ? '\r\x1b[K' : ''}epoch ${e.epoch}/${recipe.epochs}  loss ${e.trainLoss.toFixed(4)}  train acc ${e.trainAccuracy.toFixed(4)}  lr ${e.lr.toPrecision(3)}  ${e.seconds.toFixed(1)}s\n`);
+          },
+        },
+      );
+      if (args.json) {
+        printJson(result);
+        return;
+      }
+      console.log(`${space.name} widths ${widths.join(',')}: ${result.params.toLocaleString('en-US')} params, ${result.macs.toLocaleString('en-US')} MACs`);
+      console.log(`validation accuracy ${result.validationAccuracy.toFixed(4)}  test accuracy ${result.testAccuracy.toFixed(4)}  (${backend}, ${result.seconds.toFixed(1)}s)`);
+    },
+  );
+}

@@ -1,0 +1,90 @@
+/**
+ * One complete training run as plain data in, plain data out: the unit that `widthwise train`, the
+ * worker pool and the final training of a search share.
+ */
+import { DataError } from '../core/errors.js';
+import type { DataSpec, Dataset, WidthVector } from '../core/types.js';
+import { spaceCost } from '../cost/cost.js';
+import { loadDataset } from '../data/registry.js';
+import { backendInfo } from '../engine/backend.js';
+import type { SearchSpace } from '../space/types.js';
+import { buildModel, type WidthModel } from './model.js';
+import { evaluate, train, type EpochReport, type TrainHooks, type TrainRecipe } from './trainer.js';
+
+export interface TrainingRequest {
+  space: SearchSpace;
+  widths: WidthVector;
+  data: DataSpec;
+  recipe: TrainRecipe;
+  /** Seeds the initial weights (the recipe's seed orders the batches). */
+  seed: number;
+  /** Output classes; default: the dataset's. */
+  classes?: number;
+}
+
+export interface TrainingResult {
+  space: string;
+  dataset: string;
+  widths: WidthVector;
+  params: number;
+  macs: number;
+  backend: string;
+  trainLoss: number;
+  trainAccuracy: number;
+  validationAccuracy: number;
+  testAccuracy: number;
+  testLoss: number;
+  epochs: EpochReport[];
+  seconds: number;
+  seed: number;
+}
+
+/** Checks that the dataset's images fit the space's input. */
+export function checkCompatible(space: SearchSpace, data: Dataset): void {
+  const a = space.input.join('x');
+  const b = data.inputShape.join('x');
+  if (a !== b) {
+    throw new DataError(`space ${space.name} expects ${a} inputs, but dataset ${data.name} gives ${b}; pick a dataset of that shape (--dataset) or another space`);
+  }
+}
+
+/**
+ * Trains `request.space` at `request.widths` and evaluates it. `hooks` see every epoch; the model
+ * is handed to `keep` before it is disposed (for checkpoints and export), if given.
+ */
+export async function runTraining(
+  request: TrainingRequest,
+  hooks: TrainHooks = {},
+  options: { dataset?: Dataset; keep?: (model: WidthModel) => void | Promise<void> } = {},
+): Promise<TrainingResult> {
+  const started = performance.now();
+  const data = options.dataset ?? (await loadDataset(request.data));
+  checkCompatible(request.space, data);
+  const classes = request.classes ?? data.classes;
+  const cost = spaceCost(request.space, request.widths, classes);
+  const model = buildModel(request.space, request.widths, request.seed, classes);
+  try {
+    const outcome = await train(model, data.train, data.inputShape, request.recipe, hooks);
+    const validation = evaluate(model, data.validation, data.inputShape);
+    const test = evaluate(model, data.test, data.inputShape);
+    await options.keep?.(model);
+    return {
+      space: request.space.name,
+      dataset: data.name,
+      widths: request.widths,
+      params: cost.params,
+      macs: cost.macs,
+      backend: backendInfo()?.name ?? 'unknown',
+      trainLoss: outcome.trainLoss,
+      trainAccuracy: outcome.trainAccuracy,
+      validationAccuracy: validation.accuracy,
+      testAccuracy: test.accuracy,
+      testLoss: test.loss,
+      epochs: outcome.epochs,
+      seconds: (performance.now() - started) / 1000,
+      seed: request.seed,
+    };
+  } finally {
+    model.dispose();
+  }
+}

@@ -1,0 +1,190 @@
+/**
+ * The trainer: mini-batch training of a `WidthModel` with a recipe, seeded batch order, per-step
+ * learning rate, optional gradient masks (static sparsity), and hooks for telemetry and progress.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { TrainError } from '../core/errors.js';
+import { createRng, shuffleInPlace } from '../core/rng.js';
+import type { DataSplit, ImageShape } from '../core/types.js';
+import { gatherBatch, identityOrder } from './batches.js';
+import type { WidthModel } from './model.js';
+import { Optimizer, type OptimizerSpec } from './optimizer.js';
+import { learningRate, type ScheduleSpec } from './schedule.js';
+
+export interface TrainRecipe {
+  epochs: number;
+  batchSize: number;
+  /** Base learning rate. */
+  lr: number;
+  optimizer: OptimizerSpec;
+  schedule: ScheduleSpec;
+  /** Seeds the batch order; the model's seed fixes the initial weights. */
+  seed: number;
+}
+
+export interface EpochReport {
+  /** 1-based. */
+  epoch: number;
+  trainLoss: number;
+  trainAccuracy: number;
+  /** Learning rate at the epoch's last step. */
+  lr: number;
+  seconds: number;
+}
+
+export interface StepInfo {
+  epoch: number;
+  /** 1-based within the epoch. */
+  step: number;
+  stepsPerEpoch: number;
+  loss: number;
+}
+
+export interface TrainHooks {
+  /** After every epoch; may read the model's weights (telemetry). */
+  onEpoch?: (report: EpochReport, model: WidthModel) => void | Promise<void>;
+  /** After every step. */
+  onStep?: (info: StepInfo, model: WidthModel) => void;
+  /**
+   * Multiplicative 0/1 masks keyed by parameter name (`fc1/kernel`): the gradient is masked before
+   * the update, so momentum and weight decay keep masked weights at zero.
+   */
+  gradientMasks?: Record<string, tf.Tensor>;
+  /** Stops training between steps; `train` then throws the signal's reason. */
+  signal?: AbortSignal;
+}
+
+export interface TrainOutcome {
+  epochs: EpochReport[];
+  trainLoss: number;
+  trainAccuracy: number;
+  steps: number;
+  seconds: number;
+}
+
+/** The recipe's defaults: SGD momentum 0.9, weight decay 5e-4, cosine schedule, batch 128. */
+export function defaultRecipe(overrides: Partial<TrainRecipe> = {}): TrainRecipe {
+  const optimizer = overrides.optimizer ?? { name: 'sgd', momentum: 0.9, weightDecay: 5e-4 };
+  return {
+    epochs: 3,
+    batchSize: 128,
+    lr: optimizer.name === 'adam' ? 1e-3 : 0.05,
+    optimizer,
+    schedule: { name: 'cosine' },
+    seed: 0,
+    ...overrides,
+  };
+}
+
+/** Trains `model` on `split` following `recipe`. Throws `TrainError` on a NaN or infinite loss. */
+export async function train(model: WidthModel, split: DataSplit, shape: ImageShape, recipe: TrainRecipe, hooks: TrainHooks = {}): Promise<TrainOutcome> {
+  if (!(recipe.epochs >= 1) || !(recipe.batchSize >= 1) || !(recipe.lr > 0)) {
+    throw new TrainError(`expected epochs >= 1, batch size >= 1 and lr > 0, found epochs ${recipe.epochs}, batch size ${recipe.batchSize}, lr ${recipe.lr}`);
+  }
+  if (split.count < 2) throw new TrainError(`expected at least 2 training examples, found ${split.count}`);
+  const started = performance.now();
+  const rng = createRng(`batches:${recipe.seed}`);
+  const order = identityOrder(split.count);
+  const batchSize = Math.min(recipe.batchSize, split.count);
+  // A trailing batch of one example would break batch norm; it is dropped.
+  const stepsPerEpoch = Math.floor(split.count / batchSize) + (split.count % batchSize >= 2 ? 1 : 0);
+  const totalSteps = stepsPerEpoch * recipe.epochs;
+  const params = model.params;
+  const optimizer = new Optimizer(recipe.optimizer, params.map((p) => ({ name: p.name, variable: p.variable, decay: p.role === 'kernel' })));
+  const nameOf = new Map(params.map((p) => [p.variable.name, p.name]));
+  const variables = model.trainableVariables();
+  const epochs: EpochReport[] = [];
+  let globalStep = 0;
+  try {
+    for (let epoch = 1; epoch <= recipe.epochs; epoch++) {
+      const epochStart = performance.now();
+      shuffleInPlace(order, rng);
+      let lossSum = 0;
+      let correct = 0;
+      let seen = 0;
+      let lr = recipe.lr;
+      for (let step = 1; step <= stepsPerEpoch; step++) {
+        if (hooks.signal?.aborted) throw hooks.signal.reason ?? new Error('aborted');
+        const start = (step - 1) * batchSize;
+        const end = Math.min(split.count, start + batchSize);
+        lr = learningRate(recipe.schedule, recipe.lr, globalStep, totalSteps);
+        const [loss, hits] = trainStep(model, split, shape, order, start, end, variables, nameOf, optimizer, lr, hooks.gradientMasks);
+        globalStep++;
+        if (!Number.isFinite(loss)) {
+          throw new TrainError(`loss became ${loss} at epoch ${epoch}, step ${step} (lr ${lr.toPrecision(3)}); try a smaller --lr`);
+        }
+        lossSum += loss * (end - start);
+        correct += hits;
+        seen += end - start;
+        hooks.onStep?.({ epoch, step, stepsPerEpoch, loss }, model);
+      }
+      const report: EpochReport = { epoch, trainLoss: lossSum / seen, trainAccuracy: correct / seen, lr, seconds: (performance.now() - epochStart) / 1000 };
+      epochs.push(report);
+      await hooks.onEpoch?.(report, model);
+    }
+  } finally {
+    optimizer.dispose();
+  }
+  const last = epochs[epochs.length - 1];
+  return { epochs, trainLoss: last.trainLoss, trainAccuracy: last.trainAccuracy, steps: globalStep, seconds: (performance.now() - started) / 1000 };
+}
+
+function trainStep(
+  model: WidthModel, split: DataSplit, shape: ImageShape, order: Int32Array, start: number, end: number,
+  variables: tf.Variable[], nameOf: Map<string, string>, optimizer: Optimizer, lr: number, masks?: Record<string, tf.Tensor>,
+): [number, number] {
+  const { x, y } = gatherBatch(split, shape, order, start, end);
+  let hitsTensor: tf.Tensor | undefined;
+  try {
+    const { value, grads } = tf.variableGrads(() => {
+      const logits = model.apply(x, true);
+      const labels = tf.oneHot(y, logits.shape[1]);
+      hitsTensor = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), y), 'int32')));
+      return tf.losses.softmaxCrossEntropy(labels, logits) as tf.Scalar;
+    }, variables);
+    const named: Record<string, tf.Tensor> = {};
+    for (const [tfName, g] of Object.entries(grads)) {
+      const name = nameOf.get(tfName)!;
+      const mask = masks?.[name];
+      named[name] = mask ? tf.mul(g, mask) : g;
+    }
+    optimizer.apply(named, lr);
+    const loss = value.dataSync()[0];
+    const hits = hitsTensor!.dataSync()[0];
+    value.dispose();
+    tf.dispose(Object.values(grads));
+    if (masks) tf.dispose(Object.entries(named).filter(([n]) => masks[n]).map(([, t]) => t));
+    return [loss, hits];
+  } finally {
+    x.dispose();
+    y.dispose();
+    hitsTensor?.dispose();
+  }
+}
+
+export interface Evaluation {
+  loss: number;
+  accuracy: number;
+  count: number;
+}
+
+/** Loss and accuracy of `model` on `split` in inference mode (BN moving averages). */
+export function evaluate(model: WidthModel, split: DataSplit, shape: ImageShape, batchSize = 500): Evaluation {
+  if (split.count === 0) return { loss: NaN, accuracy: NaN, count: 0 };
+  const order = identityOrder(split.count);
+  let lossSum = 0;
+  let correct = 0;
+  for (let start = 0; start < split.count; start += batchSize) {
+    const end = Math.min(split.count, start + batchSize);
+    const [loss, hits] = tf.tidy(() => {
+      const { x, y } = gatherBatch(split, shape, order, start, end);
+      const logits = model.apply(x, false);
+      const l = tf.losses.softmaxCrossEntropy(tf.oneHot(y, logits.shape[1]), logits).mul(end - start);
+      const h = tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), y), 'int32'));
+      return [l.dataSync()[0], h.dataSync()[0]];
+    });
+    lossSum += loss;
+    correct += hits;
+  }
+  return { loss: lossSum / split.count, accuracy: correct / split.count, count: split.count };
+}
