@@ -1,0 +1,65 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const BIN = new URL('../../bin/widthwise.js', import.meta.url).pathname;
+
+function run(...args: string[]) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 300_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+test('inspect --json agrees with the published ResNet-20 count and lists groups in order', () => {
+  const r = run('inspect', 'resnet20-cifar', '--json');
+  assert.equal(r.code, 0, r.stderr);
+  const out = JSON.parse(r.stdout);
+  assert.equal(out.params, 269_722);
+  assert.equal(out.groups.length, 12);
+  assert.equal(out.groups[0], 'stage1');
+  // 19 convs (stem + 9 blocks x 2) and the dense head: the 20 of ResNet-20.
+  assert.equal(out.layers.length, 20);
+});
+
+test('inspect prints a table with totals; --classes changes the head', () => {
+  const r = run('inspect', 'mlp-mnist', '--classes', '100');
+  assert.equal(r.code, 0, r.stderr);
+  // 784*256+256 + 256*128+128 + 128*100+100
+  assert.match(r.stdout, /total\s+247,056/);
+});
+
+test('bad inputs: one clear line on stderr and a non-zero exit', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ww-cli-'));
+  const bad = join(dir, 'bad.json');
+  writeFileSync(bad, JSON.stringify({ name: 'x', input: [28, 28, 1], classes: 10, dataset: 'mnist', groups: [{ name: 'a', base: 8, min: 4, max: 16, step: 4 }], layers: [{ type: 'conv', name: 'c', group: 'a', kernel: 3, strides: 2 }, { type: 'gap' }, { type: 'dense', name: 'o' }] }));
+  const cases: [string[], RegExp][] = [
+    [['inspect', 'no-such-space'], /^SpaceError: no-such-space: no such file.*resnet20-cifar/],
+    [['inspect', bad], /^SpaceError: .*bad\.json: \$\.layers\[0\]\.strides: .*unknown key/],
+    [['inspect', 'cnn-mnist', '--widths', '8,16'], /^SpaceError: .*expected 4 widths/],
+    [['inspect', 'cnn-mnist', '--widths', '8,16,32,1000'], /^SpaceError: .*group "fc1".*found 1000/],
+    [['inspect', 'cnn-mnist', '--widths', '8,16,32,32', '--scale', '2'], /^UsageError: give either --widths or --scale/],
+    [['train', 'cnn-mnist', '--dataset', 'cifar10'], /^DataError: /],
+    [['train', 'cnn-mnist', '--dataset', 'mnist-idx', '--data-dir', dir], /^DataError: .*/],
+    [['frobnicate'], /Unknown argument|Did you mean/],
+  ];
+  for (const [args, pattern] of cases) {
+    const r = run(...args);
+    assert.notEqual(r.code, 0, `${args.join(' ')} should fail`);
+    assert.match(r.stderr.split('\n').filter((l) => !l.startsWith('backend:') && !l.startsWith('training '))[0], pattern, args.join(' '));
+    assert.doesNotMatch(r.stderr, /    at /, 'no stack trace without --verbose');
+  }
+});
+
+test('train mlp-mnist --epochs 3 reaches 0.90 test accuracy on the bundled digits and reports its backend', () => {
+  const r = run('train', 'mlp-mnist', '--epochs', '3', '--json');
+  assert.equal(r.code, 0, r.stderr);
+  const out = JSON.parse(r.stdout);
+  assert.ok(out.testAccuracy >= 0.9, `test accuracy ${out.testAccuracy}`);
+  assert.equal(out.params, 235_146);
+  assert.equal(out.macs, 234_752);
+  assert.ok(['wasm', 'cpu', 'node', 'node-gpu'].includes(out.backend));
+  assert.match(r.stderr, /^backend: /m);
+  for (const key of ['trainLoss', 'seconds']) assert.equal(typeof out[key], 'number');
+});
