@@ -49,3 +49,43 @@ export interface DataSpec {
   /** For `synthetic`: input shape and class count and sizes. */
   synthetic?: { inputShape: ImageShape; classes: number; trainCount: number; testCount: number };
 }
+
+/** Training recipes are plain data so they can travel with a trial task. */
+export type OptimizerName = 'sgd' | 'adam';
+
+export interface OptimizerSpec {
+  name: OptimizerName;
+  /** SGD momentum (default 0.9). */
+  momentum?: number;
+  /** Adam betas (default 0.9, 0.999) and epsilon (1e-8). */
+  beta1?: number;
+  beta2?: number;
+  epsilon?: number;
+  /**
+   * L2 weight decay added to the gradient of kernels (conv and dense weights) only, as
+   * `g + decay * w`; biases and BN scale/offset are not decayed.
+   */
+  weightDecay?: number;
+}
+
+export type ScheduleName = 'constant' | 'step' | 'cosine';
+
+export interface ScheduleSpec {
+  name: ScheduleName;
+  /** For `step`: multiply by `gamma` at each of these fractions of training (default 0.5, 0.75). */
+  milestones?: number[];
+  /** For `step`: the factor at each milestone (default 0.1). */
+  gamma?: number;
+}
+
+export interface TrainRecipe {
+  epochs: number;
+  batchSize: number;
+  /** Base learning rate. */
+  lr: number;
+  optimizer: OptimizerSpec;
+  schedule: ScheduleSpec;
+  /** Seeds the batch order; the model's seed fixes the initial weights. */
+  seed: number;
+}
+

@@ -4,22 +4,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 
-export type OptimizerName = 'sgd' | 'adam';
-
-export interface OptimizerSpec {
-  name: OptimizerName;
-  /** SGD momentum (default 0.9). */
-  momentum?: number;
-  /** Adam betas (default 0.9, 0.999) and epsilon (1e-8). */
-  beta1?: number;
-  beta2?: number;
-  epsilon?: number;
-  /**
-   * L2 weight decay added to the gradient of kernels (conv and dense weights) only, as
-   * `g + decay * w`; biases and BN scale/offset are not decayed.
-   */
-  weightDecay?: number;
-}
+export type { OptimizerName, OptimizerSpec } from '../core/types.js';
+import type { OptimizerSpec } from '../core/types.js';
 
 export interface NamedVariable {
   name: string;

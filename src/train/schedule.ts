@@ -1,13 +1,6 @@
 /** Learning-rate schedules, as pure functions of progress. */
-export type ScheduleName = 'constant' | 'step' | 'cosine';
-
-export interface ScheduleSpec {
-  name: ScheduleName;
-  /** For `step`: multiply by `gamma` at each of these fractions of training (default 0.5, 0.75). */
-  milestones?: number[];
-  /** For `step`: the factor at each milestone (default 0.1). */
-  gamma?: number;
-}
+import type { ScheduleSpec } from '../core/types.js';
+export type { ScheduleName, ScheduleSpec } from '../core/types.js';
 
 /**
  * The learning rate at `step` of `totalSteps` for base rate `lr`. Cosine decays from `lr` to 0

@@ -5,22 +5,13 @@
 import * as tf from '@tensorflow/tfjs';
 import { TrainError } from '../core/errors.js';
 import { createRng, shuffleInPlace } from '../core/rng.js';
-import type { DataSplit, ImageShape } from '../core/types.js';
+import type { DataSplit, ImageShape, TrainRecipe } from '../core/types.js';
 import { gatherBatch, identityOrder } from './batches.js';
 import type { WidthModel } from './model.js';
-import { Optimizer, type OptimizerSpec } from './optimizer.js';
-import { learningRate, type ScheduleSpec } from './schedule.js';
+import { Optimizer } from './optimizer.js';
+import { learningRate } from './schedule.js';
 
-export interface TrainRecipe {
-  epochs: number;
-  batchSize: number;
-  /** Base learning rate. */
-  lr: number;
-  optimizer: OptimizerSpec;
-  schedule: ScheduleSpec;
-  /** Seeds the batch order; the model's seed fixes the initial weights. */
-  seed: number;
-}
+export type { TrainRecipe } from '../core/types.js';
 
 export interface EpochReport {
   /** 1-based. */
