@@ -89,3 +89,77 @@ export interface TrainRecipe {
   seed: number;
 }
 
+
+/** How a trial reads width telemetry; see `src/variance`. */
+export type NormKindName = 'outgoing' | 'paired';
+
+/** One proxy training, as plain data: what an evaluator needs and nothing live. */
+export interface TrialTask {
+  /** Unique within a study. */
+  trialId: number;
+  /** The validated space itself (plain data), so workers need not read files. */
+  space: import('../space/types.js').SearchSpace;
+  widths: WidthVector;
+  /** Seeds weights; derived from (study seed, trial number). */
+  seed: number;
+  data: DataSpec;
+  recipe: TrainRecipe;
+  /** Also record telemetry every k steps (0 or absent: per epoch only). */
+  recordEvery?: number;
+  /** `auto` or a backend name, as for the CLI's --backend. */
+  backend?: string;
+  /** Wall-clock limit in seconds; the trial fails with a reason when it is passed. */
+  timeoutSeconds?: number;
+}
+
+/** A point of a layer's weight-norm telemetry. */
+export interface TrajectoryPointData {
+  epoch: number;
+  step: number;
+  variance: number;
+  mean: number;
+  min: number;
+  max: number;
+}
+
+/** Per-layer telemetry of one trial: both norm kinds where defined. */
+export interface LayerTelemetry {
+  layer: string;
+  group: string | null;
+  width: number;
+  /** Outgoing-weight norm statistics per record. */
+  outgoing: TrajectoryPointData[];
+  /** Paired norm statistics per record; absent where the next consumer is not unique. */
+  paired?: TrajectoryPointData[];
+}
+
+export interface TrialMetrics {
+  validationAccuracy: number;
+  testAccuracy: number;
+  trainLoss: number;
+  params: number;
+  macs: number;
+}
+
+/** What an evaluator returns for a task; `failed` carries the reason, never a throw. */
+export interface TrialResult {
+  trialId: number;
+  status: 'ok' | 'failed';
+  reason?: string;
+  widths: WidthVector;
+  metrics?: TrialMetrics;
+  telemetry?: LayerTelemetry[];
+  /** Per-epoch training loss and accuracy. */
+  history?: { epoch: number; trainLoss: number; trainAccuracy: number; seconds: number }[];
+  backend?: string;
+  seconds: number;
+}
+
+/** Progress from a running trial. */
+export interface TrialEvent {
+  trialId: number;
+  kind: 'started' | 'epoch';
+  epoch?: number;
+  epochs?: number;
+  loss?: number;
+}

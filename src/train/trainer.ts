@@ -32,6 +32,8 @@ export interface StepInfo {
 }
 
 export interface TrainHooks {
+  /** Before the first step, with the initial weights. */
+  onStart?: (model: WidthModel) => void;
   /** After every epoch; may read the model's weights (telemetry). */
   onEpoch?: (report: EpochReport, model: WidthModel) => void | Promise<void>;
   /** After every step. */
@@ -86,6 +88,7 @@ export async function train(model: WidthModel, split: DataSplit, shape: ImageSha
   const variables = model.trainableVariables();
   const epochs: EpochReport[] = [];
   let globalStep = 0;
+  hooks.onStart?.(model);
   try {
     for (let epoch = 1; epoch <= recipe.epochs; epoch++) {
       const epochStart = performance.now();

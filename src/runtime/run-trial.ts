@@ -1,0 +1,74 @@
+/**
+ * Runs one `TrialTask` where it stands (main thread or worker): starts the backend, loads the data
+ * (cached per worker), trains with telemetry, and returns a `TrialResult`. It never throws for a
+ * failing trial: the failure is the result, with its reason.
+ */
+import type { DataSpec, Dataset, TrialEvent, TrialResult, TrialTask } from '../core/types.js';
+import { loadDataset } from '../data/registry.js';
+import { initBackend, type BackendChoice } from '../engine/backend.js';
+import { resolveNetwork } from '../space/network.js';
+import { runTraining } from '../train/run-training.js';
+import { TelemetryRecorder } from '../train/telemetry.js';
+
+const datasets = new Map<string, Promise<Dataset>>();
+
+/** Loads a dataset once per thread; trials with the same spec share it. */
+function cachedDataset(spec: DataSpec): Promise<Dataset> {
+  const key = JSON.stringify(spec);
+  let data = datasets.get(key);
+  if (!data) {
+    data = loadDataset(spec);
+    datasets.set(key, data);
+    data.catch(() => datasets.delete(key));
+  }
+  return data;
+}
+
+export async function runTrial(task: TrialTask, onEvent?: (e: TrialEvent) => void, signal?: AbortSignal): Promise<TrialResult> {
+  const started = performance.now();
+  const failed = (reason: string, backend?: string): TrialResult => ({
+    trialId: task.trialId, status: 'failed', reason, widths: task.widths, backend, seconds: (performance.now() - started) / 1000,
+  });
+  let backend: string | undefined;
+  try {
+    backend = (await initBackend((task.backend ?? 'auto') as BackendChoice)).name;
+    const dataset = await cachedDataset(task.data);
+    const classes = dataset.classes;
+    const recorder = new TelemetryRecorder(resolveNetwork(task.space, task.widths, classes));
+    onEvent?.({ trialId: task.trialId, kind: 'started', epochs: task.recipe.epochs });
+    let stepsPerEpoch = 1;
+    const result = await runTraining(
+      { space: task.space, widths: task.widths, data: task.data, recipe: task.recipe, seed: task.seed, classes },
+      {
+        signal,
+        onStart: (model) => recorder.record(model, 0, 0),
+        onStep: (s, model) => {
+          stepsPerEpoch = s.stepsPerEpoch;
+          const k = task.recordEvery ?? 0;
+          const global = (s.epoch - 1) * s.stepsPerEpoch + s.step;
+          if (k > 0 && global % k === 0 && s.step !== s.stepsPerEpoch) recorder.record(model, s.epoch - 1 + s.step / s.stepsPerEpoch, global);
+        },
+        onEpoch: (e, model) => {
+          recorder.record(model, e.epoch, e.epoch * stepsPerEpoch);
+          onEvent?.({ trialId: task.trialId, kind: 'epoch', epoch: e.epoch, epochs: task.recipe.epochs, loss: e.trainLoss });
+        },
+      },
+      { dataset },
+    );
+    return {
+      trialId: task.trialId,
+      status: 'ok',
+      widths: task.widths,
+      metrics: {
+        validationAccuracy: result.validationAccuracy, testAccuracy: result.testAccuracy,
+        trainLoss: result.trainLoss, params: result.params, macs: result.macs,
+      },
+      telemetry: recorder.result(),
+      history: result.epochs.map((e) => ({ epoch: e.epoch, trainLoss: e.trainLoss, trainAccuracy: e.trainAccuracy, seconds: e.seconds })),
+      backend,
+      seconds: (performance.now() - started) / 1000,
+    };
+  } catch (err) {
+    return failed(err instanceof Error ? `${err.name}: ${err.message}` : String(err), backend);
+  }
+}
