@@ -8,6 +8,7 @@ import { hideBin } from 'yargs/helpers';
 import { WidthwiseError } from '../core/errors.js';
 import { inspectCommand } from './inspect.js';
 import { trainCommand } from './train.js';
+import { probeCommand } from './probe.js';
 
 function reportError(err: unknown, verbose: boolean): void {
   if (err instanceof WidthwiseError) {
@@ -28,8 +29,9 @@ export async function main(argv: string[]): Promise<void> {
     .option('verbose', { type: 'boolean', default: false, describe: 'print stack traces of errors' });
   cli = inspectCommand(cli);
   cli = trainCommand(cli);
+  cli = probeCommand(cli);
   await cli
-    .demandCommand(1, 'name a command: inspect, train')
+    .demandCommand(1, 'name a command: inspect, train, probe')
     .strict()
     .recommendCommands()
     .help()

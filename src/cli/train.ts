@@ -6,7 +6,7 @@ import { loadSpace } from '../space/index.js';
 import type { OptimizerName } from '../train/optimizer.js';
 import { runTraining } from '../train/run-training.js';
 import type { ScheduleName } from '../train/schedule.js';
-import { defaultRecipe } from '../train/trainer.js';
+import { defaultRecipe, type TrainRecipe } from '../train/trainer.js';
 import { BACKEND_CHOICES, printJson, startBackend, widthsFromArgs } from './shared.js';
 
 /** Options every command that trains shares: data, recipe, seed, backend. */
@@ -30,6 +30,33 @@ export function trainingOptions<T>(y: Argv<T>) {
     .option('json', { type: 'boolean', default: false, describe: 'print the result as JSON on stdout' });
 }
 
+export interface RecipeArgs {
+  epochs: number;
+  batchSize: number;
+  optimizer: string;
+  lr?: number;
+  momentum: number;
+  weightDecay?: number;
+  schedule: string;
+  seed: number;
+}
+
+/** The training recipe from the shared training options. */
+export function recipeFromArgs(args: RecipeArgs): TrainRecipe {
+  if (!(args.epochs >= 1) || !Number.isInteger(args.epochs)) throw new UsageError(`--epochs: expected a positive integer, found ${args.epochs}`);
+  if (!(args.batchSize >= 1) || !Number.isInteger(args.batchSize)) throw new UsageError(`--batch-size: expected a positive integer, found ${args.batchSize}`);
+  if (args.lr !== undefined && !(args.lr > 0)) throw new UsageError(`--lr: expected a positive number, found ${args.lr}`);
+  const optimizerName = args.optimizer as OptimizerName;
+  return defaultRecipe({
+    epochs: args.epochs,
+    batchSize: args.batchSize,
+    optimizer: { name: optimizerName, momentum: args.momentum, weightDecay: args.weightDecay ?? (optimizerName === 'sgd' ? 5e-4 : 0) },
+    schedule: { name: args.schedule as ScheduleName },
+    seed: args.seed,
+    ...(args.lr !== undefined ? { lr: args.lr } : {}),
+  });
+}
+
 export function trainCommand(yargs: Argv): Argv {
   return yargs.command(
     'train <space>',
@@ -41,21 +68,8 @@ export function trainCommand(yargs: Argv): Argv {
     async (args) => {
       const space = loadSpace(args.space);
       const widths = widthsFromArgs(space, args);
-      if (!(args.epochs >= 1) || !Number.isInteger(args.epochs)) throw new UsageError(`--epochs: expected a positive integer, found ${args.epochs}`);
       const backend = await startBackend(args.backend as BackendChoice);
-      const optimizerName = args.optimizer as OptimizerName;
-      const recipe = defaultRecipe({
-        epochs: args.epochs,
-        batchSize: args.batchSize,
-        optimizer: {
-          name: optimizerName,
-          momentum: args.momentum,
-          weightDecay: args.weightDecay ?? (optimizerName === 'sgd' ? 5e-4 : 0),
-        },
-        schedule: { name: args.schedule as ScheduleName },
-        seed: args.seed,
-        ...(args.lr !== undefined ? { lr: args.lr } : {}),
-      });
+      const recipe = recipeFromArgs(args);
       const tty = process.stderr.isTTY;
       process.stderr.write(`training ${space.name} at widths ${widths.join(',')} on ${args.dataset ?? space.dataset}, ${recipe.epochs} epochs\n`);
       const result = await runTraining(

@@ -1,0 +1,106 @@
+import type { Argv } from 'yargs';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { UsageError } from '../core/errors.js';
+import type { LayerTelemetry, TrialResult } from '../core/types.js';
+import { formatTable } from '../report/table.js';
+import { svgToPng } from '../report/svg-plot.js';
+import { telemetrySvg } from '../report/telemetry-plot.js';
+import { loadSpace } from '../space/index.js';
+import { runTrial } from '../runtime/run-trial.js';
+import { classifySeries, DEFAULT_NORM_KIND, type Classification } from '../variance/index.js';
+import { printJson, startBackend, widthsFromArgs } from './shared.js';
+import { recipeFromArgs, trainingOptions } from './train.js';
+
+/** Writes a file atomically: a crash never leaves half of it. */
+export function writeFileAtomic(path: string, data: string | Buffer): void {
+  const tmp = `${path}.tmp-${process.pid}`;
+  writeFileSync(tmp, data);
+  renameSync(tmp, path);
+}
+
+export interface ProbedLayer {
+  name: string;
+  group: string | null;
+  width: number;
+  label: Classification['label'];
+  reason: string;
+  peakEpoch: number | null;
+  dropRatio: number;
+  confidence: number;
+  epochs: number[];
+  variance: number[];
+  pairedVariance?: number[];
+}
+
+/** Labels every layer of a trial from its telemetry (the chosen norm kind where present). */
+export function labelLayers(telemetry: LayerTelemetry[], kind: 'outgoing' | 'paired' = DEFAULT_NORM_KIND): ProbedLayer[] {
+  return telemetry.map((t) => {
+    const series = (kind === 'paired' && t.paired ? t.paired : t.outgoing);
+    const values = series.map((p) => p.variance);
+    const c = classifySeries(values);
+    return {
+      name: t.layer, group: t.group, width: t.width, label: c.label, reason: c.reason,
+      peakEpoch: c.evidence.peakIndex !== undefined && c.evidence.peakIndex >= 0 ? series[c.evidence.peakIndex]?.epoch ?? null : null,
+      dropRatio: c.evidence.dropRatio, confidence: c.evidence.confidence,
+      epochs: series.map((p) => p.epoch), variance: values,
+      ...(t.paired ? { pairedVariance: t.paired.map((p) => p.variance) } : {}),
+    };
+  });
+}
+
+export function probeCommand(yargs: Argv): Argv {
+  return yargs.command(
+    'probe <space>',
+    'Train once and label every layer IS (wide enough) or DS (too narrow) from its weight-norm variance',
+    (y) =>
+      trainingOptions(y.positional('space', { type: 'string', demandOption: true, describe: 'a space file or a shipped space name' }))
+        .option('record-every', { type: 'number', default: 0, describe: 'also record the norms every k steps (0: per epoch only)' })
+        .option('norm', { type: 'string', choices: ['outgoing', 'paired'], default: DEFAULT_NORM_KIND, describe: 'which norm the labels use' })
+        .option('out', { type: 'string', describe: 'folder for the plots and probe.json (default results/probe-<space>-<time>)' })
+        .example('$0 probe cnn-mnist --epochs 3', 'labels and curves for the default CNN')
+        .example('$0 probe mlp-mnist --widths 16,16 --dataset fashion-mnist --epochs 15 --record-every 50', 'a narrow MLP'),
+    async (args) => {
+      const space = loadSpace(args.space);
+      const widths = widthsFromArgs(space, args);
+      if (!(args.recordEvery >= 0)) throw new UsageError(`--record-every: expected 0 or a positive integer, found ${args.recordEvery}`);
+      const backend = await startBackend(args.backend as never);
+      const recipe = recipeFromArgs(args);
+      const out = args.out ?? join('results', `probe-${space.name}-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+      mkdirSync(out, { recursive: true });
+      process.stderr.write(`probing ${space.name} at widths ${widths.join(',')}, ${recipe.epochs} epochs\n`);
+      const result: TrialResult = await runTrial(
+        {
+          trialId: 0, space, widths, seed: args.seed, recipe, recordEvery: args.recordEvery, backend: args.backend,
+          data: { name: args.dataset ?? space.dataset, dataDir: args.dataDir, seed: args.seed, maxTrain: args.maxTrain, validationFraction: args.validationFraction },
+        },
+        (e) => {
+          if (e.kind === 'epoch') process.stderr.write(`epoch ${e.epoch}/${e.epochs}  loss ${e.loss?.toFixed(4)}\n`);
+        },
+      );
+      if (result.status === 'failed') throw new Error(result.reason);
+      const layers = labelLayers(result.telemetry!, args.norm as 'outgoing' | 'paired');
+      const title = `${space.name} at ${widths.join(',')}: normalised weight-norm variance (${args.norm}), test acc ${result.metrics!.testAccuracy.toFixed(3)}`;
+      const svg = telemetrySvg(title, result.telemetry!.map((t, i) => ({ telemetry: t, label: layers[i].label, peakIndex: layers[i].peakEpoch === null ? undefined : layers[i].epochs.indexOf(layers[i].peakEpoch!) })));
+      writeFileAtomic(join(out, 'variance.svg'), svg);
+      const png = await svgToPng(svg);
+      if (png) writeFileAtomic(join(out, 'variance.png'), png);
+      const summary = {
+        space: space.name, widths, dataset: args.dataset ?? space.dataset, backend, norm: args.norm,
+        testAccuracy: result.metrics!.testAccuracy, validationAccuracy: result.metrics!.validationAccuracy,
+        params: result.metrics!.params, macs: result.metrics!.macs, seconds: result.seconds,
+        layers, telemetry: result.telemetry, outDir: out,
+      };
+      writeFileAtomic(join(out, 'probe.json'), JSON.stringify(summary, null, 2));
+      if (args.json) {
+        printJson(summary);
+        return;
+      }
+      console.log(formatTable(
+        ['layer', 'width', 'label', 'peak epoch', 'drop ratio', 'confidence'],
+        layers.map((l) => [l.name, l.width, l.label, l.peakEpoch ?? '-', Number(l.dropRatio.toFixed(3)), Number(l.confidence.toFixed(2))]),
+      ));
+      console.log(`\ntest accuracy ${result.metrics!.testAccuracy.toFixed(4)} (${backend}); plots and probe.json in ${out}`);
+    },
+  );
+}
