@@ -1,0 +1,166 @@
+/**
+ * Samplers propose width vectors in rounds; the study projects every proposal onto the budget,
+ * drops repeats, runs the round on all workers and tells the samplers the frozen results.
+ *
+ * - `streamline` (default): the paper's idea. From the start widths, each round takes the best
+ *   trial so far, widens its DS groups and narrows its IS groups (one candidate per worker, with
+ *   growing step multipliers), projects back onto the budget. A round that does not improve halves
+ *   the steps. It stops when the best trial has no DS group left, after `maxRounds`, or when every
+ *   candidate repeats one already run.
+ * - `random`: uniform over the grid, rejecting vectors over the budget (projection as a fallback).
+ * - `evolution`: regularized evolution (Real et al.): an aging population of the last `population`
+ *   trials, tournament selection, mutation of one or two groups by a few grid steps.
+ */
+import type { Rng } from '../core/rng.js';
+import type { WidthVector } from '../core/types.js';
+import type { SearchSpace } from '../space/types.js';
+import { isFeasible, projectToBudget, type Budget } from './budget.js';
+import { bestTrial, compareTrials, type FrozenTrial, type Proposal } from './types.js';
+
+export interface SamplerContext {
+  space: SearchSpace;
+  budget: Budget;
+  rng: Rng;
+  /** Proposals per round (the number of workers). */
+  roundSize: number;
+  /** Where `streamline` starts (base widths or --widths), already feasible. */
+  start: WidthVector;
+}
+
+export interface Sampler {
+  readonly name: string;
+  /** The next round's proposals; an empty list means the sampler has nothing more to try. */
+  ask(history: readonly FrozenTrial[]): Proposal[];
+}
+
+export interface StreamlineOptions {
+  /** DS groups are multiplied by this (default 1.25). */
+  widen: number;
+  /** IS groups are multiplied by this (default 0.85). */
+  narrow: number;
+  /** Round limit, not counting the start round (default 6). */
+  maxRounds: number;
+}
+
+export const DEFAULT_STREAMLINE: StreamlineOptions = { widen: 1.25, narrow: 0.85, maxRounds: 6 };
+
+const key = (w: readonly number[]) => w.join(',');
+
+export class StreamlineSampler implements Sampler {
+  readonly name = 'streamline';
+  private readonly options: StreamlineOptions;
+  private scale = 1;
+  private lastBestId: number | undefined;
+  private round = 0;
+
+  constructor(private readonly ctx: SamplerContext, options: Partial<StreamlineOptions> = {}) {
+    this.options = { ...DEFAULT_STREAMLINE, ...options };
+  }
+
+  ask(history: readonly FrozenTrial[]): Proposal[] {
+    if (history.length === 0) return [{ widths: [...this.ctx.start], round: 0, note: 'start' }];
+    const best = bestTrial(history.filter((t) => t.groupLabels));
+    if (!best || !best.groupLabels) return [];
+    this.round = Math.max(...history.map((t) => t.round)) + 1;
+    if (this.round > this.options.maxRounds) return [];
+    const ds = this.ctx.space.groups.filter((g) => best.groupLabels![g.name] === 'DS');
+    if (ds.length === 0) return [];
+    if (this.lastBestId !== undefined && this.lastBestId === best.trialId) this.scale /= 2;
+    this.lastBestId = best.trialId;
+    const seen = new Set(history.map((t) => key(t.widths)));
+    const proposals: Proposal[] = [];
+    // Step multipliers per worker: 1, 2, 0.5, 3, 0.25, ... of the current scale.
+    const multipliers = [1, 2, 0.5, 3, 0.25, 4, 1.5, 0.75];
+    for (let i = 0; proposals.length < this.ctx.roundSize && i < multipliers.length * 2; i++) {
+      const m = multipliers[i % multipliers.length] * this.scale * (i >= multipliers.length ? 1.5 : 1);
+      const up = this.options.widen ** m;
+      const down = this.options.narrow ** m;
+      const raw = this.ctx.space.groups.map((g, j) => {
+        const label = best.groupLabels![g.name];
+        return best.widths[j] * (label === 'DS' ? up : label === 'IS' ? down : 1);
+      });
+      const widths = projectToBudget(this.ctx.space, raw, this.ctx.budget);
+      if (seen.has(key(widths))) continue;
+      seen.add(key(widths));
+      proposals.push({ widths, round: this.round, note: `DS x${up.toFixed(3)}, IS x${down.toFixed(3)} from trial ${best.trialId}` });
+    }
+    return proposals;
+  }
+}
+
+/** A uniform grid sample of the space (not yet checked against the budget). */
+function uniformGrid(space: SearchSpace, rng: Rng): WidthVector {
+  return space.groups.map((g) => g.min + g.step * rng.int(Math.floor((g.max - g.min) / g.step) + 1));
+}
+
+/** Uniform over the feasible grid by rejection; projection after 200 misses. */
+function uniformFeasible(ctx: SamplerContext): WidthVector {
+  for (let i = 0; i < 200; i++) {
+    const w = uniformGrid(ctx.space, ctx.rng);
+    if (isFeasible(ctx.space, w, ctx.budget)) return w;
+  }
+  return projectToBudget(ctx.space, uniformGrid(ctx.space, ctx.rng), ctx.budget);
+}
+
+export class RandomSampler implements Sampler {
+  readonly name = 'random';
+  constructor(private readonly ctx: SamplerContext) {}
+
+  ask(history: readonly FrozenTrial[]): Proposal[] {
+    const round = history.length ? Math.max(...history.map((t) => t.round)) + 1 : 0;
+    return Array.from({ length: this.ctx.roundSize }, () => ({ widths: uniformFeasible(this.ctx), round, note: 'uniform' }));
+  }
+}
+
+export interface EvolutionOptions {
+  population: number;
+  tournament: number;
+}
+
+export class EvolutionSampler implements Sampler {
+  readonly name = 'evolution';
+  private readonly options: EvolutionOptions;
+  constructor(private readonly ctx: SamplerContext, options: Partial<EvolutionOptions> = {}) {
+    this.options = { population: 8, tournament: 3, ...options };
+  }
+
+  ask(history: readonly FrozenTrial[]): Proposal[] {
+    const round = history.length ? Math.max(...history.map((t) => t.round)) + 1 : 0;
+    const alive = history.filter((t) => t.status === 'ok').slice(-this.options.population);
+    const { rng, space } = this.ctx;
+    return Array.from({ length: this.ctx.roundSize }, () => {
+      if (alive.length < this.options.population) {
+        return { widths: history.length === 0 && round === 0 ? [...this.ctx.start] : uniformFeasible(this.ctx), round, note: 'initial population' };
+      }
+      let parent = alive[rng.int(alive.length)];
+      for (let i = 1; i < this.options.tournament; i++) {
+        const c = alive[rng.int(alive.length)];
+        if (compareTrials(c, parent) > 0) parent = c;
+      }
+      const child = [...parent.widths];
+      const mutations = 1 + rng.int(2);
+      for (let m = 0; m < mutations; m++) {
+        const j = rng.int(space.groups.length);
+        const g = space.groups[j];
+        const steps = (1 + rng.int(3)) * (rng.next() < 0.5 ? -1 : 1);
+        child[j] = Math.min(g.max, Math.max(g.min, child[j] + steps * g.step));
+      }
+      return { widths: projectToBudget(space, child, this.ctx.budget), round, note: `mutation of trial ${parent.trialId}` };
+    });
+  }
+}
+
+export const SAMPLER_NAMES = ['streamline', 'random', 'evolution'] as const;
+export type SamplerName = (typeof SAMPLER_NAMES)[number];
+
+/** The sampler registry. */
+export function createSampler(name: SamplerName, ctx: SamplerContext, options: Record<string, number> = {}): Sampler {
+  switch (name) {
+    case 'streamline':
+      return new StreamlineSampler(ctx, options);
+    case 'random':
+      return new RandomSampler(ctx);
+    case 'evolution':
+      return new EvolutionSampler(ctx, options);
+  }
+}
