@@ -20,7 +20,8 @@ import { bestTrial, compareTrials, type FrozenTrial, type Proposal } from './typ
 export interface SamplerContext {
   space: SearchSpace;
   budget: Budget;
-  rng: Rng;
+  /** A fresh rng per round, so a resumed study proposes what the interrupted one did. */
+  rngForRound: (round: number) => Rng;
   /** Proposals per round (the number of workers). */
   roundSize: number;
   /** Where `streamline` starts (base widths or --widths), already feasible. */
@@ -49,9 +50,6 @@ const key = (w: readonly number[]) => w.join(',');
 export class StreamlineSampler implements Sampler {
   readonly name = 'streamline';
   private readonly options: StreamlineOptions;
-  private scale = 1;
-  private lastBestId: number | undefined;
-  private round = 0;
 
   constructor(private readonly ctx: SamplerContext, options: Partial<StreamlineOptions> = {}) {
     this.options = { ...DEFAULT_STREAMLINE, ...options };
@@ -61,18 +59,19 @@ export class StreamlineSampler implements Sampler {
     if (history.length === 0) return [{ widths: [...this.ctx.start], round: 0, note: 'start' }];
     const best = bestTrial(history.filter((t) => t.groupLabels));
     if (!best || !best.groupLabels) return [];
-    this.round = Math.max(...history.map((t) => t.round)) + 1;
-    if (this.round > this.options.maxRounds) return [];
+    const round = nextRound(history);
+    if (round > this.options.maxRounds) return [];
     const ds = this.ctx.space.groups.filter((g) => best.groupLabels![g.name] === 'DS');
     if (ds.length === 0) return [];
-    if (this.lastBestId !== undefined && this.lastBestId === best.trialId) this.scale /= 2;
-    this.lastBestId = best.trialId;
+    // Every round since the best trial's round that did not beat it halves the steps. Derived from
+    // the history alone, so a resumed study takes the same steps.
+    const scale = 0.5 ** (round - 1 - best.round);
     const seen = new Set(history.map((t) => key(t.widths)));
     const proposals: Proposal[] = [];
     // Step multipliers per worker: 1, 2, 0.5, 3, 0.25, ... of the current scale.
     const multipliers = [1, 2, 0.5, 3, 0.25, 4, 1.5, 0.75];
     for (let i = 0; proposals.length < this.ctx.roundSize && i < multipliers.length * 2; i++) {
-      const m = multipliers[i % multipliers.length] * this.scale * (i >= multipliers.length ? 1.5 : 1);
+      const m = multipliers[i % multipliers.length] * scale * (i >= multipliers.length ? 1.5 : 1);
       const up = this.options.widen ** m;
       const down = this.options.narrow ** m;
       const raw = this.ctx.space.groups.map((g, j) => {
@@ -82,7 +81,7 @@ export class StreamlineSampler implements Sampler {
       const widths = projectToBudget(this.ctx.space, raw, this.ctx.budget);
       if (seen.has(key(widths))) continue;
       seen.add(key(widths));
-      proposals.push({ widths, round: this.round, note: `DS x${up.toFixed(3)}, IS x${down.toFixed(3)} from trial ${best.trialId}` });
+      proposals.push({ widths, round, note: `DS x${up.toFixed(3)}, IS x${down.toFixed(3)} from trial ${best.trialId}` });
     }
     return proposals;
   }
@@ -94,12 +93,17 @@ function uniformGrid(space: SearchSpace, rng: Rng): WidthVector {
 }
 
 /** Uniform over the feasible grid by rejection; projection after 200 misses. */
-function uniformFeasible(ctx: SamplerContext): WidthVector {
+function uniformFeasible(ctx: SamplerContext, rng: Rng): WidthVector {
   for (let i = 0; i < 200; i++) {
-    const w = uniformGrid(ctx.space, ctx.rng);
+    const w = uniformGrid(ctx.space, rng);
     if (isFeasible(ctx.space, w, ctx.budget)) return w;
   }
-  return projectToBudget(ctx.space, uniformGrid(ctx.space, ctx.rng), ctx.budget);
+  return projectToBudget(ctx.space, uniformGrid(ctx.space, rng), ctx.budget);
+}
+
+/** The round after the latest one in `history` (0 for an empty history). */
+function nextRound(history: readonly FrozenTrial[]): number {
+  return history.length ? Math.max(...history.map((t) => t.round)) + 1 : 0;
 }
 
 export class RandomSampler implements Sampler {
@@ -107,8 +111,9 @@ export class RandomSampler implements Sampler {
   constructor(private readonly ctx: SamplerContext) {}
 
   ask(history: readonly FrozenTrial[]): Proposal[] {
-    const round = history.length ? Math.max(...history.map((t) => t.round)) + 1 : 0;
-    return Array.from({ length: this.ctx.roundSize }, () => ({ widths: uniformFeasible(this.ctx), round, note: 'uniform' }));
+    const round = nextRound(history);
+    const rng = this.ctx.rngForRound(round);
+    return Array.from({ length: this.ctx.roundSize }, () => ({ widths: uniformFeasible(this.ctx, rng), round, note: 'uniform' }));
   }
 }
 
@@ -125,12 +130,13 @@ export class EvolutionSampler implements Sampler {
   }
 
   ask(history: readonly FrozenTrial[]): Proposal[] {
-    const round = history.length ? Math.max(...history.map((t) => t.round)) + 1 : 0;
+    const round = nextRound(history);
     const alive = history.filter((t) => t.status === 'ok').slice(-this.options.population);
-    const { rng, space } = this.ctx;
+    const { space } = this.ctx;
+    const rng = this.ctx.rngForRound(round);
     return Array.from({ length: this.ctx.roundSize }, () => {
       if (alive.length < this.options.population) {
-        return { widths: history.length === 0 && round === 0 ? [...this.ctx.start] : uniformFeasible(this.ctx), round, note: 'initial population' };
+        return { widths: uniformFeasible(this.ctx, rng), round, note: 'initial population' };
       }
       let parent = alive[rng.int(alive.length)];
       for (let i = 1; i < this.options.tournament; i++) {

@@ -1,0 +1,176 @@
+/**
+ * A study: the ask/tell loop of a sampler over an evaluator, under a budget, with every event in
+ * the journal. It never knows where trials run. Trials run in rounds (one proposal per worker), so
+ * the same seed gives the same study whatever the timing. Resuming replays the journal: finished
+ * trials are kept, trials that were in flight run again with the same widths and seed.
+ */
+import { deriveSeed, createRng } from '../core/rng.js';
+import type { DataSpec, NormKindName, TrainRecipe, TrialEvent, TrialResult, TrialTask, WidthVector } from '../core/types.js';
+import { WidthwiseError } from '../core/errors.js';
+import type { SearchSpace } from '../space/types.js';
+import type { Journal, JournalEvent } from '../storage/journal.js';
+import { isFeasible, projectToBudget, type Budget } from './budget.js';
+import { groupLabels } from './labels.js';
+import { createSampler, type SamplerName } from './samplers.js';
+import { bestTrial, type FrozenTrial } from './types.js';
+
+/** Runs trials; the runtime's evaluators satisfy it. */
+export interface TrialRunner {
+  readonly concurrency: number;
+  evaluate(task: TrialTask, onEvent?: (event: TrialEvent) => void): Promise<TrialResult>;
+}
+
+/** Everything that defines a study; stored whole in the journal and compared on resume. */
+export interface StudyConfig {
+  space: SearchSpace;
+  sampler: SamplerName;
+  samplerOptions?: Record<string, number>;
+  /** Maximum number of proxy trials. */
+  trials: number;
+  budget: Budget;
+  seed: number;
+  start: WidthVector;
+  data: DataSpec;
+  proxyRecipe: TrainRecipe;
+  recordEvery?: number;
+  normKind: NormKindName;
+  backend?: string;
+  trialTimeoutSeconds?: number;
+  /** Proposals per round (the number of workers when the study was created). */
+  roundSize: number;
+}
+
+/** A resumed journal whose study differs from the one asked for. */
+export class ResumeError extends WidthwiseError {}
+
+export interface StudyProgress {
+  done: number;
+  total: number;
+  best?: FrozenTrial;
+  last: FrozenTrial;
+}
+
+export interface StudyHooks {
+  onTrialDone?: (p: StudyProgress) => void;
+  onTrialEvent?: (e: TrialEvent) => void;
+  onRoundStart?: (round: number, size: number) => void;
+}
+
+/** Stable JSON for comparing configs (object keys sorted). */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_, v) => (v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b))) : v));
+}
+
+export function freeze(space: SearchSpace, result: TrialResult, round: number, kind: NormKindName): FrozenTrial {
+  return Object.freeze({
+    trialId: result.trialId,
+    widths: Object.freeze([...result.widths]),
+    status: result.status,
+    metrics: result.metrics ? Object.freeze({ ...result.metrics }) : undefined,
+    groupLabels: result.telemetry ? Object.freeze(groupLabels(space, result.telemetry, kind)) : undefined,
+    round,
+  });
+}
+
+export class Study {
+  readonly history: FrozenTrial[] = [];
+  readonly results = new Map<number, TrialResult>();
+  private inFlight: { trialId: number; widths: number[]; seed: number; round: number }[] = [];
+  private nextTrialId = 0;
+  private stopping = false;
+
+  constructor(readonly config: StudyConfig, private readonly runner: TrialRunner, private readonly journal: Journal) {}
+
+  /** Starts a new journal with the whole config. */
+  create(): void {
+    this.journal.append({ type: 'study-created', config: JSON.parse(JSON.stringify(this.config)) });
+  }
+
+  /** Rebuilds state from a journal's events; throws `ResumeError` if its config differs. */
+  restore(events: JournalEvent[]): void {
+    const created = events.find((e) => e.type === 'study-created');
+    if (!created || created.type !== 'study-created') throw new ResumeError('the journal has no study-created event: it is not a widthwise search journal');
+    if (canonical(created.config) !== canonical(JSON.parse(JSON.stringify(this.config)))) {
+      const a = created.config as Record<string, unknown>;
+      const b = JSON.parse(JSON.stringify(this.config)) as Record<string, unknown>;
+      const diff = Object.keys({ ...a, ...b }).filter((k) => canonical(a[k]) !== canonical(b[k]));
+      throw new ResumeError(`the journal's study was created with a different config (${diff.join(', ')} differ); resume without changing those options, or start a new run`);
+    }
+    const started = new Map<number, { widths: number[]; seed: number; round: number }>();
+    for (const e of events) {
+      if (e.type === 'trial-started') started.set(e.trialId, { widths: e.widths, seed: e.seed, round: e.round ?? 0 });
+      if (e.type === 'trial-finished' || e.type === 'trial-failed') {
+        const s = started.get(e.trialId);
+        const result = (e.type === 'trial-finished' ? e.result : e.result ?? { trialId: e.trialId, status: 'failed', reason: e.reason, widths: s?.widths ?? [], seconds: 0 }) as TrialResult;
+        this.results.set(e.trialId, result);
+        this.history.push(freeze(this.config.space, result, s?.round ?? 0, this.config.normKind));
+        started.delete(e.trialId);
+      }
+      if ('trialId' in e) this.nextTrialId = Math.max(this.nextTrialId, e.trialId + 1);
+    }
+    this.inFlight = [...started].map(([trialId, s]) => ({ trialId, ...s }));
+  }
+
+  /** Asks the study to stop: trials that come back aborted are not journaled (they rerun on resume). */
+  stop(): void {
+    this.stopping = true;
+  }
+
+  get stopped(): boolean {
+    return this.stopping;
+  }
+
+  best(): FrozenTrial | undefined {
+    return bestTrial(this.history);
+  }
+
+  /** Runs rounds until the sampler is done, the trial limit is reached or `stop` is called. */
+  async run(hooks: StudyHooks = {}): Promise<void> {
+    const c = this.config;
+    const sampler = createSampler(c.sampler, {
+      space: c.space, budget: c.budget, roundSize: c.roundSize, start: c.start,
+      rngForRound: (round) => createRng(`${c.seed}:sampler:${round}`),
+    }, c.samplerOptions);
+    if (this.inFlight.length) {
+      const rerun = this.inFlight;
+      this.inFlight = [];
+      await this.runRound(rerun, hooks);
+    }
+    while (!this.stopping && this.history.length < c.trials) {
+      const proposals = sampler.ask(this.history);
+      const seen = new Set(this.history.map((t) => t.widths.join(',')));
+      const batch: { trialId: number; widths: number[]; seed: number; round: number; note?: string }[] = [];
+      for (const p of proposals) {
+        // The budget gate: nothing over budget is ever trained.
+        const widths = isFeasible(c.space, p.widths, c.budget) ? p.widths : projectToBudget(c.space, p.widths, c.budget);
+        if (seen.has(widths.join(','))) continue;
+        seen.add(widths.join(','));
+        if (this.history.length + batch.length >= c.trials) break;
+        const trialId = this.nextTrialId++;
+        batch.push({ trialId, widths, seed: deriveSeed(c.seed, trialId), round: p.round, note: p.note });
+      }
+      if (batch.length === 0) break;
+      for (const t of batch) this.journal.append({ type: 'trial-started', trialId: t.trialId, widths: t.widths, seed: t.seed, round: t.round, tag: t.note });
+      await this.runRound(batch, hooks);
+    }
+  }
+
+  private async runRound(batch: { trialId: number; widths: number[]; seed: number; round: number }[], hooks: StudyHooks): Promise<void> {
+    const c = this.config;
+    hooks.onRoundStart?.(batch[0]?.round ?? 0, batch.length);
+    await Promise.all(batch.map(async (t) => {
+      const task: TrialTask = {
+        trialId: t.trialId, space: c.space, widths: t.widths, seed: t.seed, data: c.data, recipe: c.proxyRecipe,
+        recordEvery: c.recordEvery, backend: c.backend, timeoutSeconds: c.trialTimeoutSeconds,
+      };
+      const result = await this.runner.evaluate(task, hooks.onTrialEvent);
+      if (this.stopping && result.status === 'failed') return; // aborted by a stop: runs again on resume
+      if (result.status === 'ok') this.journal.append({ type: 'trial-finished', trialId: t.trialId, result });
+      else this.journal.append({ type: 'trial-failed', trialId: t.trialId, reason: result.reason ?? 'unknown', result });
+      this.results.set(t.trialId, result);
+      const frozen = freeze(c.space, result, t.round, c.normKind);
+      this.history.push(frozen);
+      hooks.onTrialDone?.({ done: this.history.length, total: c.trials, best: this.best(), last: frozen });
+    }));
+  }
+}
