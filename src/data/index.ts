@@ -1,0 +1,6 @@
+export * from './registry.js';
+export * from './idx.js';
+export * from './cifar.js';
+export * from './prepare.js';
+export { loadBundledMnist, BUNDLED_TRAIN, BUNDLED_TEST } from './mnist-bundled.js';
+export { makeSynthetic, makeSyntheticRaw, type SyntheticSpec } from './synthetic.js';
