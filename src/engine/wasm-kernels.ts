@@ -68,40 +68,26 @@ function geometry(xShape: number[], filterShape: number[], attrs: Record<string,
 
 /**
  * dW[i, j, ci, co] = sum over b, oh, ow of xpad[b, oh*s + i, ow*s + j, ci] * dy[b, oh, ow, co].
- * im2col without loops: one strided slice of the padded input per filter tap, concatenated along
- * channels ([B, Ho, Wo, kh*kw*Cin], tap-major like the filter layout), then one matrix product
- * with dy: [kh*kw*Cin, B*Ho*Wo] x [B*Ho*Wo, Cout].
+ * That is itself a convolution with the roles swapped: input channels become the batch
+ * (x as [Cin, H, W, B]), the batch becomes the channels being summed, and dy is the filter
+ * ([Ho, Wo, B, Cout]) applied with dilation = the forward stride. One XNNPACK Conv2D does the
+ * work; the result [Cin, kh, kw, Cout] is transposed to the filter layout.
  */
 function conv2dBackpropFilter({ inputs, backend, attrs }: { inputs: Record<string, Info>; backend: Backend; attrs: Record<string, unknown> }): Info {
   const { x, dy } = inputs;
   const filterShape = attrs.filterShape as number[];
   const info = geometry(x.shape, filterShape, attrs);
-  const [kh, kw, cin, cout] = filterShape;
+  const [kh, kw] = filterShape;
   const { strideHeight: sh, strideWidth: sw, outHeight: ho, outWidth: wo, padInfo } = info;
-  const b = x.shape[0];
   return withTemps(backend, (ctx) => {
+    // Rows and columns the forward pass never read are cropped; missing ones are zero-padded.
     const needH = (ho - 1) * sh + kh;
     const needW = (wo - 1) * sw + kw;
     const xp = padOrCrop(ctx, x, padInfo.top, needH - x.shape[1] - padInfo.top, padInfo.left, needW - x.shape[2] - padInfo.left);
-    let cols: Info;
-    if (kh === 1 && kw === 1 && sh === 1 && sw === 1) {
-      cols = xp;
-    } else {
-      const taps: Info[] = [];
-      for (let i = 0; i < kh; i++) {
-        for (let j = 0; j < kw; j++) {
-          taps.push(run(ctx, 'StridedSlice', { x: xp }, {
-            begin: [0, i, j, 0], end: [b, i + (ho - 1) * sh + 1, j + (wo - 1) * sw + 1, cin], strides: [1, sh, sw, 1],
-            beginMask: 0, endMask: 0, ellipsisMask: 0, newAxisMask: 0, shrinkAxisMask: 0,
-          }));
-        }
-      }
-      cols = taps.length === 1 ? taps[0] : run(ctx, 'Concat', taps as never, { axis: 3 });
-    }
-    const a = reshape(ctx, cols, [1, b * ho * wo, kh * kw * cin]);
-    const g = reshape(ctx, dy, [1, b * ho * wo, cout]);
-    const prod = run(ctx, 'BatchMatMul', { a, b: g }, { transposeA: true, transposeB: false });
-    return reshape(ctx, prod, [kh, kw, cin, cout]);
+    const xT = transpose(ctx, xp, [3, 1, 2, 0]);
+    const dyT = transpose(ctx, dy, [1, 2, 0, 3]);
+    const conv = run(ctx, 'Conv2D', { x: xT, filter: dyT }, { strides: [1, 1], pad: 'valid', dilations: [sh, sw], dataFormat: 'NHWC', dimRoundingMode: undefined });
+    return transpose(ctx, conv, [1, 2, 0, 3]);
   });
 }
 
