@@ -203,12 +203,20 @@ export class WidthModel {
   }
 }
 
-/** Option-A shortcut: subsample by `stride`, then zero-pad channels up to `to` (or keep the first `to`). */
+/**
+ * Option-A shortcut: every `stride`-th pixel, then zero-pad channels up to `to` (or keep the first
+ * `to`). The subsampling is a reshape and a slice (both differentiable in tfjs, where a strided
+ * slice is not); odd sizes are first padded up to a multiple of the stride.
+ */
 function padShortcut(x: tf.Tensor4D, stride: number, from: number, to: number): tf.Tensor4D {
   let y = x;
   if (stride > 1) {
     const [b, h, w, c] = x.shape;
-    y = tf.stridedSlice(x, [0, 0, 0, 0], [b, h, w, c], [1, stride, stride, 1]) as tf.Tensor4D;
+    const hp = Math.ceil(h / stride) * stride;
+    const wp = Math.ceil(w / stride) * stride;
+    if (hp !== h || wp !== w) y = tf.pad(y, [[0, 0], [0, hp - h], [0, wp - w], [0, 0]]);
+    const grid = tf.reshape(y, [b, hp / stride, stride, wp / stride, stride, c]);
+    y = tf.reshape(tf.slice(grid, [0, 0, 0, 0, 0, 0], [b, hp / stride, 1, wp / stride, 1, c]), [b, hp / stride, wp / stride, c]);
   }
   if (to > from) return tf.pad(y, [[0, 0], [0, 0], [0, 0], [0, to - from]]);
   if (to < from) return tf.slice(y, [0, 0, 0, 0], [-1, -1, -1, to]);

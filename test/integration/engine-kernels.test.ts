@@ -1,0 +1,127 @@
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import { createRng } from '../../src/core/rng.js';
+import { initBackend } from '../../src/engine/backend.js';
+
+before(async () => {
+  await initBackend('wasm');
+});
+
+const rngValues = (n: number, seed: string) => {
+  const rng = createRng(seed);
+  return Array.from({ length: n }, () => rng.next() - 0.5);
+};
+
+/** Input and filter gradients of sum(conv(x, w) * dy) on one backend. */
+function convGrads(backend: string, x: number[], w: number[], dyv: number[], xShape: number[], wShape: number[], stride: number, pad: 'same' | 'valid') {
+  tf.setBackend(backend);
+  return tf.tidy(() => {
+    const xt = tf.tensor4d(x, xShape as [number, number, number, number]);
+    const wt = tf.tensor4d(w, wShape as [number, number, number, number]);
+    const outShape = tf.conv2d(xt, wt, stride, pad).shape;
+    const dy = tf.tensor(dyv.slice(0, outShape.reduce((a, b) => a * b, 1)), outShape);
+    const [gx, gw] = tf.grads((a: tf.Tensor4D, b: tf.Tensor4D) => tf.conv2d(a, b, stride, pad).mul(dy).sum())([xt, wt]);
+    return [Array.from(gx.dataSync()), Array.from(gw.dataSync()), gx.shape, gw.shape] as const;
+  });
+}
+
+function relError(a: number[], b: number[]): number {
+  let diff = 0, scale = 0;
+  for (let i = 0; i < a.length; i++) {
+    diff = Math.max(diff, Math.abs(a[i] - b[i]));
+    scale = Math.max(scale, Math.abs(b[i]));
+  }
+  return diff / (scale || 1);
+}
+
+const GRID: { h: number; w: number; k: number; stride: number; pad: 'same' | 'valid'; batch: number; cin: number; cout: number }[] = [];
+for (const [h, w] of [[7, 9], [5, 5], [8, 6]]) for (const k of [1, 3]) for (const stride of [1, 2]) for (const pad of ['same', 'valid'] as const) {
+  GRID.push({ h, w, k, stride, pad, batch: GRID.length % 2 ? 1 : 3, cin: [1, 3, 4][GRID.length % 3], cout: [4, 1, 3][GRID.length % 3] });
+}
+
+test('wasm conv gradients equal the cpu backend over strides 1/2, same/valid, odd sizes, 1x1/3x3, batch 1', () => {
+  for (const c of GRID) {
+    const xShape = [c.batch, c.h, c.w, c.cin], wShape = [c.k, c.k, c.cin, c.cout];
+    const x = rngValues(xShape.reduce((a, b) => a * b), `x${JSON.stringify(c)}`);
+    const w = rngValues(wShape.reduce((a, b) => a * b), `w${JSON.stringify(c)}`);
+    const dy = rngValues(c.batch * c.h * c.w * c.cout, `dy${JSON.stringify(c)}`);
+    const wasm = convGrads('wasm', x, w, dy, xShape, wShape, c.stride, c.pad);
+    const cpu = convGrads('cpu', x, w, dy, xShape, wShape, c.stride, c.pad);
+    assert.deepEqual(wasm[2], cpu[2]);
+    assert.deepEqual(wasm[3], cpu[3]);
+    assert.ok(relError(wasm[0], cpu[0]) < 1e-5, `input gradient ${JSON.stringify(c)}: ${relError(wasm[0], cpu[0])}`);
+    assert.ok(relError(wasm[1], cpu[1]) < 1e-5, `filter gradient ${JSON.stringify(c)}: ${relError(wasm[1], cpu[1])}`);
+  }
+  tf.setBackend('wasm');
+});
+
+test('wasm conv gradients agree with central finite differences of the loss', () => {
+  tf.setBackend('wasm');
+  for (const c of GRID.filter((_, i) => i % 3 === 0)) {
+    const xShape = [c.batch, c.h, c.w, c.cin], wShape = [c.k, c.k, c.cin, c.cout];
+    const x = rngValues(xShape.reduce((a, b) => a * b), `fx${JSON.stringify(c)}`);
+    const w = rngValues(wShape.reduce((a, b) => a * b), `fw${JSON.stringify(c)}`);
+    const dy = rngValues(c.batch * c.h * c.w * c.cout, `fdy${JSON.stringify(c)}`);
+    const [gx, gw] = convGrads('wasm', x, w, dy, xShape, wShape, c.stride, c.pad);
+    // The loss is linear in x and in w, so a central difference is exact up to float32 rounding.
+    const loss = (xv: number[], wv: number[]) => tf.tidy(() => {
+      const y = tf.conv2d(tf.tensor4d(xv, xShape as never), tf.tensor4d(wv, wShape as never), c.stride, c.pad);
+      return tf.tensor(dy.slice(0, y.size), y.shape).mul(y).sum().dataSync()[0];
+    });
+    const eps = 1e-2;
+    const rng = createRng(`fd${JSON.stringify(c)}`);
+    for (let t = 0; t < 4; t++) {
+      const i = rng.int(x.length);
+      const xp = x.slice(); xp[i] += eps;
+      const xm = x.slice(); xm[i] -= eps;
+      assert.ok(Math.abs((loss(xp, w) - loss(xm, w)) / (2 * eps) - gx[i]) < 2e-3, `dx[${i}] ${JSON.stringify(c)}`);
+      const j = rng.int(w.length);
+      const wp = w.slice(); wp[j] += eps;
+      const wm = w.slice(); wm[j] -= eps;
+      assert.ok(Math.abs((loss(x, wp) - loss(x, wm)) / (2 * eps) - gw[j]) < 2e-3, `dw[${j}] ${JSON.stringify(c)}`);
+    }
+  }
+});
+
+test('a small conv-BN net trains on wasm with the losses of the cpu backend and no tensor growth', async () => {
+  const { buildModel } = await import('../../src/train/model.js');
+  const { parseSpace } = await import('../../src/space/index.js');
+  const { defaultRecipe, train } = await import('../../src/train/trainer.js');
+  const { makeSynthetic } = await import('../../src/data/synthetic.js');
+  // Every op the shipped spaces use: conv+BN+ReLU, max-pool, identity / option-A / projection
+  // blocks with stride 2 on an odd map, global average pool, dense with bias.
+  const space = parseSpace(JSON.stringify({
+    name: 'tiny', input: [9, 9, 3], classes: 5, dataset: 'synthetic',
+    groups: [{ name: 's1', base: 4, min: 4, max: 8, step: 4 }, { name: 's2', base: 8, min: 4, max: 8, step: 4 }, { name: 's3', base: 8, min: 4, max: 8, step: 4 },
+      { name: 'i1', base: 4, min: 4, max: 8, step: 4 }, { name: 'i2', base: 4, min: 4, max: 8, step: 4 }, { name: 'i3', base: 4, min: 4, max: 8, step: 4 }],
+    layers: [
+      { type: 'conv', name: 'stem', group: 's1', kernel: 3, bn: true, activation: 'relu' },
+      { type: 'block', name: 'b1', inner: 'i1', group: 's1', shortcut: 'identity' },
+      { type: 'block', name: 'b2', inner: 'i2', group: 's2', stride: 2, shortcut: 'pad' },
+      { type: 'block', name: 'b3', inner: 'i3', group: 's3', stride: 2, shortcut: 'projection' },
+      { type: 'conv', name: 'head', group: 's3', kernel: 1, bias: true, activation: 'relu' },
+      { type: 'maxpool', size: 2 },
+      { type: 'gap' }, { type: 'dense', name: 'fc' },
+    ],
+  }), 'tiny.json');
+  const widths = space.groups.map((g) => g.base);
+  const data = makeSynthetic({ inputShape: [9, 9, 3], classes: 5, trainCount: 48, testCount: 8 }, 1);
+  const losses = async (backend: string) => {
+    tf.setBackend(backend);
+    const before = tf.memory().numTensors;
+    const model = buildModel(space, widths, 3);
+    const seen: number[] = [];
+    await train(model, data.train, [9, 9, 3], defaultRecipe({ epochs: 2, batchSize: 16, seed: 2 }), {
+      onStep: (s) => seen.push(s.loss),
+    });
+    model.dispose();
+    return { seen, leaked: tf.memory().numTensors - before };
+  };
+  const wasm = await losses('wasm');
+  const cpu = await losses('cpu');
+  tf.setBackend('wasm');
+  assert.equal(wasm.leaked, 0);
+  assert.equal(wasm.seen.length, cpu.seen.length);
+  wasm.seen.forEach((l, i) => assert.ok(Math.abs(l - cpu.seen[i]) < 1e-3 * Math.max(1, Math.abs(cpu.seen[i])), `step ${i}: wasm ${l} cpu ${cpu.seen[i]}`));
+});
