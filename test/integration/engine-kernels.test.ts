@@ -21,7 +21,7 @@ function convGrads(backend: string, x: number[], w: number[], dyv: number[], xSh
     const wt = tf.tensor4d(w, wShape as [number, number, number, number]);
     const outShape = tf.conv2d(xt, wt, stride, pad).shape;
     const dy = tf.tensor(dyv.slice(0, outShape.reduce((a, b) => a * b, 1)), outShape);
-    const [gx, gw] = tf.grads((a: tf.Tensor4D, b: tf.Tensor4D) => tf.conv2d(a, b, stride, pad).mul(dy).sum())([xt, wt]);
+    const [gx, gw] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, stride, pad).mul(dy).sum())([xt, wt]);
     return [Array.from(gx.dataSync()), Array.from(gw.dataSync()), gx.shape, gw.shape] as const;
   });
 }
