@@ -7,7 +7,7 @@ import { printJson, widthsFromArgs } from './shared.js';
 export function inspectCommand(yargs: Argv): Argv {
   return yargs.command(
     'inspect <space>',
-    'Print the layers of a space at some widths, with params and MACs per layer and in total',
+    'Params and MACs of a space at some widths, per layer and in total',
     (y) =>
       y
         .positional('space', { type: 'string', demandOption: true, describe: 'a space file or a shipped space name (e.g. resnet20-cifar)' })
@@ -17,7 +17,7 @@ export function inspectCommand(yargs: Argv): Argv {
         .option('json', { type: 'boolean', default: false, describe: 'print JSON instead of a table' })
         .example('$0 inspect resnet20-cifar', 'the base ResNet-20 and its 12 groups')
         .example('$0 inspect cnn-mnist --widths 8,16,32,32', 'one width per group'),
-    (args) => {
+    async (args) => {
       const space = loadSpace(args.space);
       const widths = widthsFromArgs(space, args);
       const classes = args.classes ?? space.classes;

@@ -37,10 +37,10 @@ export async function main(argv: string[]): Promise<void> {
     .help()
     .alias('h', 'help')
     .version(false)
-    .wrap(Math.min(110, process.stdout.columns ?? 100))
+    .wrap(Math.min(120, process.stdout.columns ?? 120))
     .fail((msg, err) => {
-      if (err) throw err;
-      process.stderr.write(`${msg}\n\nrun 'widthwise --help' for usage\n`);
+      if (err) reportError(err, verbose);
+      else process.stderr.write(`${msg}\n\nrun 'widthwise --help' for usage\n`);
       process.exit(1);
     })
     .parseAsync()

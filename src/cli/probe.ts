@@ -52,7 +52,7 @@ export function labelLayers(telemetry: LayerTelemetry[], kind: 'outgoing' | 'pai
 export function probeCommand(yargs: Argv): Argv {
   return yargs.command(
     'probe <space>',
-    'Train once and label every layer IS (wide enough) or DS (too narrow) from its weight-norm variance',
+    'Train once; label each layer IS (wide enough) or DS (too narrow)',
     (y) =>
       trainingOptions(y.positional('space', { type: 'string', demandOption: true, describe: 'a space file or a shipped space name' }))
         .option('record-every', { type: 'number', default: 0, describe: 'also record the norms every k steps (0: per epoch only)' })

@@ -26,8 +26,8 @@ test('inspect --json agrees with the published ResNet-20 count and lists groups 
 test('inspect prints a table with totals; --classes changes the head', () => {
   const r = run('inspect', 'mlp-mnist', '--classes', '100');
   assert.equal(r.code, 0, r.stderr);
-  // 784*256+256 + 256*128+128 + 128*100+100
-  assert.match(r.stdout, /total\s+247,056/);
+  // 784*256+256 + 256*128+128 + 128*100+100 = 200,960 + 32,896 + 12,900
+  assert.match(r.stdout, /total\s+246,756/);
 });
 
 test('bad inputs: one clear line on stderr and a non-zero exit', () => {
