@@ -1,0 +1,44 @@
+/**
+ * Trial throughput of the worker pool with 1 and with 2 workers on the same batch of trials
+ * (cnn-mnist proxy trainings on the bundled digits), side by side in one run.
+ *   npx tsx scripts/bench-pool.ts [--trials 6] [--max-train 1500] [--json]
+ */
+import type { TrialTask } from '../src/core/types.js';
+import { PoolEvaluator } from '../src/runtime/pool-evaluator.js';
+import { loadSpace } from '../src/space/index.js';
+import { defaultRecipe } from '../src/train/trainer.js';
+
+const arg = (name: string, fallback: string) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : fallback;
+};
+const trials = Number(arg('trials', '6'));
+const maxTrain = Number(arg('max-train', '1500'));
+const space = loadSpace('cnn-mnist');
+const tasks: TrialTask[] = Array.from({ length: trials }, (_, i) => ({
+  trialId: i, space, widths: [8 + 4 * (i % 3), 16, 32, 32], seed: i, backend: 'wasm',
+  data: { name: 'mnist', seed: 0, maxTrain }, recipe: defaultRecipe({ epochs: 1, batchSize: 64 }),
+}));
+
+async function measure(workers: number) {
+  const pool = new PoolEvaluator({ workers });
+  // Warm every worker (tfjs + wasm load, dataset read) outside the timed part.
+  await Promise.all(Array.from({ length: workers }, (_, i) => pool.evaluate({ ...tasks[0], trialId: -1 - i, data: { ...tasks[0].data, maxTrain: 64 } })));
+  const t0 = performance.now();
+  const results = await Promise.all(tasks.map((t) => pool.evaluate(t)));
+  const seconds = (performance.now() - t0) / 1000;
+  await pool.close();
+  const failed = results.filter((r) => r.status !== 'ok');
+  if (failed.length) throw new Error(`failed trials: ${failed.map((f) => f.reason).join('; ')}`);
+  return { workers, trials, seconds, trialsPerMinute: (trials * 60) / seconds, backend: results[0].backend };
+}
+
+const one = await measure(1);
+const two = await measure(2);
+const rows = [one, two];
+if (process.argv.includes('--json')) {
+  console.log(JSON.stringify({ rows, speedup: two.trialsPerMinute / one.trialsPerMinute }, null, 2));
+} else {
+  for (const r of rows) console.log(`${r.workers} worker(s): ${r.trials} trials in ${r.seconds.toFixed(1)} s = ${r.trialsPerMinute.toFixed(2)} trials/min (${r.backend})`);
+  console.log(`speed-up with 2 workers: ${(two.trialsPerMinute / one.trialsPerMinute).toFixed(2)}x`);
+}
