@@ -9,6 +9,7 @@ import { WidthwiseError } from '../core/errors.js';
 import { inspectCommand } from './inspect.js';
 import { trainCommand } from './train.js';
 import { probeCommand } from './probe.js';
+import { reportCommand, searchCommand } from './search.js';
 
 function reportError(err: unknown, verbose: boolean): void {
   if (err instanceof WidthwiseError) {
@@ -30,8 +31,10 @@ export async function main(argv: string[]): Promise<void> {
   cli = inspectCommand(cli);
   cli = trainCommand(cli);
   cli = probeCommand(cli);
+  cli = searchCommand(cli);
+  cli = reportCommand(cli);
   await cli
-    .demandCommand(1, 'name a command: inspect, train, probe')
+    .demandCommand(1, 'name a command: search, inspect, train, probe, report')
     .strict()
     .recommendCommands()
     .help()

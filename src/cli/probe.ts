@@ -1,5 +1,6 @@
 import type { Argv } from 'yargs';
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
+import { writeFileAtomic } from './files.js';
 import { join } from 'node:path';
 import { UsageError } from '../core/errors.js';
 import type { LayerTelemetry, TrialResult } from '../core/types.js';
@@ -8,46 +9,9 @@ import { svgToPng } from '../report/svg-plot.js';
 import { telemetrySvg } from '../report/telemetry-plot.js';
 import { loadSpace } from '../space/index.js';
 import { runTrial } from '../runtime/run-trial.js';
-import { classifySeries, DEFAULT_NORM_KIND, type Classification } from '../variance/index.js';
+import { DEFAULT_NORM_KIND, labelLayers } from '../variance/index.js';
 import { printJson, startBackend, widthsFromArgs } from './shared.js';
 import { recipeFromArgs, trainingOptions } from './train.js';
-
-/** Writes a file atomically: a crash never leaves half of it. */
-export function writeFileAtomic(path: string, data: string | Buffer): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, data);
-  renameSync(tmp, path);
-}
-
-export interface ProbedLayer {
-  name: string;
-  group: string | null;
-  width: number;
-  label: Classification['label'];
-  reason: string;
-  peakEpoch: number | null;
-  dropRatio: number;
-  confidence: number;
-  epochs: number[];
-  variance: number[];
-  pairedVariance?: number[];
-}
-
-/** Labels every layer of a trial from its telemetry (the chosen norm kind where present). */
-export function labelLayers(telemetry: LayerTelemetry[], kind: 'outgoing' | 'paired' = DEFAULT_NORM_KIND): ProbedLayer[] {
-  return telemetry.map((t) => {
-    const series = (kind === 'paired' && t.paired ? t.paired : t.outgoing);
-    const values = series.map((p) => p.variance);
-    const c = classifySeries(values);
-    return {
-      name: t.layer, group: t.group, width: t.width, label: c.label, reason: c.reason,
-      peakEpoch: c.evidence.peakIndex !== undefined && c.evidence.peakIndex >= 0 ? series[c.evidence.peakIndex]?.epoch ?? null : null,
-      dropRatio: c.evidence.dropRatio, confidence: c.evidence.confidence,
-      epochs: series.map((p) => p.epoch), variance: values,
-      ...(t.paired ? { pairedVariance: t.paired.map((p) => p.variance) } : {}),
-    };
-  });
-}
 
 export function probeCommand(yargs: Argv): Argv {
   return yargs.command(

@@ -163,3 +163,52 @@ export interface TrialEvent {
   epochs?: number;
   loss?: number;
 }
+
+/** One model of a search summary: its widths and what the final training measured. */
+export interface ModelSummary {
+  widths: WidthVector;
+  params: number;
+  macs: number;
+  validationAccuracy: number;
+  testAccuracy: number;
+  trainLoss: number;
+  seconds: number;
+}
+
+/** A trial as a search report lists it. */
+export interface TrialSummary {
+  trialId: number;
+  round: number;
+  widths: WidthVector;
+  status: 'ok' | 'failed' | 'running';
+  reason?: string;
+  validationAccuracy?: number;
+  params?: number;
+  macs?: number;
+  groupLabels?: Record<string, string>;
+  note?: string;
+}
+
+/** Everything a search run reports, rebuilt from its journal alone. */
+export interface SearchSummary {
+  runDir: string;
+  space: string;
+  dataset: string;
+  backend?: string;
+  sampler: string;
+  groups: string[];
+  budgetMacs: number;
+  maxParams?: number;
+  /** Finished proxy trials (ok or failed). */
+  trials: number;
+  failedTrials: number;
+  base?: ModelSummary;
+  winner?: ModelSummary & { trialId: number };
+  /** Proxy telemetry of the winning trial and of the start trial. */
+  winnerTelemetry?: LayerTelemetry[];
+  startTelemetry?: LayerTelemetry[];
+  history: TrialSummary[];
+  finished: boolean;
+  /** ONNX file of the winner, when exported. */
+  onnx?: string;
+}

@@ -1,2 +1,3 @@
 export * from './norms.js';
 export * from './classify.js';
+export * from './label-layers.js';

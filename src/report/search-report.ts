@@ -1,0 +1,75 @@
+/** The HTML report of a search run: base against winner, and the evidence behind the choice. */
+import type { ModelSummary, SearchSummary } from '../core/types.js';
+import { labelLayers } from '../variance/index.js';
+import { panelsSvg, PALETTE } from './svg-plot.js';
+import { telemetrySvg } from './telemetry-plot.js';
+
+const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+const pct = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? '-' : `${(100 * v).toFixed(2)}%`);
+const int = (v: number | undefined) => (v === undefined ? '-' : v.toLocaleString('en-US'));
+
+function modelRow(name: string, m: ModelSummary | undefined): string {
+  if (!m) return `<tr><td>${name}</td><td colspan="6">not trained</td></tr>`;
+  return `<tr><td>${name}</td><td>${m.widths.join(', ')}</td><td>${int(m.params)}</td><td>${int(m.macs)}</td><td>${pct(m.validationAccuracy)}</td><td>${pct(m.testAccuracy)}</td><td>${m.seconds.toFixed(0)} s</td></tr>`;
+}
+
+/** The plots of a summary, as standalone SVG documents keyed by file name. */
+export function searchFigures(s: SearchSummary): Record<string, string> {
+  const figures: Record<string, string> = {};
+  const ok = s.history.filter((t) => t.status === 'ok' && t.validationAccuracy !== undefined);
+  const startWidths = s.history[0]?.widths;
+  const winnerWidths = s.winner?.widths ?? (ok.length ? ok.reduce((a, b) => ((b.validationAccuracy ?? 0) > (a.validationAccuracy ?? 0) ? b : a)).widths : undefined);
+  const profile = [
+    ...(s.base ? [{ label: 'base', points: s.base.widths.map((w, i) => [i, w] as [number, number]), color: PALETTE[0] }] : startWidths ? [{ label: 'start', points: startWidths.map((w, i) => [i, w] as [number, number]), color: PALETTE[0] }] : []),
+    ...(winnerWidths ? [{ label: 'winner', points: winnerWidths.map((w, i) => [i, w] as [number, number]), color: PALETTE[1] }] : []),
+  ];
+  figures['widths.svg'] = panelsSvg(`Width profile (groups: ${s.groups.map((g, i) => `${i}=${g}`).join(', ')})`, [
+    { title: 'width per group', series: profile, xLabel: 'group index', yLabel: 'width' },
+  ], { panelWidth: Math.max(420, 40 * s.groups.length), panelHeight: 240 });
+  let best = -Infinity;
+  const bestSoFar = s.history.filter((t) => t.status !== 'running').map((t, i) => {
+    if (t.validationAccuracy !== undefined) best = Math.max(best, t.validationAccuracy);
+    return [i + 1, Number.isFinite(best) ? best : NaN] as [number, number];
+  });
+  figures['progress.svg'] = panelsSvg('Search progress', [
+    { title: 'best validation accuracy so far', series: [{ label: 'best', points: bestSoFar }], xLabel: 'trials finished', yLabel: 'accuracy' },
+    { title: 'every trial: accuracy against MACs', series: [{ label: 'trial', points: ok.map((t) => [t.macs ?? NaN, t.validationAccuracy ?? NaN] as [number, number]), scatter: true }], xLabel: 'MACs', yLabel: 'validation accuracy', markers: [{ x: s.budgetMacs, label: 'budget', color: '#d62728' }] },
+  ], { columns: 2, panelWidth: 420, panelHeight: 260 });
+  for (const [name, telemetry] of [['start', s.startTelemetry], ['winner', s.winnerTelemetry]] as const) {
+    if (!telemetry) continue;
+    const labels = labelLayers(telemetry);
+    figures[`variance-${name}.svg`] = telemetrySvg(`Proxy training of the ${name} widths: normalised weight-norm variance per layer`, telemetry.map((t, i) => ({
+      telemetry: t, label: labels[i].label, peakIndex: labels[i].peakEpoch === null ? undefined : labels[i].epochs.indexOf(labels[i].peakEpoch!),
+    })));
+  }
+  return figures;
+}
+
+export function searchReportHtml(s: SearchSummary, figures: Record<string, string>): string {
+  const trialRows = s.history.map((t) => `<tr><td>${t.trialId}</td><td>${t.round}</td><td>${t.widths.join(', ')}</td><td>${t.status}${t.reason ? `: ${esc(t.reason)}` : ''}</td><td>${pct(t.validationAccuracy)}</td><td>${int(t.macs)}</td><td>${int(t.params)}</td><td>${esc(Object.entries(t.groupLabels ?? {}).map(([g, l]) => `${g}:${l}`).join(' '))}</td><td>${esc(t.note ?? '')}</td></tr>`).join('\n');
+  const fig = (name: string) => (figures[name] ? `<figure>${figures[name]}</figure>` : '');
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>widthwise: ${esc(s.space)} search</title>
+<style>body{font-family:DejaVu Sans,Arial,sans-serif;margin:24px;max-width:1300px;color:#222}table{border-collapse:collapse;margin:8px 0 20px}td,th{border:1px solid #ccc;padding:4px 8px;font-size:13px;text-align:right}td:first-child,th:first-child{text-align:left}figure{margin:12px 0}h2{margin-top:28px}</style></head>
+<body>
+<h1>Width search: ${esc(s.space)} on ${esc(s.dataset)}</h1>
+<p>Sampler <b>${esc(s.sampler)}</b>, ${s.trials} proxy trials (${s.failedTrials} failed), budget ${int(s.budgetMacs)} MACs${s.maxParams !== undefined ? ` and ${int(s.maxParams)} params` : ''}, backend ${esc(s.backend ?? '?')}. Run folder: <code>${esc(s.runDir)}</code>.${s.finished ? '' : ' <b>The run has not finished.</b>'}</p>
+<h2>Base against winner (same final training recipe)</h2>
+<table><tr><th>model</th><th>widths (${esc(s.groups.join(', '))})</th><th>params</th><th>MACs</th><th>validation acc</th><th>test acc</th><th>time</th></tr>
+${modelRow('base', s.base)}
+${modelRow(`winner (trial ${s.winner?.trialId ?? '-'})`, s.winner)}
+</table>
+${s.onnx ? `<p>Winner exported to ONNX: <code>${esc(s.onnx)}</code></p>` : ''}
+<h2>Width profile</h2>${fig('widths.svg')}
+<h2>Progress</h2>${fig('progress.svg')}
+<h2>Telemetry behind the labels</h2>
+<p>IS: the variance rose and stayed (wide enough). DS: it rose, peaked and fell (too narrow). ?: too short or too flat to call.</p>
+${fig('variance-start.svg')}
+${fig('variance-winner.svg')}
+<h2>Every trial</h2>
+<table><tr><th>trial</th><th>round</th><th>widths</th><th>status</th><th>validation acc</th><th>MACs</th><th>params</th><th>group labels</th><th>why</th></tr>
+${trialRows}
+</table>
+</body></html>
+`;
+}

@@ -1,0 +1,77 @@
+/**
+ * A search run's summary, rebuilt from its journal alone, so `widthwise report` and the end of
+ * `widthwise search` say the same thing.
+ */
+import type { ModelSummary, SearchSummary, TrialResult, TrialSummary } from '../core/types.js';
+import type { JournalEvent } from '../storage/journal.js';
+import type { StudyConfig } from './study.js';
+import { groupLabels } from './labels.js';
+
+function modelSummary(r: TrialResult): ModelSummary | undefined {
+  if (r.status !== 'ok' || !r.metrics) return undefined;
+  return {
+    widths: r.widths, params: r.metrics.params, macs: r.metrics.macs, validationAccuracy: r.metrics.validationAccuracy,
+    testAccuracy: r.metrics.testAccuracy, trainLoss: r.metrics.trainLoss, seconds: r.seconds,
+  };
+}
+
+export function summaryFromJournal(events: JournalEvent[], runDir: string): SearchSummary {
+  const created = events.find((e) => e.type === 'study-created');
+  if (!created || created.type !== 'study-created') throw new Error('the journal has no study-created event');
+  const config = created.config as unknown as StudyConfig;
+  const trials = new Map<number, TrialSummary>();
+  const results = new Map<number, TrialResult>();
+  let winnerId: number | undefined;
+  let base: ModelSummary | undefined;
+  let winner: ModelSummary | undefined;
+  let finished = false;
+  let onnx: string | undefined;
+  let backend: string | undefined;
+  for (const e of events) {
+    switch (e.type) {
+      case 'trial-started':
+        trials.set(e.trialId, { trialId: e.trialId, round: e.round ?? 0, widths: e.widths, status: 'running', note: e.tag });
+        break;
+      case 'trial-finished':
+      case 'trial-failed': {
+        const r = (e.type === 'trial-finished' ? e.result : e.result) as TrialResult | undefined;
+        const t = trials.get(e.trialId);
+        if (!t) break;
+        t.status = e.type === 'trial-finished' ? 'ok' : 'failed';
+        if (e.type === 'trial-failed') t.reason = e.reason;
+        if (r) {
+          results.set(e.trialId, r);
+          backend ??= r.backend;
+          if (r.metrics) Object.assign(t, { validationAccuracy: r.metrics.validationAccuracy, params: r.metrics.params, macs: r.metrics.macs });
+          if (r.telemetry) t.groupLabels = groupLabels(config.space, r.telemetry, config.normKind);
+        }
+        break;
+      }
+      case 'winner-chosen':
+        winnerId = e.trialId;
+        break;
+      case 'final-trained': {
+        const r = e.result as TrialResult;
+        if (e.which === 'base') base = modelSummary(r);
+        if (e.which === 'winner') winner = modelSummary(r);
+        if (e.which === 'onnx') onnx = (e.result as { path: string }).path;
+        break;
+      }
+      case 'study-finished':
+        finished = true;
+        break;
+    }
+  }
+  const history = [...trials.values()].sort((a, b) => a.trialId - b.trialId);
+  const done = history.filter((t) => t.status !== 'running');
+  const startTrial = history[0];
+  return {
+    runDir, space: config.space.name, dataset: config.data.name, backend, sampler: config.sampler,
+    groups: config.space.groups.map((g) => g.name), budgetMacs: config.budget.macs, maxParams: config.budget.params,
+    trials: done.length, failedTrials: done.filter((t) => t.status === 'failed').length,
+    base, winner: winner && winnerId !== undefined ? { ...winner, trialId: winnerId } : undefined,
+    winnerTelemetry: winnerId !== undefined ? results.get(winnerId)?.telemetry : undefined,
+    startTelemetry: startTrial ? results.get(startTrial.trialId)?.telemetry : undefined,
+    history, finished, onnx,
+  };
+}
