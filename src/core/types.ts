@@ -110,6 +110,8 @@ export interface TrialTask {
   backend?: string;
   /** Wall-clock limit in seconds; the trial fails with a reason when it is passed. */
   timeoutSeconds?: number;
+  /** Wide & sparse: keep exactly this many nonzero kernel weights (static random mask). */
+  sparseNonzero?: number;
 }
 
 /** A point of a layer's weight-norm telemetry. */
@@ -139,6 +141,8 @@ export interface TrialMetrics {
   trainLoss: number;
   params: number;
   macs: number;
+  /** Nonzero conv/dense kernel weights at the end of training. */
+  nonzeroWeights?: number;
 }
 
 /** What an evaluator returns for a task; `failed` carries the reason, never a throw. */

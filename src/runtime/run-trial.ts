@@ -38,7 +38,7 @@ export async function runTrial(task: TrialTask, onEvent?: (e: TrialEvent) => voi
     onEvent?.({ trialId: task.trialId, kind: 'started', epochs: task.recipe.epochs });
     let stepsPerEpoch = 1;
     const result = await runTraining(
-      { space: task.space, widths: task.widths, data: task.data, recipe: task.recipe, seed: task.seed, classes },
+      { space: task.space, widths: task.widths, data: task.data, recipe: task.recipe, seed: task.seed, classes, sparseNonzero: task.sparseNonzero },
       {
         signal,
         onStart: (model) => recorder.record(model, 0, 0),
@@ -61,7 +61,7 @@ export async function runTrial(task: TrialTask, onEvent?: (e: TrialEvent) => voi
       widths: task.widths,
       metrics: {
         validationAccuracy: result.validationAccuracy, testAccuracy: result.testAccuracy,
-        trainLoss: result.trainLoss, params: result.params, macs: result.macs,
+        trainLoss: result.trainLoss, params: result.params, macs: result.macs, nonzeroWeights: result.nonzeroWeights,
       },
       telemetry: recorder.result(),
       history: result.epochs.map((e) => ({ epoch: e.epoch, trainLoss: e.trainLoss, trainAccuracy: e.trainAccuracy, seconds: e.seconds })),

@@ -8,7 +8,9 @@ import { spaceCost } from '../cost/cost.js';
 import { loadDataset } from '../data/registry.js';
 import { backendInfo } from '../engine/backend.js';
 import type { SearchSpace } from '../space/types.js';
+import * as tf from '@tensorflow/tfjs';
 import { buildModel, type WidthModel } from './model.js';
+import { countNonzeroKernelWeights, sparsify } from './sparse.js';
 import { evaluate, train, type EpochReport, type TrainHooks, type TrainRecipe } from './trainer.js';
 
 export interface TrainingRequest {
@@ -20,6 +22,8 @@ export interface TrainingRequest {
   seed: number;
   /** Output classes; default: the dataset's. */
   classes?: number;
+  /** Static random sparsity: keep exactly this many nonzero kernel weights (wide & sparse). */
+  sparseNonzero?: number;
 }
 
 export interface TrainingResult {
@@ -37,6 +41,8 @@ export interface TrainingResult {
   epochs: EpochReport[];
   seconds: number;
   seed: number;
+  /** Nonzero conv/dense kernel weights after training (all of them for a dense model). */
+  nonzeroWeights: number;
 }
 
 /** Checks that the dataset's images fit the space's input. */
@@ -63,8 +69,9 @@ export async function runTraining(
   const classes = request.classes ?? data.classes;
   const cost = spaceCost(request.space, request.widths, classes);
   const model = buildModel(request.space, request.widths, request.seed, classes);
+  const sparse = request.sparseNonzero !== undefined ? sparsify(model, request.sparseNonzero, request.seed) : undefined;
   try {
-    const outcome = await train(model, data.train, data.inputShape, request.recipe, hooks);
+    const outcome = await train(model, data.train, data.inputShape, request.recipe, sparse ? { ...hooks, gradientMasks: sparse.masks } : hooks);
     const validation = evaluate(model, data.validation, data.inputShape);
     const test = evaluate(model, data.test, data.inputShape);
     await options.keep?.(model);
@@ -83,8 +90,10 @@ export async function runTraining(
       epochs: outcome.epochs,
       seconds: (performance.now() - started) / 1000,
       seed: request.seed,
+      nonzeroWeights: countNonzeroKernelWeights(model),
     };
   } finally {
     model.dispose();
+    if (sparse) tf.dispose(Object.values(sparse.masks));
   }
 }
