@@ -10,6 +10,7 @@ import { inspectCommand } from './inspect.js';
 import { trainCommand } from './train.js';
 import { probeCommand } from './probe.js';
 import { reportCommand, searchCommand } from './search.js';
+import { baselineCommand } from './baseline.js';
 
 function reportError(err: unknown, verbose: boolean): void {
   if (err instanceof WidthwiseError) {
@@ -33,8 +34,9 @@ export async function main(argv: string[]): Promise<void> {
   cli = probeCommand(cli);
   cli = searchCommand(cli);
   cli = reportCommand(cli);
+  cli = baselineCommand(cli);
   await cli
-    .demandCommand(1, 'name a command: search, inspect, train, probe, report')
+    .demandCommand(1, 'name a command: search, inspect, train, probe, report, baseline')
     .strict()
     .recommendCommands()
     .help()

@@ -63,3 +63,19 @@ test('train mlp-mnist --epochs 3 reaches 0.90 test accuracy on the bundled digit
   assert.match(r.stderr, /^backend: /m);
   for (const key of ['trainLoss', 'seconds']) assert.equal(typeof out[key], 'number');
 });
+
+test('baseline --json: sparse rows keep exactly the nonzero weights of scale 1', () => {
+  const out = mkdtempSync(join(tmpdir(), 'ww-bl-'));
+  const r = run('baseline', 'mlp-mnist', '--epochs', '1', '--max-train', '300', '--seeds', '1', '--scales', '1,1.41,2', '--out', out, '--json');
+  assert.equal(r.code, 0, r.stderr);
+  const { rows } = JSON.parse(r.stdout);
+  // 784*256 + 256*128 + 128*10 kernel weights at scale 1.
+  const base = 784 * 256 + 256 * 128 + 128 * 10;
+  assert.equal(rows.find((x: any) => x.scale === 1 && x.kind === 'dense').nonzeroWeights, base);
+  for (const row of rows.filter((x: any) => x.kind === 'sparse')) {
+    assert.equal(row.nonzeroWeights, base);
+    assert.ok(row.connectivity < 1 && row.macs > base);
+    for (const key of ['scale', 'testAccuracy']) assert.equal(typeof row[key], 'number');
+  }
+  assert.equal(rows.filter((x: any) => x.kind === 'sparse').length, 2);
+});
