@@ -10,7 +10,7 @@ import { formatTable } from '../report/table.js';
 import { PoolEvaluator } from '../runtime/pool-evaluator.js';
 import { baseWidths, loadSpace, resolveNetwork, scaledWidths } from '../space/index.js';
 import { kernelBudgets } from '../train/sparse.js';
-import { writeFileAtomic } from './files.js';
+import { writeFileAtomic } from '../storage/files.js';
 import { printJson, startBackend } from './shared.js';
 import { recipeFromArgs, trainingOptions } from './train.js';
 

@@ -11,6 +11,7 @@ import { trainCommand } from './train.js';
 import { probeCommand } from './probe.js';
 import { reportCommand, searchCommand } from './search.js';
 import { baselineCommand } from './baseline.js';
+import { exportCommand } from './export.js';
 
 function reportError(err: unknown, verbose: boolean): void {
   if (err instanceof WidthwiseError) {
@@ -35,8 +36,9 @@ export async function main(argv: string[]): Promise<void> {
   cli = searchCommand(cli);
   cli = reportCommand(cli);
   cli = baselineCommand(cli);
+  cli = exportCommand(cli);
   await cli
-    .demandCommand(1, 'name a command: search, inspect, train, probe, report, baseline')
+    .demandCommand(1, 'name a command: search, inspect, train, probe, report, baseline, export')
     .strict()
     .recommendCommands()
     .help()

@@ -1,6 +1,6 @@
 import type { Argv } from 'yargs';
 import { mkdirSync } from 'node:fs';
-import { writeFileAtomic } from './files.js';
+import { writeFileAtomic } from '../storage/files.js';
 import { join } from 'node:path';
 import { UsageError } from '../core/errors.js';
 import type { LayerTelemetry, TrialResult } from '../core/types.js';

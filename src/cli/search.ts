@@ -16,7 +16,7 @@ import { summaryFromJournal } from '../search/summary.js';
 import { baseWidths, loadSpace, parseWidths } from '../space/index.js';
 import { Journal, repairTornTail, replayJournal } from '../storage/journal.js';
 import { defaultRecipe } from '../train/trainer.js';
-import { writeFileAtomic } from './files.js';
+import { writeFileAtomic } from '../storage/files.js';
 import { BACKEND_CHOICES, printJson, startBackend } from './shared.js';
 
 /** The options of a search, as stored in its journal; a resumed run starts from them. */
@@ -195,7 +195,7 @@ export function searchCommand(yargs: Argv): Argv {
       }
       const have = new Set((events ?? []).filter((e) => e.type === 'final-trained').map((e) => (e as { which: string }).which));
       if (!(events ?? []).some((e) => e.type === 'winner-chosen')) journal.append({ type: 'winner-chosen', trialId: best.trialId, widths: [...best.widths] });
-      const finalRecipe = defaultRecipe({ epochs: options.finalEpochs, batchSize: options.batchSize, seed: options.seed, ...(options.lr !== undefined ? { lr: options.lr } : {}) });
+      const finalRecipe = defaultRecipe({ epochs: options.finalEpochs, batchSize: options.batchSize, seed: options.seed, keepBest: true, ...(options.lr !== undefined ? { lr: options.lr } : {}) });
       const finals: { which: 'base' | 'winner'; widths: number[] }[] = [
         { which: 'base' as const, widths: baseWidths(space) },
         { which: 'winner' as const, widths: [...best.widths] },

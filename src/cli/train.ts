@@ -1,5 +1,6 @@
 import type { Argv } from 'yargs';
 import { UsageError } from '../core/errors.js';
+import { loadCheckpoint, saveCheckpoint } from '../export/checkpoint.js';
 import { DATASET_NAMES } from '../data/registry.js';
 import type { BackendChoice } from '../engine/backend.js';
 import { loadSpace } from '../space/index.js';
@@ -27,6 +28,7 @@ export function trainingOptions<T>(y: Argv<T>) {
     .option('validation-fraction', { type: 'number', default: 0.1, describe: 'part of the training split held out for validation' })
     .option('seed', { type: 'number', default: 0, describe: 'seeds weights, data split and batch order' })
     .option('backend', { type: 'string', choices: BACKEND_CHOICES, default: 'auto', describe: 'tfjs backend; auto tries node-gpu, node, wasm, cpu' })
+    .option('warmup-epochs', { type: 'number', default: 0, describe: 'linear learning-rate warm-up epochs' })
     .option('json', { type: 'boolean', default: false, describe: 'print the result as JSON on stdout' });
 }
 
@@ -39,6 +41,8 @@ export interface RecipeArgs {
   weightDecay?: number;
   schedule: string;
   seed: number;
+  warmupEpochs?: number;
+  keepBest?: boolean;
 }
 
 /** The training recipe from the shared training options. */
@@ -53,37 +57,60 @@ export function recipeFromArgs(args: RecipeArgs): TrainRecipe {
     optimizer: { name: optimizerName, momentum: args.momentum, weightDecay: args.weightDecay ?? (optimizerName === 'sgd' ? 5e-4 : 0) },
     schedule: { name: args.schedule as ScheduleName },
     seed: args.seed,
+    warmupEpochs: args.warmupEpochs ?? 0,
+    keepBest: args.keepBest ?? false,
     ...(args.lr !== undefined ? { lr: args.lr } : {}),
   });
 }
 
 export function trainCommand(yargs: Argv): Argv {
   return yargs.command(
-    'train <space>',
+    'train [space]',
     'Train a space at some widths and report test accuracy',
     (y) =>
-      trainingOptions(y.positional('space', { type: 'string', demandOption: true, describe: 'a space file or a shipped space name' }))
+      trainingOptions(y.positional('space', { type: 'string', describe: 'a space file or a shipped space name (not with --resume)' }))
+        .option('keep-best', { type: 'boolean', default: true, describe: 'evaluate on the validation part every epoch and keep the best epoch (--no-keep-best: the last)' })
+        .option('save', { type: 'string', describe: 'checkpoint folder, written after every epoch and at the end' })
+        .option('resume', { type: 'string', describe: "continue the training saved in this checkpoint folder (its space, widths and recipe)" })
         .example('$0 train mlp-mnist --epochs 3', 'the MLP on the bundled digits')
+        .example('$0 train cnn-mnist --epochs 10 --save ckpt/cnn', 'then: widthwise export ckpt/cnn')
         .example('$0 train cnn-mnist --widths 8,16,32,32 --dataset fashion-mnist', 'a narrower CNN on Fashion-MNIST'),
     async (args) => {
-      const space = loadSpace(args.space);
-      const widths = widthsFromArgs(space, args);
+      if (!args.space && !args.resume) throw new UsageError('name a space (or --resume a checkpoint folder)');
       const backend = await startBackend(args.backend as BackendChoice);
-      const recipe = recipeFromArgs(args);
+      const resumed = args.resume ? await loadCheckpoint(args.resume) : undefined;
+      const space = resumed ? resumed.meta.space : loadSpace(args.space!);
+      const widths = resumed ? resumed.meta.widths : widthsFromArgs(space, args);
+      const recipe = resumed?.meta.recipe ?? recipeFromArgs(args);
+      const epochsDone = resumed?.meta.epochsDone ?? 0;
+      const initialWeights = resumed?.model.getWeights();
+      resumed?.model.dispose();
+      const saveDir = args.save ?? args.resume;
+      const dataName = (resumed?.meta.dataset as string | undefined) ?? args.dataset ?? space.dataset;
+      if (resumed) process.stderr.write(`resuming ${args.resume}: ${epochsDone} of ${recipe.epochs} epochs done\n`);
       const tty = process.stderr.isTTY;
-      process.stderr.write(`training ${space.name} at widths ${widths.join(',')} on ${args.dataset ?? space.dataset}, ${recipe.epochs} epochs\n`);
+      process.stderr.write(`training ${space.name} at widths ${widths.join(',')} on ${dataName}, ${recipe.epochs} epochs\n`);
+      const seed = recipe.seed;
+      const meta = (epochs: number, metrics?: Record<string, number>) => ({ space, widths, classes: space.classes, recipe, backend, epochsDone: epochs, dataset: dataName, metrics });
       const result = await runTraining(
         {
-          space, widths, recipe, seed: args.seed,
-          data: { name: args.dataset ?? space.dataset, dataDir: args.dataDir, seed: args.seed, maxTrain: args.maxTrain, validationFraction: args.validationFraction },
+          space, widths, recipe, seed, initialWeights, epochsDone,
+          data: { name: dataName, dataDir: args.dataDir, seed, maxTrain: args.maxTrain, validationFraction: args.validationFraction },
         },
         {
           onStep: tty ? (s) => { if (s.step % 5 === 0) process.stderr.write(`\repoch ${s.epoch}/${recipe.epochs}  step ${s.step}/${s.stepsPerEpoch}  loss ${s.loss.toFixed(4)}`); } : undefined,
-          onEpoch: (e) => {
-            process.stderr.write(`${tty ? '\r\x1b[K' : ''}epoch ${e.epoch}/${recipe.epochs}  loss ${e.trainLoss.toFixed(4)}  train acc ${e.trainAccuracy.toFixed(4)}  lr ${e.lr.toPrecision(3)}  ${e.seconds.toFixed(1)}s\n`);
+          onEpoch: async (e, model) => {
+            process.stderr.write(`${tty ? '\r\x1b[K' : ''}epoch ${e.epoch}/${recipe.epochs}  loss ${e.trainLoss.toFixed(4)}  train acc ${e.trainAccuracy.toFixed(4)}${e.validationAccuracy !== undefined ? `  val acc ${e.validationAccuracy.toFixed(4)}` : ''}  lr ${e.lr.toPrecision(3)}  ${e.seconds.toFixed(1)}s\n`);
+            // A crash loses at most the epoch in progress.
+            if (saveDir) await saveCheckpoint(saveDir, model, meta(e.epoch));
           },
         },
+        {
+          // The final checkpoint holds the kept (best) weights and the metrics.
+          keep: saveDir ? (model, metrics) => saveCheckpoint(saveDir, model, meta(recipe.epochs, metrics)) : undefined,
+        },
       );
+      if (saveDir) process.stderr.write(`checkpoint: ${saveDir}${result.bestEpoch ? ` (weights of epoch ${result.bestEpoch}, the best on validation)` : ''}\n`);
       if (args.json) {
         printJson(result);
         return;

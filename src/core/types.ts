@@ -87,6 +87,10 @@ export interface TrainRecipe {
   schedule: ScheduleSpec;
   /** Seeds the batch order; the model's seed fixes the initial weights. */
   seed: number;
+  /** Linear learning-rate warm-up over this many epochs (default 0). */
+  warmupEpochs?: number;
+  /** Evaluate on the validation part every epoch and end with the best epoch's weights. */
+  keepBest?: boolean;
 }
 
 

@@ -9,7 +9,7 @@ import { loadDataset } from '../data/registry.js';
 import { backendInfo } from '../engine/backend.js';
 import type { SearchSpace } from '../space/types.js';
 import * as tf from '@tensorflow/tfjs';
-import { buildModel, type WidthModel } from './model.js';
+import { buildModel, type WeightsRecord, type WidthModel } from './model.js';
 import { countNonzeroKernelWeights, sparsify } from './sparse.js';
 import { evaluate, train, type EpochReport, type TrainHooks, type TrainRecipe } from './trainer.js';
 
@@ -24,6 +24,9 @@ export interface TrainingRequest {
   classes?: number;
   /** Static random sparsity: keep exactly this many nonzero kernel weights (wide & sparse). */
   sparseNonzero?: number;
+  /** Resuming: weights to start from and the epochs they already had. */
+  initialWeights?: WeightsRecord;
+  epochsDone?: number;
 }
 
 export interface TrainingResult {
@@ -43,6 +46,8 @@ export interface TrainingResult {
   seed: number;
   /** Nonzero conv/dense kernel weights after training (all of them for a dense model). */
   nonzeroWeights: number;
+  /** With `keepBest`: the epoch whose weights were kept. */
+  bestEpoch?: number;
 }
 
 /** Checks that the dataset's images fit the space's input. */
@@ -61,7 +66,7 @@ export function checkCompatible(space: SearchSpace, data: Dataset): void {
 export async function runTraining(
   request: TrainingRequest,
   hooks: TrainHooks = {},
-  options: { dataset?: Dataset; keep?: (model: WidthModel) => void | Promise<void> } = {},
+  options: { dataset?: Dataset; keep?: (model: WidthModel, metrics: Record<string, number>) => void | Promise<void> } = {},
 ): Promise<TrainingResult> {
   const started = performance.now();
   const data = options.dataset ?? (await loadDataset(request.data));
@@ -70,11 +75,26 @@ export async function runTraining(
   const cost = spaceCost(request.space, request.widths, classes);
   const model = buildModel(request.space, request.widths, request.seed, classes);
   const sparse = request.sparseNonzero !== undefined ? sparsify(model, request.sparseNonzero, request.seed) : undefined;
+  if (request.initialWeights) model.setWeights(request.initialWeights);
+  let best: { accuracy: number; epoch: number; weights: WeightsRecord } | undefined;
+  const onEpoch = async (report: EpochReport, m: WidthModel) => {
+    if (request.recipe.keepBest) {
+      const accuracy = evaluate(m, data.validation, data.inputShape).accuracy;
+      report.validationAccuracy = accuracy;
+      if (!best || accuracy > best.accuracy) best = { accuracy, epoch: report.epoch, weights: m.getWeights() };
+    }
+    await hooks.onEpoch?.(report, m);
+  };
   try {
-    const outcome = await train(model, data.train, data.inputShape, request.recipe, sparse ? { ...hooks, gradientMasks: sparse.masks } : hooks);
+    const outcome = await train(model, data.train, data.inputShape, request.recipe, {
+      ...hooks, onEpoch, epochsDone: request.epochsDone, ...(sparse ? { gradientMasks: sparse.masks } : {}),
+    });
+    if (best) model.setWeights(best.weights);
     const validation = evaluate(model, data.validation, data.inputShape);
     const test = evaluate(model, data.test, data.inputShape);
-    await options.keep?.(model);
+    await options.keep?.(model, {
+      validationAccuracy: validation.accuracy, testAccuracy: test.accuracy, trainLoss: outcome.trainLoss, ...(best ? { bestEpoch: best.epoch } : {}),
+    });
     return {
       space: request.space.name,
       dataset: data.name,
@@ -91,6 +111,7 @@ export async function runTraining(
       seconds: (performance.now() - started) / 1000,
       seed: request.seed,
       nonzeroWeights: countNonzeroKernelWeights(model),
+      ...(best ? { bestEpoch: best.epoch } : {}),
     };
   } finally {
     model.dispose();

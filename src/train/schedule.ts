@@ -3,11 +3,13 @@ import type { ScheduleSpec } from '../core/types.js';
 export type { ScheduleName, ScheduleSpec } from '../core/types.js';
 
 /**
- * The learning rate at `step` of `totalSteps` for base rate `lr`. Cosine decays from `lr` to 0
- * over the whole run (evaluated per step); step drops at the milestone fractions.
+ * The learning rate at `step` of `totalSteps` for base rate `lr`. A linear warm-up over the first
+ * `warmupSteps` steps; after it, cosine decays from `lr` to 0 over the rest of the run (evaluated
+ * per step) and step drops at the milestone fractions of the whole run.
  */
-export function learningRate(spec: ScheduleSpec, lr: number, step: number, totalSteps: number): number {
-  const progress = totalSteps > 0 ? step / totalSteps : 0;
+export function learningRate(spec: ScheduleSpec, lr: number, step: number, totalSteps: number, warmupSteps = 0): number {
+  if (step < warmupSteps) return (lr * (step + 1)) / warmupSteps;
+  const progress = totalSteps > warmupSteps ? (step - warmupSteps) / (totalSteps - warmupSteps) : 0;
   switch (spec.name) {
     case 'constant':
       return lr;

@@ -21,6 +21,8 @@ export interface EpochReport {
   /** Learning rate at the epoch's last step. */
   lr: number;
   seconds: number;
+  /** Filled in when the recipe keeps the best epoch. */
+  validationAccuracy?: number;
 }
 
 export interface StepInfo {
@@ -45,6 +47,8 @@ export interface TrainHooks {
   gradientMasks?: Record<string, tf.Tensor>;
   /** Stops training between steps; `train` then throws the signal's reason. */
   signal?: AbortSignal;
+  /** Epochs already done (resuming): training continues at the next epoch, same schedule and batch order. */
+  epochsDone?: number;
 }
 
 export interface TrainOutcome {
@@ -87,10 +91,13 @@ export async function train(model: WidthModel, split: DataSplit, shape: ImageSha
   const nameOf = new Map(params.map((p) => [p.variable.name, p.name]));
   const variables = model.trainableVariables();
   const epochs: EpochReport[] = [];
-  let globalStep = 0;
+  const epochsDone = hooks.epochsDone ?? 0;
+  // Replay the batch order of the epochs already done, so a resumed run sees what it would have.
+  for (let e = 0; e < epochsDone; e++) shuffleInPlace(order, rng);
+  let globalStep = epochsDone * stepsPerEpoch;
   hooks.onStart?.(model);
   try {
-    for (let epoch = 1; epoch <= recipe.epochs; epoch++) {
+    for (let epoch = epochsDone + 1; epoch <= recipe.epochs; epoch++) {
       const epochStart = performance.now();
       shuffleInPlace(order, rng);
       let lossSum = 0;
@@ -101,7 +108,7 @@ export async function train(model: WidthModel, split: DataSplit, shape: ImageSha
         if (hooks.signal?.aborted) throw hooks.signal.reason ?? new Error('aborted');
         const start = (step - 1) * batchSize;
         const end = Math.min(split.count, start + batchSize);
-        lr = learningRate(recipe.schedule, recipe.lr, globalStep, totalSteps);
+        lr = learningRate(recipe.schedule, recipe.lr, globalStep, totalSteps, recipe.warmupEpochs ? recipe.warmupEpochs * stepsPerEpoch : 0);
         const [loss, hits] = trainStep(model, split, shape, order, start, end, variables, nameOf, optimizer, lr, hooks.gradientMasks);
         globalStep++;
         if (!Number.isFinite(loss)) {
@@ -119,7 +126,7 @@ export async function train(model: WidthModel, split: DataSplit, shape: ImageSha
   } finally {
     optimizer.dispose();
   }
-  const last = epochs[epochs.length - 1];
+  const last = epochs[epochs.length - 1] ?? { trainLoss: NaN, trainAccuracy: NaN };
   return { epochs, trainLoss: last.trainLoss, trainAccuracy: last.trainAccuracy, steps: globalStep, seconds: (performance.now() - started) / 1000 };
 }
 

@@ -1,0 +1,87 @@
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '../../src/engine/backend.js';
+import { makeSynthetic } from '../../src/data/synthetic.js';
+import { CheckpointError, loadCheckpoint, saveCheckpoint } from '../../src/export/checkpoint.js';
+import { buildOnnxModel } from '../../src/export/onnx.js';
+import { checkParity } from '../../src/export/parity.js';
+import { baseWidths, loadSpace, resolveNetwork, scaledWidths, shippedSpaceNames } from '../../src/space/index.js';
+import { buildModel } from '../../src/train/model.js';
+import { kernelBudgets, sparsify } from '../../src/train/sparse.js';
+import { defaultRecipe, train } from '../../src/train/trainer.js';
+
+const BIN = new URL('../../bin/widthwise.js', import.meta.url).pathname;
+const tmp = () => mkdtempSync(join(tmpdir(), 'ww-export-'));
+
+before(async () => {
+  await initBackend('wasm');
+});
+
+test('a trained checkpoint of every shipped space (and a wide & sparse one) reads back bit for bit and exports to ONNX that ONNX Runtime agrees with', async () => {
+  const cases = shippedSpaceNames().map((name) => ({ name, sparse: false })).concat([{ name: 'mlp-mnist', sparse: true }]);
+  for (const { name, sparse } of cases) {
+    const space = loadSpace(name);
+    const widths = sparse ? scaledWidths(space, 2) : name.endsWith('mnist') ? baseWidths(space) : scaledWidths(space, 0.125);
+    const model = buildModel(space, widths, 1);
+    const data = makeSynthetic({ inputShape: space.input, classes: space.classes, trainCount: 32, testCount: 16 }, 2);
+    const masks = sparse ? sparsify(model, kernelBudgets(resolveNetwork(space, baseWidths(space))).reduce((s, l) => s + l.weights, 0), 1).masks : {};
+    // One epoch moves BN statistics and weights away from their initial values.
+    await train(model, data.train, space.input, defaultRecipe({ epochs: 1, batchSize: 16 }), { gradientMasks: masks });
+    const dir = tmp();
+    await saveCheckpoint(dir, model, { space, widths, classes: space.classes }, masks);
+    const loaded = await loadCheckpoint(dir);
+    const a = model.getWeights();
+    const b = loaded.model.getWeights();
+    assert.deepEqual(Object.keys(b).sort(), Object.keys(a).sort());
+    for (const key of Object.keys(a)) assert.deepEqual(Buffer.from((b[key].values as Float32Array).buffer), Buffer.from((a[key].values as Float32Array).buffer), `${name} ${key}`);
+    assert.deepEqual(Object.keys(loaded.masks).sort(), Object.keys(masks).sort());
+    const bytes = buildOnnxModel(loaded.model);
+    const parity = await checkParity(loaded.model, bytes, data.test.x, data.test.count);
+    assert.ok(parity.maxAbsDiff <= 1e-4 && parity.argmaxAgreement === 1, `${name}: ${JSON.stringify(parity)}`);
+    model.dispose();
+    loaded.model.dispose();
+    tf.dispose([...Object.values(masks), ...Object.values(loaded.masks)]);
+  }
+});
+
+test('corrupt or mismatched checkpoints are clear errors', async () => {
+  const space = loadSpace('mlp-mnist');
+  const model = buildModel(space, [16, 8], 1);
+  const dir = tmp();
+  await saveCheckpoint(dir, model, { space, widths: [16, 8], classes: 10 });
+  model.dispose();
+  const meta = JSON.parse(readFileSync(join(dir, 'checkpoint.json'), 'utf8'));
+  writeFileSync(join(dir, 'checkpoint.json'), JSON.stringify({ ...meta, widths: [24, 8] }));
+  await assert.rejects(loadCheckpoint(dir), (e: Error) => e instanceof CheckpointError && /do not match space mlp-mnist at widths 24,8/.test(e.message));
+  writeFileSync(join(dir, 'checkpoint.json'), JSON.stringify(meta));
+  truncateSync(join(dir, 'weights.bin'), 100);
+  await assert.rejects(loadCheckpoint(dir), (e: Error) => e instanceof CheckpointError && /weights\.bin: 100 bytes, expected \d+/.test(e.message));
+  await assert.rejects(loadCheckpoint(tmp()), (e: Error) => e instanceof CheckpointError && /checkpoint\.json: file not found/.test(e.message));
+});
+
+test('train --save, a resumed training, and export --json with the parity figures', () => {
+  const dir = tmp();
+  const run = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 300_000 });
+  const trained = run('train', 'mlp-mnist', '--widths', '32,16', '--epochs', '2', '--save', dir);
+  assert.equal(trained.status, 0, trained.stderr);
+  // Pretend the run died after its first epoch.
+  const meta = JSON.parse(readFileSync(join(dir, 'checkpoint.json'), 'utf8'));
+  writeFileSync(join(dir, 'checkpoint.json'), JSON.stringify({ ...meta, epochsDone: 1 }));
+  const resumed = run('train', '--resume', dir);
+  assert.equal(resumed.status, 0, resumed.stderr);
+  assert.match(resumed.stderr, /resuming .*: 1 of 2 epochs done/);
+  assert.doesNotMatch(resumed.stderr, /epoch 1\/2/);
+  assert.match(resumed.stderr, /epoch 2\/2/);
+  const exported = run('export', dir, '--json');
+  assert.equal(exported.status, 0, exported.stderr);
+  const report = JSON.parse(exported.stdout);
+  assert.ok(report.maxAbsDiff <= 1e-4);
+  assert.equal(report.argmaxAgreement, 1);
+  assert.equal(report.opset, 13);
+  assert.ok(report.bytes > 4 * (784 * 32 + 32 * 16 + 16 * 10));
+});
