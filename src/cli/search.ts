@@ -3,9 +3,13 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { UsageError } from '../core/errors.js';
-import type { SearchSummary, TrialResult, TrialTask } from '../core/types.js';
+import type { DataSpec, SearchSummary, TrialResult, TrialTask } from '../core/types.js';
 import { spaceCost } from '../cost/cost.js';
-import { DATASET_NAMES } from '../data/registry.js';
+import * as tf from '@tensorflow/tfjs';
+import { DATASET_NAMES, loadDataset } from '../data/registry.js';
+import { loadCheckpoint } from '../export/checkpoint.js';
+import { buildOnnxModel } from '../export/onnx.js';
+import { checkParity } from '../export/parity.js';
 import { searchFigures, searchReportHtml } from '../report/search-report.js';
 import { svgToPng } from '../report/svg-plot.js';
 import { PoolEvaluator } from '../runtime/pool-evaluator.js';
@@ -77,6 +81,22 @@ export async function writeReport(runDir: string): Promise<SearchSummary> {
   writeFileAtomic(join(runDir, 'summary.json'), JSON.stringify(summary, null, 2));
   writeFileAtomic(join(runDir, 'report.html'), searchReportHtml(summary, figures));
   return summary;
+}
+
+/** Exports the winner's checkpoint to ONNX and checks it in ONNX Runtime on test inputs. */
+async function exportWinner(runDir: string, data: DataSpec) {
+  const { model, masks } = await loadCheckpoint(join(runDir, 'winner'));
+  try {
+    const bytes = buildOnnxModel(model);
+    const path = join(runDir, 'winner.onnx');
+    writeFileAtomic(path, Buffer.from(bytes));
+    const test = (await loadDataset({ ...data, maxTrain: undefined, maxTest: 256 })).test;
+    const parity = await checkParity(model, bytes, test.x, test.count);
+    return { path, bytes: bytes.length, ...parity };
+  } finally {
+    model.dispose();
+    tf.dispose(Object.values(masks));
+  }
 }
 
 function formatSeconds(s: number): string {
@@ -204,7 +224,7 @@ export function searchCommand(yargs: Argv): Argv {
       await Promise.all(finals.map(async (f, i) => {
         const task: TrialTask = {
           trialId: 1_000_000 + i, space, widths: f.widths, seed: options.seed, backend: options.backend,
-          data: { ...config.data, maxTrain: undefined }, recipe: finalRecipe,
+          data: { ...config.data, maxTrain: undefined }, recipe: finalRecipe, saveTo: join(runDir, f.which),
         };
         const result: TrialResult = await pool.evaluate(task, (e) => {
           if (e.kind === 'epoch') process.stderr.write(`  ${f.which}: epoch ${e.epoch}/${e.epochs} loss ${e.loss?.toFixed(4)}\n`);
@@ -212,6 +232,15 @@ export function searchCommand(yargs: Argv): Argv {
         journal.append({ type: 'final-trained', which: f.which, result: { ...result, telemetry: undefined } });
       }));
       await pool.close();
+      if (!have.has('onnx')) {
+        try {
+          const onnx = await exportWinner(runDir, config.data);
+          journal.append({ type: 'final-trained', which: 'onnx', result: onnx });
+          process.stderr.write(`ONNX: ${onnx.path} (${onnx.bytes.toLocaleString('en-US')} bytes); ONNX Runtime vs tfjs on ${onnx.examples} test inputs: max |difference| ${onnx.maxAbsDiff.toExponential(2)}, argmax agreement ${(100 * onnx.argmaxAgreement).toFixed(1)}%\n`);
+        } catch (err) {
+          process.stderr.write(`ONNX export failed: ${(err as Error).message}\n`);
+        }
+      }
       journal.append({ type: 'study-finished' });
       journal.close();
       const summary = await writeReport(runDir);

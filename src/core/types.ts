@@ -116,6 +116,8 @@ export interface TrialTask {
   timeoutSeconds?: number;
   /** Wide & sparse: keep exactly this many nonzero kernel weights (static random mask). */
   sparseNonzero?: number;
+  /** Save the trained model as a checkpoint in this folder (final trainings). */
+  saveTo?: string;
 }
 
 /** A point of a layer's weight-norm telemetry. */
@@ -217,6 +219,6 @@ export interface SearchSummary {
   startTelemetry?: LayerTelemetry[];
   history: TrialSummary[];
   finished: boolean;
-  /** ONNX file of the winner, when exported. */
-  onnx?: string;
+  /** ONNX file of the winner, when exported, with its parity check in ONNX Runtime. */
+  onnx?: { path: string; bytes: number; examples: number; maxAbsDiff: number; argmaxAgreement: number };
 }

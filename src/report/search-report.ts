@@ -59,7 +59,7 @@ export function searchReportHtml(s: SearchSummary, figures: Record<string, strin
 ${modelRow('base', s.base)}
 ${modelRow(`winner (trial ${s.winner?.trialId ?? '-'})`, s.winner)}
 </table>
-${s.onnx ? `<p>Winner exported to ONNX: <code>${esc(s.onnx)}</code></p>` : ''}
+${s.onnx ? `<p>Winner exported to ONNX: <code>${esc(s.onnx.path)}</code> (${int(s.onnx.bytes)} bytes); ONNX Runtime against tfjs on ${s.onnx.examples} test inputs: max |difference| ${s.onnx.maxAbsDiff.toExponential(2)}, argmax agreement ${pct(s.onnx.argmaxAgreement)}.</p>` : ''}
 <h2>Width profile</h2>${fig('widths.svg')}
 <h2>Progress</h2>${fig('progress.svg')}
 <h2>Telemetry behind the labels</h2>

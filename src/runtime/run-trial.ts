@@ -8,6 +8,7 @@ import { loadDataset } from '../data/registry.js';
 import { initBackend, type BackendChoice } from '../engine/backend.js';
 import { resolveNetwork } from '../space/network.js';
 import { runTraining } from '../train/run-training.js';
+import { saveCheckpoint } from '../export/checkpoint.js';
 import { TelemetryRecorder } from '../train/telemetry.js';
 
 const datasets = new Map<string, Promise<Dataset>>();
@@ -53,7 +54,14 @@ export async function runTrial(task: TrialTask, onEvent?: (e: TrialEvent) => voi
           onEvent?.({ trialId: task.trialId, kind: 'epoch', epoch: e.epoch, epochs: task.recipe.epochs, loss: e.trainLoss });
         },
       },
-      { dataset },
+      {
+        dataset,
+        keep: task.saveTo
+          ? (model, metrics) => saveCheckpoint(task.saveTo!, model, {
+            space: task.space, widths: task.widths, classes, recipe: task.recipe, metrics, backend, epochsDone: task.recipe.epochs, dataset: task.data.name,
+          })
+          : undefined,
+      },
     );
     return {
       trialId: task.trialId,

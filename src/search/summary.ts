@@ -25,7 +25,7 @@ export function summaryFromJournal(events: JournalEvent[], runDir: string): Sear
   let base: ModelSummary | undefined;
   let winner: ModelSummary | undefined;
   let finished = false;
-  let onnx: string | undefined;
+  let onnx: SearchSummary['onnx'];
   let backend: string | undefined;
   for (const e of events) {
     switch (e.type) {
@@ -54,7 +54,7 @@ export function summaryFromJournal(events: JournalEvent[], runDir: string): Sear
         const r = e.result as TrialResult;
         if (e.which === 'base') base = modelSummary(r);
         if (e.which === 'winner') winner = modelSummary(r);
-        if (e.which === 'onnx') onnx = (e.result as { path: string }).path;
+        if (e.which === 'onnx') onnx = e.result as SearchSummary['onnx'];
         break;
       }
       case 'study-finished':
