@@ -48,7 +48,7 @@ export function baselineCommand(yargs: Argv): Argv {
       const scales = String(args.scales).split(',').map(Number);
       if (scales.some((s) => !(s > 0))) throw new UsageError(`--scales: expected comma-separated positive numbers, found "${args.scales}"`);
       if (!(Number.isInteger(args.seeds) && args.seeds >= 1)) throw new UsageError(`--seeds: expected a positive integer, found ${args.seeds}`);
-      const recipe = recipeFromArgs(args);
+      const recipe = recipeFromArgs(args, space.dataset);
       const backend = await startBackend(args.backend as never);
       const baseKernels = kernelBudgets(resolveNetwork(space, baseWidths(space))).reduce((s, l) => s + l.weights, 0);
       const out = args.out ?? join('results', `baseline-${space.name}-${new Date().toISOString().replace(/[:.]/g, '-')}`);

@@ -29,7 +29,7 @@ export function probeCommand(yargs: Argv): Argv {
       const widths = widthsFromArgs(space, args);
       if (!(args.recordEvery >= 0)) throw new UsageError(`--record-every: expected 0 or a positive integer, found ${args.recordEvery}`);
       const backend = await startBackend(args.backend as never);
-      const recipe = recipeFromArgs(args);
+      const recipe = recipeFromArgs(args, space.dataset);
       const out = args.out ?? join('results', `probe-${space.name}-${new Date().toISOString().replace(/[:.]/g, '-')}`);
       mkdirSync(out, { recursive: true });
       process.stderr.write(`probing ${space.name} at widths ${widths.join(',')}, ${recipe.epochs} epochs\n`);

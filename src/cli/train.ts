@@ -29,6 +29,8 @@ export function trainingOptions<T>(y: Argv<T>) {
     .option('seed', { type: 'number', default: 0, describe: 'seeds weights, data split and batch order' })
     .option('backend', { type: 'string', choices: BACKEND_CHOICES, default: 'auto', describe: 'tfjs backend; auto tries node-gpu, node, wasm, cpu' })
     .option('warmup-epochs', { type: 'number', default: 0, describe: 'linear learning-rate warm-up epochs' })
+    .option('label-smoothing', { type: 'number', default: 0, describe: 'label smoothing of the cross-entropy targets' })
+    .option('augment', { type: 'string', choices: ['auto', 'none', 'crop-flip', 'crop'], default: 'auto', describe: 'training augmentation; auto: 4-pixel crop and flip for CIFAR, none for digits' })
     .option('json', { type: 'boolean', default: false, describe: 'print the result as JSON on stdout' });
 }
 
@@ -43,10 +45,20 @@ export interface RecipeArgs {
   seed: number;
   warmupEpochs?: number;
   keepBest?: boolean;
+  labelSmoothing?: number;
+  augment?: string;
+  dataset?: string;
 }
 
-/** The training recipe from the shared training options. */
-export function recipeFromArgs(args: RecipeArgs): TrainRecipe {
+/** The augmentation a name asks for; `auto` crops and flips CIFAR images and leaves digits alone. */
+export function augmentationFor(name: string, dataset: string): { augment?: { pad: number; flip: boolean } } {
+  if (name === 'crop-flip' || (name === 'auto' && dataset.startsWith('cifar'))) return { augment: { pad: 4, flip: true } };
+  if (name === 'crop') return { augment: { pad: 4, flip: false } };
+  return {};
+}
+
+/** The training recipe from the shared training options (`defaultDataset`: the space's). */
+export function recipeFromArgs(args: RecipeArgs, defaultDataset = 'mnist'): TrainRecipe {
   if (!(args.epochs >= 1) || !Number.isInteger(args.epochs)) throw new UsageError(`--epochs: expected a positive integer, found ${args.epochs}`);
   if (!(args.batchSize >= 1) || !Number.isInteger(args.batchSize)) throw new UsageError(`--batch-size: expected a positive integer, found ${args.batchSize}`);
   if (args.lr !== undefined && !(args.lr > 0)) throw new UsageError(`--lr: expected a positive number, found ${args.lr}`);
@@ -58,6 +70,8 @@ export function recipeFromArgs(args: RecipeArgs): TrainRecipe {
     schedule: { name: args.schedule as ScheduleName },
     seed: args.seed,
     warmupEpochs: args.warmupEpochs ?? 0,
+    labelSmoothing: args.labelSmoothing ?? 0,
+    ...augmentationFor(args.augment ?? 'auto', args.dataset ?? defaultDataset),
     keepBest: args.keepBest ?? false,
     ...(args.lr !== undefined ? { lr: args.lr } : {}),
   });
@@ -81,7 +95,7 @@ export function trainCommand(yargs: Argv): Argv {
       const resumed = args.resume ? await loadCheckpoint(args.resume) : undefined;
       const space = resumed ? resumed.meta.space : loadSpace(args.space!);
       const widths = resumed ? resumed.meta.widths : widthsFromArgs(space, args);
-      const recipe = resumed?.meta.recipe ?? recipeFromArgs(args);
+      const recipe = resumed?.meta.recipe ?? recipeFromArgs(args, space.dataset);
       const epochsDone = resumed?.meta.epochsDone ?? 0;
       const initialWeights = resumed?.model.getWeights();
       resumed?.model.dispose();

@@ -91,6 +91,10 @@ export interface TrainRecipe {
   warmupEpochs?: number;
   /** Evaluate on the validation part every epoch and end with the best epoch's weights. */
   keepBest?: boolean;
+  /** Label smoothing of the cross-entropy targets (default 0, off). */
+  labelSmoothing?: number;
+  /** Training augmentation: random crop after padding by `pad` pixels, optional horizontal flip. */
+  augment?: { pad: number; flip: boolean };
 }
 
 

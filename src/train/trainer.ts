@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { TrainError } from '../core/errors.js';
 import { createRng, shuffleInPlace } from '../core/rng.js';
 import type { DataSplit, ImageShape, TrainRecipe } from '../core/types.js';
-import { gatherBatch, identityOrder } from './batches.js';
+import { gatherBatch, identityOrder, type Augmentation } from './batches.js';
 import type { WidthModel } from './model.js';
 import { Optimizer } from './optimizer.js';
 import { learningRate } from './schedule.js';
@@ -91,6 +91,7 @@ export async function train(model: WidthModel, split: DataSplit, shape: ImageSha
   const nameOf = new Map(params.map((p) => [p.variable.name, p.name]));
   const variables = model.trainableVariables();
   const epochs: EpochReport[] = [];
+  const augment = recipe.augment ? { ...recipe.augment, rng: createRng(`augment:${recipe.seed}`) } : undefined;
   const epochsDone = hooks.epochsDone ?? 0;
   // Replay the batch order of the epochs already done, so a resumed run sees what it would have.
   for (let e = 0; e < epochsDone; e++) shuffleInPlace(order, rng);
@@ -109,7 +110,7 @@ export async function train(model: WidthModel, split: DataSplit, shape: ImageSha
         const start = (step - 1) * batchSize;
         const end = Math.min(split.count, start + batchSize);
         lr = learningRate(recipe.schedule, recipe.lr, globalStep, totalSteps, recipe.warmupEpochs ? recipe.warmupEpochs * stepsPerEpoch : 0);
-        const [loss, hits] = trainStep(model, split, shape, order, start, end, variables, nameOf, optimizer, lr, hooks.gradientMasks);
+        const [loss, hits] = trainStep(model, split, shape, order, start, end, variables, nameOf, optimizer, lr, hooks.gradientMasks, recipe.labelSmoothing ?? 0, augment);
         globalStep++;
         if (!Number.isFinite(loss)) {
           throw new TrainError(`loss became ${loss} at epoch ${epoch}, step ${step} (lr ${lr.toPrecision(3)}); try a smaller --lr`);
@@ -132,16 +133,17 @@ export async function train(model: WidthModel, split: DataSplit, shape: ImageSha
 
 function trainStep(
   model: WidthModel, split: DataSplit, shape: ImageShape, order: Int32Array, start: number, end: number,
-  variables: tf.Variable[], nameOf: Map<string, string>, optimizer: Optimizer, lr: number, masks?: Record<string, tf.Tensor>,
+  variables: tf.Variable[], nameOf: Map<string, string>, optimizer: Optimizer, lr: number, masks: Record<string, tf.Tensor> | undefined,
+  labelSmoothing: number, augment: Augmentation | undefined,
 ): [number, number] {
-  const { x, y } = gatherBatch(split, shape, order, start, end);
+  const { x, y } = gatherBatch(split, shape, order, start, end, augment);
   let hitsTensor: tf.Tensor | undefined;
   try {
     const { value, grads } = tf.variableGrads(() => {
       const logits = model.apply(x, true);
       const labels = tf.oneHot(y, logits.shape[1]);
       hitsTensor = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), y), 'int32')));
-      return tf.losses.softmaxCrossEntropy(labels, logits) as tf.Scalar;
+      return tf.losses.softmaxCrossEntropy(labels, logits, undefined, labelSmoothing) as tf.Scalar;
     }, variables);
     const named: Record<string, tf.Tensor> = {};
     for (const [tfName, g] of Object.entries(grads)) {
