@@ -51,11 +51,11 @@ interface Family {
 const families: Family[] = [
   {
     name: 'mlp', space: mlpSpace, layer: 'hidden', widths: quick ? [8, 64, 512] : [8, 16, 32, 64, 128, 256, 512, 1024],
-    vector: (w) => [w], epochs: quick ? 4 : 30, maxTrain: quick ? 2000 : 12000, prefixEpochs: 5,
+    vector: (w) => [w], epochs: quick ? 4 : 20, maxTrain: quick ? 2000 : 10000, prefixEpochs: 4,
   },
   {
-    name: 'cnn', space: cnnSpace, layer: 'conv2', widths: quick ? [4, 32] : [4, 8, 16, 32, 64, 128],
-    vector: (w) => { const b = baseWidths(cnnSpace); b[1] = w; return b; }, epochs: quick ? 3 : 12, maxTrain: quick ? 1000 : 6000, prefixEpochs: 4,
+    name: 'cnn', space: cnnSpace, layer: 'conv2', widths: quick ? [4, 32] : [4, 8, 16, 32, 64],
+    vector: (w) => { const b = baseWidths(cnnSpace); b[1] = w; return b; }, epochs: quick ? 3 : 8, maxTrain: quick ? 1000 : 4000, prefixEpochs: 3,
   },
 ];
 const seeds = quick ? [0] : [0, 1];

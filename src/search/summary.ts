@@ -34,7 +34,7 @@ export function summaryFromJournal(events: JournalEvent[], runDir: string): Sear
         break;
       case 'trial-finished':
       case 'trial-failed': {
-        const r = (e.type === 'trial-finished' ? e.result : e.result) as TrialResult | undefined;
+        const r = e.result as TrialResult | undefined;
         const t = trials.get(e.trialId);
         if (!t) break;
         t.status = e.type === 'trial-finished' ? 'ok' : 'failed';
