@@ -19,6 +19,8 @@ export interface Panel {
   series: PlotSeries[];
   xLabel?: string;
   yLabel?: string;
+  /** Start the y axis at zero (default) or at the data's minimum. */
+  yFromZero?: boolean;
   /** Vertical marker lines (e.g. the peak epoch). */
   markers?: { x: number; label?: string; color?: string }[];
 }
@@ -53,7 +55,8 @@ function panelSvg(p: Panel, x0: number, y0: number, w: number, h: number): strin
   const all = p.series.flatMap((s) => s.points).filter(([a, b]) => Number.isFinite(a) && Number.isFinite(b));
   const xs = all.map((q) => q[0]), ys = all.map((q) => q[1]);
   let xlo = Math.min(...xs, ...(p.markers ?? []).map((m) => m.x)), xhi = Math.max(...xs, ...(p.markers ?? []).map((m) => m.x));
-  let ylo = Math.min(0, ...ys), yhi = Math.max(...ys);
+  let ylo = p.yFromZero === false ? Math.min(...ys) : Math.min(0, ...ys), yhi = Math.max(...ys);
+  if (p.yFromZero === false) ylo -= (yhi - ylo) * 0.1;
   if (!all.length) { xlo = 0; xhi = 1; ylo = 0; yhi = 1; }
   if (xhi === xlo) xhi = xlo + 1;
   if (yhi === ylo) yhi = ylo + 1;
