@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { UsageError } from '../core/errors.js';
 import type { TrialTask } from '../core/types.js';
 import { spaceCost } from '../cost/cost.js';
-import { panelsSvg, PALETTE, svgToPng } from '../report/svg-plot.js';
+import { baselineSvg } from '../report/baseline-plot.js';
+import { svgToPng } from '../report/svg-plot.js';
 import { formatTable } from '../report/table.js';
 import { PoolEvaluator } from '../runtime/pool-evaluator.js';
 import { baseWidths, loadSpace, resolveNetwork, scaledWidths } from '../space/index.js';
@@ -96,10 +97,7 @@ export function baselineCommand(yargs: Argv): Argv {
         });
       }
       writeFileAtomic(join(out, 'baseline.json'), JSON.stringify({ space: space.name, backend, recipe, baseKernelWeights: baseKernels, rows }, null, 2));
-      const series = (['dense', 'sparse'] as const).map((kind, i) => ({ label: kind, color: PALETTE[i], points: rows.filter((r) => r.kind === kind || (kind === 'sparse' && r.scale === 1 && r.kind === 'dense')).map((r) => [r.scale, r.testAccuracy] as [number, number]) }));
-      const svg = panelsSvg(`${space.name}: test accuracy against width (sparse keeps ${baseKernels.toLocaleString('en-US')} weights)`, [
-        { title: 'mean test accuracy', series, xLabel: 'width scale', yLabel: 'test accuracy' },
-      ], { panelWidth: 460, panelHeight: 280 });
+      const svg = baselineSvg(space.name, baseKernels, rows);
       writeFileAtomic(join(out, 'baseline.svg'), svg);
       const png = await svgToPng(svg);
       if (png) writeFileAtomic(join(out, 'baseline.png'), png);
