@@ -10,7 +10,7 @@
  *  - mlp: 784-w-10, w in 8..1024 (one hidden layer, the one whose width varies)
  *  - cnn: cnn-mnist with conv2 in 4..128, the other widths at base
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LayerTelemetry, TrialResult, TrialTask } from '../src/core/types.js';
 import { svgToPng, panelsSvg, PALETTE, type Panel } from '../src/report/svg-plot.js';
@@ -20,6 +20,7 @@ import { defaultRecipe } from '../src/train/trainer.js';
 import { classifyPrefix, classifySeries } from '../src/variance/index.js';
 
 const quick = process.argv.includes('--quick');
+const renderOnly = process.argv.includes('--render-only');
 const arg = (name: string, fallback: string) => {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? process.argv[i + 1] : fallback;
@@ -77,47 +78,63 @@ for (const family of families) {
   }
 }
 
-// Widest first so the two workers finish together.
-const order = [...tasks].sort((a, b) => b.width * (b.family.name === 'cnn' ? 8 : 1) - a.width * (a.family.name === 'cnn' ? 8 : 1));
-const pool = new PoolEvaluator({ workers });
-const started = performance.now();
-let done = 0;
-const results = new Map<number, TrialResult>();
-await Promise.all(order.map(async ({ task, family, width, seed }) => {
-  const r = await pool.evaluate(task);
-  results.set(task.trialId, r);
-  done++;
-  console.error(`[${done}/${tasks.length}] ${family.name} ${family.layer}=${width} seed ${seed}: ${r.status}${r.reason ? ` (${r.reason})` : ''} test acc ${r.metrics?.testAccuracy.toFixed(4) ?? '-'}  ${r.seconds.toFixed(0)} s  (elapsed ${((performance.now() - started) / 60000).toFixed(1)} min)`);
-}));
-await pool.close();
-
 interface Row {
   family: string; width: number; seed: number; testAccuracy: number; label: string; prefixLabel: string;
   peakEpoch: number | null; dropRatio: number; reason: string; prefixReason: string; series: [number, number][];
 }
-const rows: Row[] = [];
-for (const { family, width, seed, task } of tasks) {
-  const r = results.get(task.trialId)!;
-  if (r.status !== 'ok') {
-    rows.push({ family: family.name, width, seed, testAccuracy: NaN, label: 'failed', prefixLabel: 'failed', peakEpoch: null, dropRatio: NaN, reason: r.reason ?? '', prefixReason: '', series: [] });
-    continue;
+let rows: Row[];
+let backend: string | undefined;
+let minutes: number;
+if (renderOnly) {
+  // Figures and report again from the recorded runs, without training.
+  ({ rows, backend, minutes } = JSON.parse(readFileSync(join(figDir, 'runs.json'), 'utf8')));
+} else {
+  // Widest first so the two workers finish together.
+  const order = [...tasks].sort((a, b) => b.width * (b.family.name === 'cnn' ? 8 : 1) - a.width * (a.family.name === 'cnn' ? 8 : 1));
+  const pool = new PoolEvaluator({ workers });
+  const started = performance.now();
+  let done = 0;
+  const results = new Map<number, TrialResult>();
+  await Promise.all(order.map(async ({ task, family, width, seed }) => {
+    const r = await pool.evaluate(task);
+    results.set(task.trialId, r);
+    done++;
+    console.error(`[${done}/${tasks.length}] ${family.name} ${family.layer}=${width} seed ${seed}: ${r.status}${r.reason ? ` (${r.reason})` : ''} test acc ${r.metrics?.testAccuracy.toFixed(4) ?? '-'}  ${r.seconds.toFixed(0)} s  (elapsed ${((performance.now() - started) / 60000).toFixed(1)} min)`);
+  }));
+  await pool.close();
+  rows = [];
+  for (const { family, width, seed, task } of tasks) {
+    const r = results.get(task.trialId)!;
+    if (r.status !== 'ok') {
+      rows.push({ family: family.name, width, seed, testAccuracy: NaN, label: 'failed', prefixLabel: 'failed', peakEpoch: null, dropRatio: NaN, reason: r.reason ?? '', prefixReason: '', series: [] });
+      continue;
+    }
+    const t = r.telemetry!.find((l: LayerTelemetry) => l.layer === family.layer)!;
+    rows.push({
+      family: family.name, width, seed, testAccuracy: r.metrics!.testAccuracy, label: '', prefixLabel: '',
+      peakEpoch: null, dropRatio: NaN, reason: '', prefixReason: '', series: t.outgoing.map((p) => [p.epoch, p.variance]),
+    });
   }
-  const t = r.telemetry!.find((l: LayerTelemetry) => l.layer === family.layer)!;
-  const values = t.outgoing.map((p) => p.variance);
+  backend = results.get(0)?.backend;
+  minutes = (performance.now() - started) / 60000;
+}
+// Labels are computed here, from the recorded series, so a re-render uses the current classifier.
+for (const row of rows) {
+  if (row.label === 'failed') continue;
+  const family = families.find((f) => f.name === row.family)!;
+  const values = row.series.map(([, v]) => v);
   const full = classifySeries(values);
-  const prefixPoints = t.outgoing.filter((p) => p.epoch <= family.prefixEpochs).length;
-  const prefix = classifyPrefix(values, prefixPoints);
-  rows.push({
-    family: family.name, width, seed, testAccuracy: r.metrics!.testAccuracy, label: full.label, prefixLabel: prefix.label,
-    peakEpoch: full.evidence.peakIndex >= 0 ? t.outgoing[full.evidence.peakIndex].epoch : null, dropRatio: full.evidence.dropRatio,
-    reason: full.reason, prefixReason: prefix.reason, series: t.outgoing.map((p) => [p.epoch, p.variance]),
+  const prefix = classifyPrefix(values, row.series.filter(([e]) => e <= family.prefixEpochs).length);
+  Object.assign(row, {
+    label: full.label, prefixLabel: prefix.label, reason: full.reason, prefixReason: prefix.reason, dropRatio: full.evidence.dropRatio,
+    peakEpoch: full.evidence.peakIndex >= 0 ? row.series[full.evidence.peakIndex][0] : null,
   });
 }
-writeFileSync(join(figDir, 'runs.json'), JSON.stringify({ rows, backend: results.get(0)?.backend, minutes: (performance.now() - started) / 60000 }, null, 2));
+writeFileSync(join(figDir, 'runs.json'), JSON.stringify({ rows, backend, minutes }, null, 2));
 
 const md: string[] = [];
 md.push('# IS / DS on Fashion-MNIST: does the weight-norm variance tell narrow layers from wide ones?', '');
-md.push(`Run by \`npx tsx scripts/experiment-is-ds.ts${quick ? ' --quick' : ''}\` on ${new Date().toISOString().slice(0, 10)}, backend ${results.get(0)?.backend}, ${workers} workers, ${((performance.now() - started) / 60000).toFixed(0)} minutes.`);
+md.push(`Run by \`npx tsx scripts/experiment-is-ds.ts${quick ? ' --quick' : ''}\`, backend ${backend}, ${workers} workers, ${minutes.toFixed(0)} minutes of training.`);
 md.push('Recipe: SGD momentum 0.9, lr 0.05 cosine to 0, weight decay 5e-4 on kernels, batch 128; telemetry twice per epoch;');
 md.push('the series is the normalised sample variance of the outgoing-weight norms of the layer whose width varies.');
 md.push('Labels use the default classifier thresholds (src/variance/classify.ts) on the whole run and on the first few epochs.', '');
@@ -126,13 +143,12 @@ for (const family of families) {
   md.push(`## ${family.name}: ${family.layer} from ${family.widths[0]} to ${family.widths[family.widths.length - 1]}`, '');
   md.push(`${family.epochs} epochs on ${family.maxTrain} training images (seeds ${seeds.join(', ')}); prefix = first ${family.prefixEpochs} epochs.`, '');
   md.push('| width | seed | test acc | label (whole run) | label (prefix) | peak epoch | drop ratio |', '|---:|---:|---:|---|---|---:|---:|');
-  for (const r of fr) md.push(`| ${r.width} | ${r.seed} | ${Number.isNaN(r.testAccuracy) ? '-' : r.testAccuracy.toFixed(4)} | ${r.label} | ${r.prefixLabel} | ${r.peakEpoch ?? '-'} | ${Number.isFinite(r.dropRatio) ? r.dropRatio.toFixed(3) : '-'} |`);
+  for (const r of fr) md.push(`| ${r.width} | ${r.seed} | ${Number.isNaN(r.testAccuracy) ? '-' : r.testAccuracy.toFixed(4)} | ${r.label} | ${r.prefixLabel} | ${r.peakEpoch === null ? '-' : r.peakEpoch.toFixed(1)} | ${Number.isFinite(r.dropRatio) ? r.dropRatio.toFixed(3) : '-'} |`);
   const agree = fr.filter((r) => r.label !== 'failed' && r.label === r.prefixLabel).length;
   md.push('', `Prefix and whole-run labels agree on ${agree} of ${fr.length} runs.`, '');
   const panels: Panel[] = family.widths.map((w) => ({
     title: `${family.layer} = ${w}`,
-    badge: (() => { const l = fr.find((r) => r.width === w)?.label ?? '?'; return { text: l === 'undetermined' ? '?' : l, color: l === 'IS' ? '#2ca02c' : l === 'DS' ? '#d62728' : '#7f7f7f' }; })(),
-    series: fr.filter((r) => r.width === w).map((r, i) => ({ label: `seed ${r.seed}`, points: r.series, color: PALETTE[i] })),
+    series: fr.filter((r) => r.width === w).map((r, i) => ({ label: `seed ${r.seed}: ${r.label === 'undetermined' ? '?' : r.label}`, points: r.series, color: PALETTE[i] })),
     xLabel: 'epoch', yLabel: 'variance / mean²',
   }));
   const svg = panelsSvg(`${family.name}: normalised variance of ${family.layer}'s channel norms, by width`, panels, { columns: 4 });

@@ -129,7 +129,7 @@ export class Study {
     const c = this.config;
     const sampler = createSampler(c.sampler, {
       space: c.space, budget: c.budget, roundSize: c.roundSize, start: c.start,
-      rngForRound: (round) => createRng(`${c.seed}:sampler:${round}`),
+      rngForRound: (round) => createRng(`${c.seed}:${c.sampler}:${round}`),
     }, c.samplerOptions);
     if (this.inFlight.length) {
       const rerun = this.inFlight;
