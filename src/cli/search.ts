@@ -208,6 +208,10 @@ export function searchCommand(yargs: Argv): Argv {
         return;
       }
       const best = study.best();
+      if (best && study.history.length < options.trials) {
+        const labels = Object.entries(best.groupLabels ?? {}).map(([g, l]) => `${g} ${l}`).join(', ');
+        process.stderr.write(`the ${options.sampler} sampler stopped after ${study.history.length} of ${options.trials} trials${options.sampler === 'streamline' ? `: no DS group left in the best trial (${labels})` : ''}\n`);
+      }
       if (!best) {
         await pool.close();
         journal.close();
