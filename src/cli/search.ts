@@ -17,7 +17,8 @@ import { checkBudget, projectToBudget } from '../search/budget.js';
 import { SAMPLER_NAMES, type SamplerName } from '../search/samplers.js';
 import { Study, type StudyConfig } from '../search/study.js';
 import { summaryFromJournal } from '../search/summary.js';
-import { baseWidths, loadSpace, parseWidths } from '../space/index.js';
+import { baseWidths, loadSpace, parseWidths, resolveNetwork, scaledWidths } from '../space/index.js';
+import { kernelBudgets } from '../train/sparse.js';
 import { Journal, repairTornTail, replayJournal } from '../storage/journal.js';
 import { defaultRecipe } from '../train/trainer.js';
 import { writeFileAtomic } from '../storage/files.js';
@@ -44,6 +45,8 @@ export interface SearchOptions {
   recordEvery: number;
   trialTimeout?: number;
   backend: string;
+  compareWideSparse?: boolean;
+  wideSparseScale?: number;
 }
 
 export const SEARCH_DEFAULTS: SearchOptions = {
@@ -51,7 +54,7 @@ export const SEARCH_DEFAULTS: SearchOptions = {
   finalEpochs: 5, budgetRatio: 1, seed: 0, batchSize: 64, recordEvery: 12, backend: 'auto',
 };
 
-const KEYS = Object.keys(SEARCH_DEFAULTS).concat(['dataset', 'dataDir', 'budgetMacs', 'maxParams', 'widths', 'lr', 'trialTimeout']) as (keyof SearchOptions)[];
+const KEYS = Object.keys(SEARCH_DEFAULTS).concat(['dataset', 'dataDir', 'budgetMacs', 'maxParams', 'widths', 'lr', 'trialTimeout', 'compareWideSparse', 'wideSparseScale']) as (keyof SearchOptions)[];
 
 function studyConfig(o: SearchOptions): StudyConfig {
   const space = loadSpace(o.space);
@@ -128,6 +131,8 @@ export function searchCommand(yargs: Argv): Argv {
         .option('record-every', { type: 'number', describe: `record weight norms every k steps as well as every epoch (default ${SEARCH_DEFAULTS.recordEvery})` })
         .option('trial-timeout', { type: 'number', describe: 'seconds before a proxy trial is stopped and reported failed' })
         .option('backend', { type: 'string', choices: BACKEND_CHOICES, describe: 'tfjs backend (default auto)' })
+        .option('compare-wide-sparse', { type: 'boolean', describe: 'also train the wide & sparse network (base widths x --wide-sparse-scale) with the winner\'s nonzero kernel weights' })
+        .option('wide-sparse-scale', { type: 'number', describe: 'width scale of that network (default 2)' })
         .option('out', { type: 'string', describe: 'run folder (default results/<space>-<time>)' })
         .option('resume', { type: 'string', describe: 'resume the run in this folder from its journal' })
         .option('json', { type: 'boolean', default: false, describe: 'print the summary as JSON on stdout' })
@@ -220,15 +225,18 @@ export function searchCommand(yargs: Argv): Argv {
       const have = new Set((events ?? []).filter((e) => e.type === 'final-trained').map((e) => (e as { which: string }).which));
       if (!(events ?? []).some((e) => e.type === 'winner-chosen')) journal.append({ type: 'winner-chosen', trialId: best.trialId, widths: [...best.widths] });
       const finalRecipe = defaultRecipe({ epochs: options.finalEpochs, batchSize: options.batchSize, seed: options.seed, keepBest: true, ...(options.lr !== undefined ? { lr: options.lr } : {}) });
-      const finals: { which: 'base' | 'winner'; widths: number[] }[] = [
+      const winnerKernels = kernelBudgets(resolveNetwork(space, [...best.widths])).reduce((n, l) => n + l.weights, 0);
+      const finals: { which: 'base' | 'winner' | 'wide-sparse'; widths: number[]; sparseNonzero?: number }[] = [
         { which: 'base' as const, widths: baseWidths(space) },
         { which: 'winner' as const, widths: [...best.widths] },
+        ...(options.compareWideSparse ? [{ which: 'wide-sparse' as const, widths: scaledWidths(space, options.wideSparseScale ?? 2), sparseNonzero: winnerKernels }] : []),
       ].filter((f) => !have.has(f.which));
       if (finals.length) process.stderr.write(`final training (${options.finalEpochs} epochs, all training data): ${finals.map((f) => `${f.which} ${f.widths.join(',')}`).join('; ')}\n`);
       await Promise.all(finals.map(async (f, i) => {
         const task: TrialTask = {
           trialId: 1_000_000 + i, space, widths: f.widths, seed: options.seed, backend: options.backend,
           data: { ...config.data, maxTrain: undefined }, recipe: finalRecipe, saveTo: join(runDir, f.which),
+          ...(f.sparseNonzero !== undefined ? { sparseNonzero: f.sparseNonzero } : {}),
         };
         const result: TrialResult = await pool.evaluate(task, (e) => {
           if (e.kind === 'epoch') process.stderr.write(`  ${f.which}: epoch ${e.epoch}/${e.epochs} loss ${e.loss?.toFixed(4)}\n`);
@@ -257,6 +265,7 @@ export function searchCommand(yargs: Argv): Argv {
       console.log(`${'model'.padEnd(7)} ${'widths'.padEnd(24)} ${'params'.padStart(11)} ${'MACs'.padStart(14)}  val acc test acc`);
       console.log(row('base', summary.base));
       console.log(row('winner', summary.winner));
+      if (summary.wideSparse) console.log(`${row('w&s', summary.wideSparse)}  (${summary.wideSparse.nonzeroWeights?.toLocaleString('en-US')} nonzero weights)`);
       console.log(`\n${summary.trials} trials (${summary.failedTrials} failed); report: ${join(runDir, 'report.html')}`);
     },
   );

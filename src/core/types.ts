@@ -187,6 +187,8 @@ export interface ModelSummary {
   testAccuracy: number;
   trainLoss: number;
   seconds: number;
+  /** Nonzero conv/dense kernel weights (fewer than the kernels' size for a sparse network). */
+  nonzeroWeights?: number;
 }
 
 /** A trial as a search report lists it. */
@@ -218,6 +220,8 @@ export interface SearchSummary {
   failedTrials: number;
   base?: ModelSummary;
   winner?: ModelSummary & { trialId: number };
+  /** With --compare-wide-sparse: the wide & sparse network with the winner's nonzero weights. */
+  wideSparse?: ModelSummary;
   /** Proxy telemetry of the winning trial and of the start trial. */
   winnerTelemetry?: LayerTelemetry[];
   startTelemetry?: LayerTelemetry[];

@@ -58,6 +58,7 @@ export function searchReportHtml(s: SearchSummary, figures: Record<string, strin
 <table><tr><th>model</th><th>widths (${esc(s.groups.join(', '))})</th><th>params</th><th>MACs</th><th>validation acc</th><th>test acc</th><th>time</th></tr>
 ${modelRow('base', s.base)}
 ${modelRow(`winner (trial ${s.winner?.trialId ?? '-'})`, s.winner)}
+${s.wideSparse ? modelRow(`wide &amp; sparse (${int(s.wideSparse.nonzeroWeights)} nonzero weights)`, s.wideSparse) : ''}
 </table>
 ${s.onnx ? `<p>Winner exported to ONNX: <code>${esc(s.onnx.path)}</code> (${int(s.onnx.bytes)} bytes); ONNX Runtime against tfjs on ${s.onnx.examples} test inputs: max |difference| ${s.onnx.maxAbsDiff.toExponential(2)}, argmax agreement ${pct(s.onnx.argmaxAgreement)}.</p>` : ''}
 <h2>Width profile</h2>${fig('widths.svg')}

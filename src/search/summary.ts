@@ -11,7 +11,7 @@ function modelSummary(r: TrialResult): ModelSummary | undefined {
   if (r.status !== 'ok' || !r.metrics) return undefined;
   return {
     widths: r.widths, params: r.metrics.params, macs: r.metrics.macs, validationAccuracy: r.metrics.validationAccuracy,
-    testAccuracy: r.metrics.testAccuracy, trainLoss: r.metrics.trainLoss, seconds: r.seconds,
+    testAccuracy: r.metrics.testAccuracy, trainLoss: r.metrics.trainLoss, seconds: r.seconds, nonzeroWeights: r.metrics.nonzeroWeights,
   };
 }
 
@@ -24,6 +24,7 @@ export function summaryFromJournal(events: JournalEvent[], runDir: string): Sear
   let winnerId: number | undefined;
   let base: ModelSummary | undefined;
   let winner: ModelSummary | undefined;
+  let wideSparse: ModelSummary | undefined;
   let finished = false;
   let onnx: SearchSummary['onnx'];
   let backend: string | undefined;
@@ -54,6 +55,7 @@ export function summaryFromJournal(events: JournalEvent[], runDir: string): Sear
         const r = e.result as TrialResult;
         if (e.which === 'base') base = modelSummary(r);
         if (e.which === 'winner') winner = modelSummary(r);
+        if (e.which === 'wide-sparse') wideSparse = modelSummary(r);
         if (e.which === 'onnx') onnx = e.result as SearchSummary['onnx'];
         break;
       }
@@ -69,7 +71,7 @@ export function summaryFromJournal(events: JournalEvent[], runDir: string): Sear
     runDir, space: config.space.name, dataset: config.data.name, backend, sampler: config.sampler,
     groups: config.space.groups.map((g) => g.name), budgetMacs: config.budget.macs, maxParams: config.budget.params,
     trials: done.length, failedTrials: done.filter((t) => t.status === 'failed').length,
-    base, winner: winner && winnerId !== undefined ? { ...winner, trialId: winnerId } : undefined,
+    base, winner: winner && winnerId !== undefined ? { ...winner, trialId: winnerId } : undefined, wideSparse,
     winnerTelemetry: winnerId !== undefined ? results.get(winnerId)?.telemetry : undefined,
     startTelemetry: startTrial ? results.get(startTrial.trialId)?.telemetry : undefined,
     history, finished, onnx,

@@ -15,12 +15,16 @@ const finishedWidths = (dir: string) => events(dir).filter((e) => e.type === 'tr
 
 test('a search killed mid-run and resumed ends with the trials of an uninterrupted run, none run twice', async () => {
   const whole = mkdtempSync(join(tmpdir(), 'ww-search-'));
-  const r = spawnSync(process.execPath, [BIN, ...ARGS, '--out', whole, '--json'], { encoding: 'utf8', timeout: 600_000 });
+  const r = spawnSync(process.execPath, [BIN, ...ARGS, '--out', whole, '--json', '--compare-wide-sparse'], { encoding: 'utf8', timeout: 600_000 });
   assert.equal(r.status, 0, r.stderr);
   const summary = JSON.parse(r.stdout);
   assert.equal(summary.trials, 6);
   for (const key of ['widths', 'params', 'macs', 'testAccuracy']) assert.ok(key in summary.winner && key in summary.base, key);
   assert.ok(summary.winner.macs <= summary.budgetMacs);
+  // The wide & sparse network (base x2) keeps exactly the winner's kernel weights: 784a + ab + 10b.
+  const [a, b] = summary.winner.widths;
+  assert.deepEqual(summary.wideSparse.widths, [512, 256]);
+  assert.equal(summary.wideSparse.nonzeroWeights, 784 * a + a * b + 10 * b);
   assert.ok(existsSync(join(whole, 'report.html')) && existsSync(join(whole, 'summary.json')));
 
   const dir = mkdtempSync(join(tmpdir(), 'ww-search-'));
