@@ -23,9 +23,9 @@ export function searchFigures(s: SearchSummary): Record<string, string> {
     ...(s.base ? [{ label: 'base', points: s.base.widths.map((w, i) => [i, w] as [number, number]), color: PALETTE[0] }] : startWidths ? [{ label: 'start', points: startWidths.map((w, i) => [i, w] as [number, number]), color: PALETTE[0] }] : []),
     ...(winnerWidths ? [{ label: 'winner', points: winnerWidths.map((w, i) => [i, w] as [number, number]), color: PALETTE[1] }] : []),
   ];
-  figures['widths.svg'] = panelsSvg(`Width profile (groups: ${s.groups.map((g, i) => `${i}=${g}`).join(', ')})`, [
-    { title: 'width per group', series: profile, xLabel: 'group index', yLabel: 'width' },
-  ], { panelWidth: Math.max(420, 40 * s.groups.length), panelHeight: 240 });
+  figures['widths.svg'] = panelsSvg('Width profile', [
+    { title: 'width per group', series: profile, xLabel: 'group index (see the table for names)', yLabel: 'width' },
+  ], { panelWidth: Math.max(460, 40 * s.groups.length), panelHeight: 240 });
   let best = -Infinity;
   const bestSoFar = s.history.filter((t) => t.status !== 'running').map((t, i) => {
     if (t.validationAccuracy !== undefined) best = Math.max(best, t.validationAccuracy);
@@ -61,10 +61,10 @@ ${modelRow(`winner (trial ${s.winner?.trialId ?? '-'})`, s.winner)}
 ${s.wideSparse ? modelRow(`wide &amp; sparse (${int(s.wideSparse.nonzeroWeights)} nonzero weights)`, s.wideSparse) : ''}
 </table>
 ${s.onnx ? `<p>Winner exported to ONNX: <code>${esc(s.onnx.path)}</code> (${int(s.onnx.bytes)} bytes); ONNX Runtime against tfjs on ${s.onnx.examples} test inputs: max |difference| ${s.onnx.maxAbsDiff.toExponential(2)}, argmax agreement ${pct(s.onnx.argmaxAgreement)}.</p>` : ''}
-<h2>Width profile</h2>${fig('widths.svg')}
+<h2>Width profile</h2><p>Group index: ${s.groups.map((g, i) => `${i} = ${esc(g)}`).join(', ')}.</p>${fig('widths.svg')}
 <h2>Progress</h2>${fig('progress.svg')}
 <h2>Telemetry behind the labels</h2>
-<p>IS: the variance rose and stayed (wide enough). DS: it rose, peaked and fell (too narrow). ?: too short or too flat to call.</p>
+<p>IS: the variance rose and stayed (wide enough). DS: it rose, peaked and fell (too narrow). ?: too short or too flat to call. The output layer has no width group and is not searched; a group's label is the majority of its layers' labels.</p>
 ${fig('variance-start.svg')}
 ${fig('variance-winner.svg')}
 <h2>Every trial</h2>

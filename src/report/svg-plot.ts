@@ -58,7 +58,12 @@ function panelSvg(p: Panel, x0: number, y0: number, w: number, h: number): strin
   let ylo = p.yFromZero === false ? Math.min(...ys) : Math.min(0, ...ys), yhi = Math.max(...ys);
   if (p.yFromZero === false) ylo -= (yhi - ylo) * 0.1;
   if (!all.length) { xlo = 0; xhi = 1; ylo = 0; yhi = 1; }
-  if (xhi === xlo) xhi = xlo + 1;
+  if (xhi === xlo) {
+    // A single x value: centre it in a small range instead of pinning it to an edge.
+    const half = Math.abs(xlo) * 0.05 || 1;
+    xlo -= half;
+    xhi += half;
+  }
   if (yhi === ylo) yhi = ylo + 1;
   yhi += (yhi - ylo) * 0.05;
   const sx = (v: number) => x0 + left + ((v - xlo) / (xhi - xlo)) * pw;
