@@ -2,6 +2,16 @@
  * Backend choice at run time. `auto` takes the first that loads of tfjs-node-gpu, tfjs-node (both
  * optional: never dependencies, used when the user installed them), wasm (XNNPACK, with the
  * project's training kernels) and the pure-JS cpu backend.
+ *
+ * Everyone imports tf as `import * as tf from '@tensorflow/tfjs'` so that one tfjs-core instance
+ * holds every backend and kernel. Limitation: tfjs-node / tfjs-node-gpu register their
+ * `tensorflow` backend with the tfjs-core they resolve; a copy whose tfjs-core is not the one
+ * `@tensorflow/tfjs` uses (another version, a nested node_modules) is reported as not loadable.
+ *
+ * Threads: the wasm backend runs single-threaded under Node whatever `setThreadsCount` asks
+ * (tfjs-backend-wasm 4.22 reports `WASM_HAS_MULTITHREAD_SUPPORT` false under Node and loads the
+ * non-threaded SIMD binary; its threaded build needs browser Web Workers). Parallelism in Node
+ * comes from worker_threads, one backend per worker. `BackendInfo.threads` is the count in effect.
  */
 import * as tf from '@tensorflow/tfjs';
 import { EngineError } from '../core/errors.js';
@@ -12,8 +22,9 @@ export type BackendChoice = 'auto' | 'node-gpu' | 'node' | 'wasm' | 'cpu';
 export interface BackendInfo {
   /** `node-gpu`, `node`, `wasm` or `cpu`. */
   name: string;
-  /** The tfjs backend name in use. */
+  /** The tfjs backend name in use (`tensorflow`, `wasm` or `cpu`). */
   tfBackend: string;
+  /** wasm only: the number of threads the backend actually runs (1 under Node). */
   threads?: number;
 }
 
@@ -24,41 +35,63 @@ export function backendInfo(): BackendInfo | undefined {
   return current;
 }
 
-async function tryNative(pkg: string): Promise<boolean> {
+const reason = (e: unknown) => (e instanceof Error ? e.message.split('\n')[0] : String(e));
+
+/** Loads an optional native package; resolves to an error text, or undefined on success. */
+async function tryNative(pkg: string): Promise<string | undefined> {
   try {
     // Native bindings register the 'tensorflow' backend on import; they are optional packages.
     await import(pkg);
-    return tf.findBackend('tensorflow') !== undefined && (await tf.setBackend('tensorflow'));
-  } catch {
-    return false;
+  } catch (e) {
+    return `${pkg} is not installed or failed to load (${reason(e)}); install it where its libtensorflow download works`;
+  }
+  if (tf.findBackend('tensorflow') === undefined) {
+    return `${pkg} loaded but registered its backend with another @tensorflow/tfjs-core than the one @tensorflow/tfjs uses; install versions that share tfjs-core ${tf.version_core}`;
+  }
+  try {
+    if (await tf.setBackend('tensorflow')) return undefined;
+    return `${pkg} loaded but its backend failed to initialise`;
+  } catch (e) {
+    return `${pkg} loaded but its backend failed to initialise (${reason(e)})`;
   }
 }
 
-async function tryWasm(threads: number): Promise<boolean> {
+async function tryWasm(threads: number): Promise<string | undefined> {
   try {
     const wasm = await import('@tensorflow/tfjs-backend-wasm');
-    // One thread by default: workers of the pool each own a core.
-    wasm.setThreadsCount?.(threads);
-    if (!(await tf.setBackend('wasm'))) return false;
+    // Must precede the backend's initialisation; ignored under Node (see the module note).
+    wasm.setThreadsCount(threads);
+    if (!(await tf.setBackend('wasm'))) return 'the wasm backend failed to initialise (its .wasm binary could not be loaded)';
     await tf.ready();
     registerWasmTrainingKernels();
-    return true;
-  } catch {
-    return false;
+    return undefined;
+  } catch (e) {
+    return `@tensorflow/tfjs-backend-wasm failed to load (${reason(e)})`;
   }
 }
 
-async function tryCpu(): Promise<boolean> {
-  return tf.setBackend('cpu');
+async function tryCpu(): Promise<string | undefined> {
+  return (await tf.setBackend('cpu')) ? undefined : 'the cpu backend failed to initialise';
 }
 
-/** Selects and starts a backend; idempotent for the same choice. */
+async function wasmThreads(): Promise<number> {
+  const wasm = await import('@tensorflow/tfjs-backend-wasm');
+  return wasm.getThreadsCount();
+}
+
+/**
+ * Selects and starts a backend. `auto` tries node-gpu, node, wasm, cpu in that order; an
+ * explicit choice that cannot load throws `EngineError` naming the backend and the cause.
+ * Idempotent: once a backend is up, `auto` or the same choice returns the same info; another
+ * explicit choice switches. `opts.threads` (default 1) is the wasm thread count asked for.
+ */
 export async function initBackend(choice: BackendChoice = 'auto', opts: { threads?: number } = {}): Promise<BackendInfo> {
   if (current && (choice === 'auto' || choice === current.name)) return current;
   const threads = opts.threads ?? 1;
+  if (!Number.isInteger(threads) || threads < 1) throw new EngineError(`wasm threads must be a positive integer, got ${threads}`);
   // Production mode: no debug checks, and no console banner suggesting tfjs-node on every run.
   tf.enableProdMode();
-  const attempts: [string, () => Promise<boolean>][] = [
+  const attempts: [string, () => Promise<string | undefined>][] = [
     ['node-gpu', () => tryNative('@tensorflow/tfjs-node-gpu')],
     ['node', () => tryNative('@tensorflow/tfjs-node')],
     ['wasm', () => tryWasm(threads)],
@@ -66,12 +99,14 @@ export async function initBackend(choice: BackendChoice = 'auto', opts: { thread
   ];
   const wanted = choice === 'auto' ? attempts : attempts.filter(([name]) => name === choice);
   if (wanted.length === 0) throw new EngineError(`unknown backend "${choice}"; expected auto, node-gpu, node, wasm or cpu`);
+  const failures: string[] = [];
   for (const [name, attempt] of wanted) {
-    if (await attempt()) {
-      current = { name, tfBackend: tf.getBackend(), ...(name === 'wasm' ? { threads } : {}) };
+    const failure = await attempt();
+    if (failure === undefined) {
+      current = { name, tfBackend: tf.getBackend(), ...(name === 'wasm' ? { threads: await wasmThreads() } : {}) };
       return current;
     }
+    failures.push(`${name}: ${failure}`);
   }
-  const hint = choice === 'node' || choice === 'node-gpu' ? ` (install @tensorflow/tfjs-${choice === 'node' ? 'node' : 'node-gpu'} where its libtensorflow download works)` : '';
-  throw new EngineError(`backend "${choice}" could not be loaded${hint}`);
+  throw new EngineError(`backend "${choice}" could not be loaded: ${failures.join('; ')}`);
 }
