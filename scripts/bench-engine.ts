@@ -1,0 +1,145 @@
+/**
+ * Training speed of the engine against PyTorch on this machine: ms per SGD step (momentum 0.9,
+ * weight decay 5e-4) of the reference models, after warm-up, one thread each, side by side in one
+ * run. The tfjs side trains the project's own models (WidthModel + Optimizer + the trainer's step);
+ * the PyTorch side is scripts/bench-engine-torch.py under /usr/bin/python3 (Debian's python3-torch).
+ *
+ *   npx tsx scripts/bench-engine.ts [--backend wasm] [--steps 20] [--models a,b] [--profile] [--json]
+ *
+ * Reference models: `reference-cnn` (32x32x3, batch 64: conv3x3 32, max-pool, conv3x3 64,
+ * max-pool, conv3x3 128, global average pool, dense 10; ReLU), `resnet20-cifar` at batch 128 and
+ * `mlp-mnist` at batch 128, all at base widths. `--profile` adds the kernels of one step, by time.
+ */
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend, type BackendChoice } from '../src/engine/backend.js';
+import { parseSpace, loadSpace } from '../src/space/load.js';
+import { baseWidths } from '../src/space/widths.js';
+import { buildModel } from '../src/train/model.js';
+import { Optimizer } from '../src/train/optimizer.js';
+import { optimizeOnBatch } from '../src/train/trainer.js';
+import type { SearchSpace } from '../src/space/types.js';
+
+const REFERENCE_CNN = {
+  name: 'reference-cnn',
+  description: 'The engine benchmark CNN (issue 7): conv3x3 32, max-pool, conv3x3 64, max-pool, conv3x3 128, GAP, dense 10.',
+  input: [32, 32, 3],
+  classes: 10,
+  dataset: 'synthetic',
+  groups: [
+    { name: 'c1', base: 32, min: 4, max: 128, step: 4 },
+    { name: 'c2', base: 64, min: 4, max: 256, step: 4 },
+    { name: 'c3', base: 128, min: 4, max: 512, step: 4 },
+  ],
+  layers: [
+    { type: 'conv', name: 'c1', group: 'c1', kernel: 3, bias: true, activation: 'relu' },
+    { type: 'maxpool', size: 2 },
+    { type: 'conv', name: 'c2', group: 'c2', kernel: 3, bias: true, activation: 'relu' },
+    { type: 'maxpool', size: 2 },
+    { type: 'conv', name: 'c3', group: 'c3', kernel: 3, bias: true, activation: 'relu' },
+    { type: 'gap' },
+    { type: 'dense', name: 'out' },
+  ],
+};
+
+const MODELS: Record<string, { space: () => SearchSpace; batch: number }> = {
+  'reference-cnn': { space: () => parseSpace(JSON.stringify(REFERENCE_CNN), 'scripts/bench-engine.ts'), batch: 64 },
+  'resnet20-cifar': { space: () => loadSpace('resnet20-cifar'), batch: 128 },
+  'mlp-mnist': { space: () => loadSpace('mlp-mnist'), batch: 128 },
+};
+
+interface Row { model: string; batch: number; params: number; tfjsMsPerStep: number; torchMsPerStep: number | null; ratio: number | null; tensorsGrew: number }
+
+const argv = process.argv.slice(2);
+const flag = (name: string) => argv.includes(`--${name}`);
+const option = (name: string, fallback: string) => {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 && argv[i + 1] !== undefined ? argv[i + 1] : fallback;
+};
+if (flag('help')) {
+  console.log(fileURLToPath(import.meta.url));
+  console.log('usage: npx tsx scripts/bench-engine.ts [--backend wasm] [--steps 20] [--warmup 3] [--models reference-cnn,resnet20-cifar,mlp-mnist] [--profile] [--no-torch] [--json]');
+  process.exit(0);
+}
+const steps = Number(option('steps', '20'));
+const warmup = Number(option('warmup', '3'));
+const names = option('models', Object.keys(MODELS).join(',')).split(',');
+for (const n of names) if (!MODELS[n]) throw new Error(`unknown model ${n}; expected one of ${Object.keys(MODELS).join(', ')}`);
+const json = flag('json');
+const log = (line: string) => (json ? process.stderr : process.stdout).write(`${line}\n`);
+
+const backend = await initBackend(option('backend', 'wasm') as BackendChoice);
+log(`tfjs backend ${backend.name}${backend.threads ? `, ${backend.threads} thread` : ''}; ${steps} timed steps after ${warmup} warm-up steps`);
+
+function benchTfjs(name: string): { ms: number; params: number; grew: number; profile?: [string, number][] } {
+  const { space, batch } = MODELS[name];
+  const s = space();
+  const model = buildModel(s, baseWidths(s), 1);
+  const variables = model.trainableVariables();
+  const nameOf = new Map(model.params.map((p) => [p.variable.name, p.name]));
+  const optimizer = new Optimizer({ name: 'sgd', momentum: 0.9, weightDecay: 5e-4 }, model.params.map((p) => ({ name: p.name, variable: p.variable, decay: p.role === 'kernel' })));
+  const x = tf.randomNormal([batch, ...s.input], 0, 1, 'float32', 2) as tf.Tensor4D;
+  const y = tf.tensor1d(Array.from({ length: batch }, (_, i) => i % s.classes), 'int32');
+  const step = () => optimizeOnBatch(model, x, y, variables, nameOf, optimizer, 0.01);
+  for (let i = 0; i < warmup; i++) step();
+  const before = tf.memory().numTensors;
+  const t0 = performance.now();
+  for (let i = 0; i < steps; i++) step();
+  const ms = (performance.now() - t0) / steps;
+  const grew = tf.memory().numTensors - before;
+  let profile: [string, number][] | undefined;
+  if (flag('profile')) {
+    const byKernel = new Map<string, number>();
+    // tf.profile is async; the step itself is synchronous, so one profiled step is measured below.
+    profileQueue.push(async () => {
+      const p = await tf.profile(() => { step(); });
+      for (const k of p.kernels) byKernel.set(k.name, (byKernel.get(k.name) ?? 0) + (k.kernelTimeMs as number));
+      profile = [...byKernel].sort((a, b) => b[1] - a[1]);
+      return profile;
+    });
+  }
+  const params = model.countTrainableParams();
+  const done = async () => { for (const job of profileQueue.splice(0)) printProfile(name, await job()); model.dispose(); optimizer.dispose(); x.dispose(); y.dispose(); };
+  pending.push(done);
+  return { ms, params, grew, profile };
+}
+const profileQueue: (() => Promise<[string, number][]>)[] = [];
+const pending: (() => Promise<void>)[] = [];
+function printProfile(name: string, rows: [string, number][]) {
+  const total = rows.reduce((a, [, t]) => a + t, 0);
+  log(`  ${name}: kernel time in one step ${total.toFixed(1)} ms`);
+  for (const [k, t] of rows.slice(0, 14)) log(`    ${k.padEnd(26)} ${t.toFixed(1).padStart(7)}  (${((100 * t) / total).toFixed(0)} %)`);
+}
+
+function benchTorch(): Map<string, number> {
+  const script = fileURLToPath(new URL('./bench-engine-torch.py', import.meta.url));
+  const run = spawnSync('/usr/bin/python3', [script, '--steps', String(steps), '--warmup', String(warmup), '--models', names.join(',')], { encoding: 'utf8' });
+  if (run.status !== 0) {
+    log(`PyTorch side unavailable (${(run.stderr || run.error?.message || '').trim().split('\n').pop()}); install it with: apt-get install python3-torch`);
+    return new Map();
+  }
+  const out = JSON.parse(run.stdout) as { torch: string; threads: number; rows: { model: string; msPerStep: number }[] };
+  log(`PyTorch ${out.torch}, ${out.threads} thread`);
+  return new Map(out.rows.map((r) => [r.model, r.msPerStep]));
+}
+
+const rows: Row[] = [];
+for (const name of names) {
+  const r = benchTfjs(name);
+  for (const job of pending.splice(0)) await job();
+  rows.push({ model: name, batch: MODELS[name].batch, params: r.params, tfjsMsPerStep: r.ms, torchMsPerStep: null, ratio: null, tensorsGrew: r.grew });
+}
+const torch = flag('no-torch') ? new Map<string, number>() : benchTorch();
+for (const row of rows) {
+  row.torchMsPerStep = torch.get(row.model) ?? null;
+  row.ratio = row.torchMsPerStep ? row.tfjsMsPerStep / row.torchMsPerStep : null;
+}
+if (json) {
+  console.log(JSON.stringify(rows.map((r) => ({ ...r, backend: backend.name })), null, 2));
+} else {
+  log(`${'model'.padEnd(16)} ${'batch'.padStart(5)} ${'params'.padStart(8)} ${`tfjs-${backend.name} ms`.padStart(13)} ${'torch ms'.padStart(9)} ${'ratio'.padStart(6)}  tensor growth`);
+  for (const r of rows) {
+    log(`${r.model.padEnd(16)} ${String(r.batch).padStart(5)} ${String(r.params).padStart(8)} ${r.tfjsMsPerStep.toFixed(1).padStart(13)} ${(r.torchMsPerStep?.toFixed(1) ?? '-').padStart(9)} ${(r.ratio?.toFixed(2) ?? '-').padStart(6)}  ${r.tensorsGrew}`);
+  }
+}
