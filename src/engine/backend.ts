@@ -16,6 +16,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { EngineError } from '../core/errors.js';
 import { registerWasmTrainingKernels } from './wasm-kernels.js';
+import { registerLoopKernels } from './loop-kernels.js';
 
 export type BackendChoice = 'auto' | 'node-gpu' | 'node' | 'wasm' | 'cpu';
 
@@ -64,6 +65,7 @@ async function tryWasm(threads: number): Promise<string | undefined> {
     if (!(await tf.setBackend('wasm'))) return 'the wasm backend failed to initialise (its .wasm binary could not be loaded)';
     await tf.ready();
     registerWasmTrainingKernels();
+    registerLoopKernels('wasm');
     return undefined;
   } catch (e) {
     return `@tensorflow/tfjs-backend-wasm failed to load (${reason(e)})`;
@@ -71,7 +73,9 @@ async function tryWasm(threads: number): Promise<string | undefined> {
 }
 
 async function tryCpu(): Promise<string | undefined> {
-  return (await tf.setBackend('cpu')) ? undefined : 'the cpu backend failed to initialise';
+  if (!(await tf.setBackend('cpu'))) return 'the cpu backend failed to initialise';
+  registerLoopKernels('cpu');
+  return undefined;
 }
 
 async function wasmThreads(): Promise<number> {

@@ -6,6 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { createRng } from '../core/rng.js';
+import { batchNormTrain } from '../engine/loop-kernels.js';
 import type { WidthVector } from '../core/types.js';
 import { resolveNetwork, weightedOps, type ConvOp, type DenseOp, type NetOp, type Network, type WeightedOp } from '../space/network.js';
 import type { SearchSpace } from '../space/types.js';
@@ -150,7 +151,7 @@ export class WidthModel {
     const beta = this.param(`${layer}/beta`) as tf.Tensor1D;
     const stats = this.movingStats.get(layer)!;
     if (!training) return tf.batchNorm(x, stats.mean, stats.variance, beta, gamma, BN_EPSILON) as tf.Tensor4D;
-    const { mean, variance } = tf.moments(x, [0, 1, 2]);
+    const { y, mean, variance } = batchNormTrain(x, gamma, beta, BN_EPSILON);
     // Moving averages use the unbiased batch variance, as PyTorch does. These ops do not feed the
     // loss, so a gradient tape around `apply` gives them no gradient.
     const n = x.shape[0] * x.shape[1] * x.shape[2];
@@ -159,7 +160,7 @@ export class WidthModel {
       stats.mean.assign(stats.mean.mul(BN_MOMENTUM).add(mean.mul(1 - BN_MOMENTUM)));
       stats.variance.assign(stats.variance.mul(BN_MOMENTUM).add(v.mul(1 - BN_MOMENTUM)));
     });
-    return tf.batchNorm(x, mean, variance, beta, gamma, BN_EPSILON) as tf.Tensor4D;
+    return y as tf.Tensor4D;
   }
 
   private dense(op: DenseOp, x: tf.Tensor2D): tf.Tensor2D {
@@ -205,22 +206,15 @@ export class WidthModel {
 
 /**
  * Option-A shortcut: every `stride`-th pixel, then zero-pad channels up to `to` (or keep the first
- * `to`). The subsampling is a reshape and a slice (both differentiable in tfjs, where a strided
- * slice is not); odd sizes are first padded up to a multiple of the stride.
+ * `to`). Both are one 1x1 convolution with a fixed [from, to] identity filter and the stride: on
+ * wasm that is an XNNPACK kernel with an XNNPACK gradient, where the subsampling as a reshape and
+ * a 6-D slice went through the backend's generic slice loop (a fifth of a ResNet-20 step). The
+ * filter is a constant, so no gradient is computed for it.
  */
 function padShortcut(x: tf.Tensor4D, stride: number, from: number, to: number): tf.Tensor4D {
-  let y = x;
-  if (stride > 1) {
-    const [b, h, w, c] = x.shape;
-    const hp = Math.ceil(h / stride) * stride;
-    const wp = Math.ceil(w / stride) * stride;
-    if (hp !== h || wp !== w) y = tf.pad(y, [[0, 0], [0, hp - h], [0, wp - w], [0, 0]]);
-    const grid = tf.reshape(y, [b, hp / stride, stride, wp / stride, stride, c]);
-    y = tf.reshape(tf.slice(grid, [0, 0, 0, 0, 0, 0], [b, hp / stride, 1, wp / stride, 1, c]), [b, hp / stride, wp / stride, c]);
-  }
-  if (to > from) return tf.pad(y, [[0, 0], [0, 0], [0, 0], [0, to - from]]);
-  if (to < from) return tf.slice(y, [0, 0, 0, 0], [-1, -1, -1, to]);
-  return y;
+  if (stride === 1 && from === to) return x;
+  const select = tf.reshape(tf.eye(from, to), [1, 1, from, to]) as tf.Tensor4D;
+  return tf.conv2d(x, select, stride, 'valid');
 }
 
 /** Builds the model of `space` at `widths` with weights initialised from `seed`. */

@@ -1,0 +1,117 @@
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '../../src/engine/backend.js';
+import { BATCH_NORM_TRAIN } from '../../src/engine/loop-kernels.js';
+
+before(async () => {
+  await initBackend('cpu');
+  await initBackend('wasm');
+});
+
+function relError(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let diff = 0, scale = 0;
+  for (let i = 0; i < a.length; i++) {
+    diff = Math.max(diff, Math.abs(a[i] - b[i]));
+    scale = Math.max(scale, Math.abs(b[i]));
+  }
+  return diff / (scale || 1);
+}
+
+const wave = (n: number, f: number) => Array.from({ length: n }, (_, i) => Math.sin(i * f + 0.3));
+
+/** Gradient of sum(maxPool(x) * weights) on one backend; x is ReLU'd so windows hold tied zeros. */
+function maxPoolGrad(backend: string, xv: number[], shape: [number, number, number, number], size: number, stride: number, pad: 'same' | 'valid') {
+  tf.setBackend(backend);
+  return tf.tidy(() => {
+    const x = tf.relu(tf.tensor4d(xv, shape));
+    const g = tf.grad((t: tf.Tensor) => {
+      const y = tf.maxPool(t as tf.Tensor4D, size, stride, pad);
+      return tf.sum(tf.mul(y, tf.reshape(tf.tensor1d(wave(y.size, 0.7)), y.shape)));
+    })(x);
+    return Array.from(g.dataSync());
+  });
+}
+
+test('MaxPoolGrad on wasm (loop kernel) equals the cpu backend: odd sizes, same/valid, 2x2 and 3x3 windows, tied zeros', () => {
+  const cases: [number, number, number, number, number, number, 'same' | 'valid'][] = [
+    [4, 8, 10, 4, 2, 2, 'valid'], [4, 9, 11, 4, 2, 2, 'same'], [2, 7, 7, 3, 3, 2, 'same'],
+    [3, 6, 5, 5, 3, 1, 'valid'], [2, 16, 16, 32, 2, 2, 'valid'], [1, 5, 9, 2, 3, 3, 'same'],
+  ];
+  for (const [b, h, w, c, size, stride, pad] of cases) {
+    const xv = wave(b * h * w * c, 1.3);
+    const wasm = maxPoolGrad('wasm', xv, [b, h, w, c], size, stride, pad);
+    const cpu = maxPoolGrad('cpu', xv, [b, h, w, c], size, stride, pad);
+    assert.ok(relError(wasm, cpu) < 1e-6, `${b}x${h}x${w}x${c} pool ${size}/${stride} ${pad}: ${relError(wasm, cpu)}`);
+  }
+  tf.setBackend('wasm');
+});
+
+/** Loss through all three outputs of training-mode batch norm, with fixed weights per output. */
+function bnLoss(y: tf.Tensor, mean: tf.Tensor, variance: tf.Tensor): tf.Scalar {
+  const wy = tf.reshape(tf.tensor1d(wave(y.size, 0.37)), y.shape);
+  const wm = tf.tensor1d(wave(mean.size, 1.1));
+  const wv = tf.tensor1d(wave(variance.size, 0.9));
+  return tf.addN([tf.sum(tf.mul(y, wy)), tf.sum(tf.mul(mean, wm)), tf.sum(tf.mul(variance, wv))]) as tf.Scalar;
+}
+
+const loopBn = (x: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => {
+  const [y, mean, variance] = tf.engine().runKernel(BATCH_NORM_TRAIN, { x, scale: g, offset: b }, { varianceEpsilon: 1e-5 } as never) as tf.Tensor[];
+  return { y, mean, variance };
+};
+/** tfjs's own composition: moments over all axes but the last, then batchNorm. */
+const composedBn = (x: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => {
+  const { mean, variance } = tf.moments(x, x.shape.slice(0, -1).map((_, i) => i));
+  return { y: tf.batchNorm(x, mean, variance, b as tf.Tensor1D, g as tf.Tensor1D, 1e-5), mean, variance };
+};
+
+function bnRun(backend: string, impl: typeof loopBn, shape: number[]) {
+  tf.setBackend(backend);
+  return tf.tidy(() => {
+    const c = shape[shape.length - 1];
+    const x = tf.add(tf.mul(tf.tensor(wave(shape.reduce((p, q) => p * q, 1), 0.61), shape), 3), 1.5);
+    const g = tf.tensor1d(wave(c, 2.3).map((v) => 1 + v / 2));
+    const b = tf.tensor1d(wave(c, 1.7));
+    const out = impl(x, g, b);
+    const grads = tf.grads((a: tf.Tensor, gg: tf.Tensor, bb: tf.Tensor) => {
+      const r = impl(a, gg, bb);
+      return bnLoss(r.y, r.mean, r.variance);
+    })([x, g, b]);
+    return [out.y, out.mean, out.variance, ...grads].map((t) => Array.from(t.dataSync()));
+  });
+}
+
+test('batch-norm loop kernel on wasm equals tfjs moments + batchNorm on the cpu backend: outputs and gradients through y, mean and variance', () => {
+  for (const shape of [[4, 5, 3, 6], [16, 8, 8, 32], [7, 3]]) {
+    const loop = bnRun('wasm', loopBn, shape);
+    const ref = bnRun('cpu', composedBn, shape);
+    ['y', 'mean', 'variance', 'dx', 'dgamma', 'dbeta'].forEach((name, i) => {
+      assert.equal(loop[i].length, ref[i].length);
+      assert.ok(relError(loop[i], ref[i]) < 2e-5, `${shape} ${name}: ${relError(loop[i], ref[i])}`);
+    });
+  }
+  tf.setBackend('wasm');
+});
+
+test('batch-norm loop kernel gradients agree with central finite differences (float64 loss on the cpu loop kernel)', () => {
+  tf.setBackend('cpu');
+  const shape = [3, 2, 2, 3];
+  const n = shape.reduce((p, q) => p * q, 1);
+  const x0 = wave(n, 0.83).map((v) => 2 * v + 0.5);
+  const g0 = [0.7, 1.3, -0.4], b0 = [0.1, -0.2, 0.3];
+  const loss = (xv: number[], gv: number[], bv: number[]) => tf.tidy(() => {
+    const r = loopBn(tf.tensor(xv, shape), tf.tensor1d(gv), tf.tensor1d(bv));
+    return bnLoss(r.y, r.mean, r.variance).dataSync()[0];
+  });
+  const analytic = tf.tidy(() => tf.grads((a: tf.Tensor, gg: tf.Tensor, bb: tf.Tensor) => {
+    const r = loopBn(a, gg, bb);
+    return bnLoss(r.y, r.mean, r.variance);
+  })([tf.tensor(x0, shape), tf.tensor1d(g0), tf.tensor1d(b0)]).map((t) => Array.from(t.dataSync())));
+  const h = 1e-2;
+  const numeric = [x0, g0, b0].map((v, which) => v.map((_, i) => {
+    const args = (d: number) => [x0, g0, b0].map((u, k) => (k === which ? u.map((e, j) => (j === i ? e + d : e)) : u)) as [number[], number[], number[]];
+    return (loss(...args(h)) - loss(...args(-h))) / (2 * h);
+  }));
+  numeric.forEach((num, k) => assert.ok(relError(analytic[k], num) < 1e-3, `input ${k}: analytic ${analytic[k]} numeric ${num}`));
+  tf.setBackend('wasm');
+});
