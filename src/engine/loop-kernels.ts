@@ -1,9 +1,10 @@
 /**
  * Kernels written as plain loops over Float32Arrays, for the memory-bound steps of training where
  * the wasm backend's shipped kernels are slow or wrong: the max-pool gradient (tfjs-backend-wasm
- * 4.22's MaxPoolGrad is a slow loop and disagrees with the cpu backend for some shapes), and a
- * training-mode batch norm whose forward and backward are one kernel each (tfjs composes the
- * backward from ~15 ops, a Tile among them, which on wasm cost more than the convolutions).
+ * 4.22's MaxPoolGrad is a slow loop and disagrees with the cpu backend for some shapes), sums over
+ * leading axes (bias gradients), and a training-mode batch norm whose forward and backward are one
+ * kernel each (tfjs composes the backward from ~15 ops, a Tile among them, which on wasm cost more
+ * than the convolutions).
  *
  * The loops are backend-independent; thin adapters read and write the wasm heap (no copy) or the
  * cpu backend's arrays. Registering them for `cpu` too lets the tests hold the wasm version against
@@ -74,6 +75,7 @@ function requireFloat(name: string, ...ts: Info[]): void {
  * walked pixel by pixel with all channels of a pixel in one run, so memory is read in order.
  */
 export function maxPoolGradLoop(dy: Float32Array, x: Float32Array, dx: Float32Array, info: tf.backend_util.Conv2DInfo): void {
+  if (isPlain2x2(info)) return maxPoolGrad2x2(dy, x, dx, info);
   const { batchSize, inHeight, inWidth, inChannels: c, outHeight, outWidth, strideHeight, strideWidth } = info;
   const { effectiveFilterHeight: fh, effectiveFilterWidth: fw, dilationHeight: dh, dilationWidth: dw } = info;
   const padTop = info.padInfo.top, padLeft = info.padInfo.left;
@@ -112,6 +114,40 @@ export function maxPoolGradLoop(dy: Float32Array, x: Float32Array, dx: Float32Ar
   }
 }
 
+/** A 2x2 window with stride 2, every window inside the input, no dilation: the networks' usual pooling. */
+function isPlain2x2(info: tf.backend_util.Conv2DInfo): boolean {
+  return info.filterHeight === 2 && info.filterWidth === 2 && info.strideHeight === 2 && info.strideWidth === 2
+    && info.dilationHeight === 1 && info.dilationWidth === 1
+    && 2 * info.outHeight <= info.inHeight && 2 * info.outWidth <= info.inWidth && info.padInfo.top === 0 && info.padInfo.left === 0;
+}
+
+/**
+ * The same rule for 2x2 windows at stride 2 (windows do not overlap, so each input receives at
+ * most one gradient): four reads per channel, the first maximum in row-major order wins.
+ */
+function maxPoolGrad2x2(dy: Float32Array, x: Float32Array, dx: Float32Array, info: tf.backend_util.Conv2DInfo): void {
+  const { batchSize, inHeight, inWidth, inChannels: c, outHeight, outWidth } = info;
+  const row = inWidth * c;
+  for (let b = 0; b < batchSize; b++) {
+    for (let oy = 0; oy < outHeight; oy++) {
+      for (let ox = 0; ox < outWidth; ox++) {
+        const p00 = ((b * inHeight + 2 * oy) * inWidth + 2 * ox) * c;
+        const p01 = p00 + c, p10 = p00 + row, p11 = p10 + c;
+        const g = ((b * outHeight + oy) * outWidth + ox) * c;
+        for (let d = 0; d < c; d++) {
+          let at = p00 + d;
+          let best = x[at];
+          if (x[p01 + d] > best) { at = p01 + d; best = x[at]; }
+          if (x[p10 + d] > best) { at = p10 + d; best = x[at]; }
+          if (x[p11 + d] > best) { at = p11 + d; best = x[at]; }
+          // A NaN window (best NaN, nothing greater) gets no gradient, as in the general loop.
+          if (best === best) dx[at] = dy[g + d];
+        }
+      }
+    }
+  }
+}
+
 function maxPoolGradKernel(storage: (backend: unknown) => Storage): tf.KernelFunc {
   return ({ inputs, backend, attrs }) => {
     const { dy, input } = inputs as { dy: Info; input: Info };
@@ -124,6 +160,36 @@ function maxPoolGradKernel(storage: (backend: unknown) => Storage): tf.KernelFun
 }
 
 // ---------------------------------------------------------------------------------------------
+// Sum over leading axes (bias gradients)
+
+/** out[j] = sum over i of x[i * out.length + j], float64 accumulation. */
+export function sumLeadingLoop(x: Float32Array, out: Float32Array): void {
+  const n = out.length;
+  const acc = new Float64Array(n);
+  for (let i = 0; i < x.length; i += n) for (let j = 0; j < n; j++) acc[j] += x[i + j];
+  out.set(acc);
+}
+
+/**
+ * The wasm Sum transposes its input whenever the reduced axes are not the innermost ones; a bias
+ * gradient (sum of dy over batch, height and width) is the opposite case, so it paid a full
+ * transpose of dy. Sums over leading axes of float32 run as one loop; every other sum goes to the
+ * shipped kernel.
+ */
+function sumKernel(shipped: tf.KernelFunc): tf.KernelFunc {
+  return (args) => {
+    const { x } = args.inputs as { x: Info };
+    const { axis, keepDims } = args.attrs as unknown as { axis: number | number[]; keepDims: boolean };
+    const axes = tf.util.parseAxisParam(axis, x.shape).sort((a, b) => a - b);
+    const leading = axes.length > 0 && axes.length < x.shape.length && axes.every((a, i) => a === i);
+    if (x.dtype !== 'float32' || !leading) return shipped(args);
+    const rest = x.shape.slice(axes.length);
+    const shape = keepDims ? [...axes.map(() => 1), ...rest] : rest;
+    return STORAGE.wasm(args.backend).write([shape], ([out], read) => sumLeadingLoop(read(x), out))[0];
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
 // Training-mode batch norm over every axis but the last (channels)
 
 export const BATCH_NORM_TRAIN = 'WidthwiseBatchNormTrain';
@@ -131,28 +197,33 @@ export const BATCH_NORM_TRAIN_GRAD = 'WidthwiseBatchNormTrainGrad';
 
 /**
  * y = gamma * (x - mean) / sqrt(var + eps) + beta with the batch mean and the biased batch variance
- * per channel (two passes, float64 sums), written to `y`, `mean`, `variance`.
+ * per channel, written to `y`, `mean`, `variance`: one pass for the statistics, one for y.
  */
 export function batchNormTrainLoop(x: Float32Array, gamma: Float32Array, beta: Float32Array, eps: number, y: Float32Array, mean: Float32Array, variance: Float32Array): void {
   const c = gamma.length;
   const rows = x.length / c;
+  // One pass for both moments, shifted by the first row so that E[t^2] - E[t]^2 does not cancel
+  // when the mean is large against the spread; float64 sums.
+  const ref = Float64Array.from(x.subarray(0, c));
   const sum = new Float64Array(c);
-  for (let i = 0; i < x.length; i += c) for (let d = 0; d < c; d++) sum[d] += x[i + d];
-  for (let d = 0; d < c; d++) mean[d] = sum[d] / rows;
-  const m = Float64Array.from(mean);
   const sq = new Float64Array(c);
   for (let i = 0; i < x.length; i += c) {
     for (let d = 0; d < c; d++) {
-      const t = x[i + d] - m[d];
+      const t = x[i + d] - ref[d];
+      sum[d] += t;
       sq[d] += t * t;
     }
   }
   const scale = new Float64Array(c);
   const shift = new Float64Array(c);
   for (let d = 0; d < c; d++) {
-    variance[d] = sq[d] / rows;
-    scale[d] = gamma[d] / Math.sqrt(sq[d] / rows + eps);
-    shift[d] = beta[d] - m[d] * scale[d];
+    const shiftedMean = sum[d] / rows;
+    const m = ref[d] + shiftedMean;
+    const v = Math.max(0, sq[d] / rows - shiftedMean * shiftedMean);
+    mean[d] = m;
+    variance[d] = v;
+    scale[d] = gamma[d] / Math.sqrt(v + eps);
+    shift[d] = beta[d] - m * scale[d];
   }
   for (let i = 0; i < x.length; i += c) for (let d = 0; d < c; d++) y[i + d] = x[i + d] * scale[d] + shift[d];
 }
@@ -255,8 +326,8 @@ const registered = new Set<string>();
 
 /**
  * Registers the loop kernels for `backendName` (`wasm` or `cpu`; idempotent; call once the
- * backend's own kernels are registered). On wasm, MaxPoolGrad replaces the shipped one; on cpu the
- * shipped MaxPoolGrad stays, as the independent reference.
+ * backend's own kernels are registered). On wasm, MaxPoolGrad replaces the shipped one and Sum
+ * takes over sums over leading axes; on cpu the shipped kernels stay, as the independent reference.
  */
 export function registerLoopKernels(backendName: 'wasm' | 'cpu'): void {
   if (registered.has(backendName)) return;
@@ -267,6 +338,11 @@ export function registerLoopKernels(backendName: 'wasm' | 'cpu'): void {
   if (backendName === 'wasm') {
     if (tf.getKernel('MaxPoolGrad', 'wasm')) tf.unregisterKernel('MaxPoolGrad', 'wasm');
     tf.registerKernel({ kernelName: 'MaxPoolGrad', backendName, kernelFunc: maxPoolGradKernel(storage) });
+    const shippedSum = tf.getKernel('Sum', 'wasm');
+    if (shippedSum) {
+      tf.unregisterKernel('Sum', 'wasm');
+      tf.registerKernel({ kernelName: 'Sum', backendName, kernelFunc: sumKernel(shippedSum.kernelFunc), setupFunc: shippedSum.setupFunc });
+    }
   }
   if (!tf.getGradient(BATCH_NORM_TRAIN)) tf.registerGradient(batchNormTrainGradConfig);
 }

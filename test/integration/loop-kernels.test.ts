@@ -36,7 +36,7 @@ function maxPoolGrad(backend: string, xv: number[], shape: [number, number, numb
 test('MaxPoolGrad on wasm (loop kernel) equals the cpu backend: odd sizes, same/valid, 2x2 and 3x3 windows, tied zeros', () => {
   const cases: [number, number, number, number, number, number, 'same' | 'valid'][] = [
     [4, 8, 10, 4, 2, 2, 'valid'], [4, 9, 11, 4, 2, 2, 'same'], [2, 7, 7, 3, 3, 2, 'same'],
-    [3, 6, 5, 5, 3, 1, 'valid'], [2, 16, 16, 32, 2, 2, 'valid'], [1, 5, 9, 2, 3, 3, 'same'],
+    [3, 6, 5, 5, 3, 1, 'valid'], [2, 16, 16, 32, 2, 2, 'valid'], [1, 5, 9, 2, 3, 3, 'same'], [2, 9, 11, 3, 2, 2, 'valid'],
   ];
   for (const [b, h, w, c, size, stride, pad] of cases) {
     const xv = wave(b * h * w * c, 1.3);
@@ -114,4 +114,23 @@ test('batch-norm loop kernel gradients agree with central finite differences (fl
   }));
   numeric.forEach((num, k) => assert.ok(relError(analytic[k], num) < 1e-3, `input ${k}: analytic ${analytic[k]} numeric ${num}`));
   tf.setBackend('wasm');
+});
+
+test('Sum on wasm equals the cpu backend: leading axes (loop), keepDims, other axes (shipped kernel), int32', () => {
+  const shape = [3, 4, 5, 6];
+  const xv = wave(360, 0.77).map((v) => v * 100);
+  const cases: [number[], boolean][] = [[[0, 1, 2], false], [[0], true], [[1, 0], false], [[2, 3], false], [[1], false], [[0, 1, 2, 3], false]];
+  for (const [axes, keep] of cases) {
+    const [wasm, cpu] = ['wasm', 'cpu'].map((be) => {
+      tf.setBackend(be);
+      return tf.tidy(() => {
+        const s = tf.sum(tf.tensor(xv, shape), axes, keep);
+        return { shape: s.shape, values: Array.from(s.dataSync()) };
+      });
+    });
+    assert.deepEqual(wasm.shape, cpu.shape, `axes ${axes} keepDims ${keep}`);
+    assert.ok(relError(wasm.values, cpu.values) < 1e-6, `axes ${axes} keepDims ${keep}: ${relError(wasm.values, cpu.values)}`);
+  }
+  tf.setBackend('wasm');
+  assert.deepEqual(Array.from(tf.sum(tf.tensor([[1, 2], [3, 4]], [2, 2], 'int32'), 0).dataSync()), [4, 6]);
 });
