@@ -1,7 +1,8 @@
 /**
  * Trial throughput of the worker pool with 1 and with 2 workers on the same batch of trials
- * (cnn-mnist proxy trainings on the bundled digits), side by side in one run.
- *   npx tsx scripts/bench-pool.ts [--trials 6] [--max-train 1500] [--json]
+ * (cnn-mnist proxy trainings on the bundled digits, by default the search's proxy settings:
+ * 3 epochs on 3,000 images, widths around the base), side by side in one run.
+ *   npx tsx scripts/bench-pool.ts [--trials 8] [--epochs 3] [--max-train 3000] [--json]
  */
 import type { TrialTask } from '../src/core/types.js';
 import { PoolEvaluator } from '../src/runtime/pool-evaluator.js';
@@ -12,12 +13,13 @@ const arg = (name: string, fallback: string) => {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? process.argv[i + 1] : fallback;
 };
-const trials = Number(arg('trials', '6'));
-const maxTrain = Number(arg('max-train', '1500'));
+const trials = Number(arg('trials', '8'));
+const epochs = Number(arg('epochs', '3'));
+const maxTrain = Number(arg('max-train', '3000'));
 const space = loadSpace('cnn-mnist');
 const tasks: TrialTask[] = Array.from({ length: trials }, (_, i) => ({
-  trialId: i, space, widths: [8 + 4 * (i % 3), 16, 32, 32], seed: i, backend: 'wasm',
-  data: { name: 'mnist', seed: 0, maxTrain }, recipe: defaultRecipe({ epochs: 1, batchSize: 64 }),
+  trialId: i, space, widths: [12 + 4 * (i % 2), 32, 64, 64], seed: i, backend: 'wasm',
+  data: { name: 'mnist', seed: 0, maxTrain, validationFraction: 0.1 }, recipe: defaultRecipe({ epochs }),
 }));
 
 async function measure(workers: number) {
@@ -30,7 +32,9 @@ async function measure(workers: number) {
   await pool.close();
   const failed = results.filter((r) => r.status !== 'ok');
   if (failed.length) throw new Error(`failed trials: ${failed.map((f) => f.reason).join('; ')}`);
-  return { workers, trials, seconds, trialsPerMinute: (trials * 60) / seconds, backend: results[0].backend };
+  // Mean seconds inside a trial: if it grows with 2 workers, the cores contend (memory, caches).
+  const meanTrialSeconds = results.reduce((a, r) => a + r.seconds, 0) / results.length;
+  return { workers, trials, seconds, trialsPerMinute: (trials * 60) / seconds, meanTrialSeconds, backend: results[0].backend };
 }
 
 const one = await measure(1);
@@ -39,6 +43,7 @@ const rows = [one, two];
 if (process.argv.includes('--json')) {
   console.log(JSON.stringify({ rows, speedup: two.trialsPerMinute / one.trialsPerMinute }, null, 2));
 } else {
-  for (const r of rows) console.log(`${r.workers} worker(s): ${r.trials} trials in ${r.seconds.toFixed(1)} s = ${r.trialsPerMinute.toFixed(2)} trials/min (${r.backend})`);
+  console.log(`${trials} cnn-mnist proxy trials, ${epochs} epoch(s) on ${maxTrain} images each`);
+  for (const r of rows) console.log(`${r.workers} worker(s): ${r.trials} trials in ${r.seconds.toFixed(1)} s = ${r.trialsPerMinute.toFixed(2)} trials/min, ${r.meanTrialSeconds.toFixed(2)} s per trial inside the worker (${r.backend})`);
   console.log(`speed-up with 2 workers: ${(two.trialsPerMinute / one.trialsPerMinute).toFixed(2)}x`);
 }
