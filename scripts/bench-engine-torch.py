@@ -84,13 +84,17 @@ MODELS = {
 }
 
 
-def bench(name, steps, warmup):
+def bench(name, steps, warmup, forward_only=False):
     make, batch, shape = MODELS[name]
     torch.manual_seed(0)
     model = make().train()
     opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9, weight_decay=5e-4)
     x = torch.randn(batch, *shape)
     y = torch.arange(batch) % 10
+
+    def forward():
+        with torch.no_grad():
+            return model(x).sum().item()
 
     def step():
         opt.zero_grad(set_to_none=True)
@@ -99,11 +103,12 @@ def bench(name, steps, warmup):
         opt.step()
         return loss.item()
 
+    run = forward if forward_only else step
     for _ in range(warmup):
-        step()
+        run()
     start = time.perf_counter()
     for _ in range(steps):
-        step()
+        run()
     ms = (time.perf_counter() - start) * 1000 / steps
     return {'model': name, 'batch': batch, 'msPerStep': ms, 'params': sum(p.numel() for p in model.parameters())}
 
@@ -114,9 +119,10 @@ def main():
     parser.add_argument('--warmup', type=int, default=3)
     parser.add_argument('--threads', type=int, default=1)
     parser.add_argument('--models', default=','.join(MODELS))
+    parser.add_argument('--forward-only', action='store_true', help='time the forward pass alone (training mode, no gradients)')
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    rows = [bench(name, args.steps, args.warmup) for name in args.models.split(',')]
+    rows = [bench(name, args.steps, args.warmup, args.forward_only) for name in args.models.split(',')]
     print(json.dumps({'torch': torch.__version__, 'threads': torch.get_num_threads(), 'rows': rows}))
 
 

@@ -4,11 +4,13 @@
  * run. The tfjs side trains the project's own models (WidthModel + Optimizer + the trainer's step);
  * the PyTorch side is scripts/bench-engine-torch.py under /usr/bin/python3 (Debian's python3-torch).
  *
- *   npx tsx scripts/bench-engine.ts [--backend wasm] [--steps 20] [--models a,b] [--profile] [--json]
+ *   npx tsx scripts/bench-engine.ts [--backend wasm] [--steps 20] [--rounds 3] [--models a,b] [--profile] [--json]
  *
  * Reference models: `reference-cnn` (32x32x3, batch 64: conv3x3 32, max-pool, conv3x3 64,
  * max-pool, conv3x3 128, global average pool, dense 10; ReLU), `resnet20-cifar` at batch 128 and
- * `mlp-mnist` at batch 128, all at base widths. `--profile` adds the kernels of one step, by time.
+ * `mlp-mnist` at batch 128, all at base widths. Rounds alternate tfjs and PyTorch; figures are
+ * medians over rounds. `--profile` adds the kernels of one step, by time (first round).
+ * `--forward-only` times the forward pass alone in both engines (the arithmetic they share).
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -49,7 +51,7 @@ const MODELS: Record<string, { space: () => SearchSpace; batch: number }> = {
   'mlp-mnist': { space: () => loadSpace('mlp-mnist'), batch: 128 },
 };
 
-interface Row { model: string; batch: number; params: number; tfjsMsPerStep: number; torchMsPerStep: number | null; ratio: number | null; tensorsGrew: number }
+interface Row { model: string; batch: number; params: number; tfjsMsPerStep: number; torchMsPerStep: number | null; ratio: number | null; tensorsGrew: number; bytesGrew: number }
 
 const argv = process.argv.slice(2);
 const flag = (name: string) => argv.includes(`--${name}`);
@@ -59,7 +61,7 @@ const option = (name: string, fallback: string) => {
 };
 if (flag('help')) {
   console.log(fileURLToPath(import.meta.url));
-  console.log('usage: npx tsx scripts/bench-engine.ts [--backend wasm] [--steps 20] [--warmup 3] [--models reference-cnn,resnet20-cifar,mlp-mnist] [--profile] [--no-torch] [--json]');
+  console.log('usage: npx tsx scripts/bench-engine.ts [--backend wasm] [--steps 20] [--warmup 3] [--rounds 3] [--models reference-cnn,resnet20-cifar,mlp-mnist] [--forward-only] [--profile] [--no-torch] [--json]');
   process.exit(0);
 }
 const steps = Number(option('steps', '20'));
@@ -67,12 +69,14 @@ const warmup = Number(option('warmup', '3'));
 const names = option('models', Object.keys(MODELS).join(',')).split(',');
 for (const n of names) if (!MODELS[n]) throw new Error(`unknown model ${n}; expected one of ${Object.keys(MODELS).join(', ')}`);
 const json = flag('json');
+// --forward-only: the forward pass alone (training mode, no gradients), the arithmetic both engines share.
+const forwardOnly = flag('forward-only');
 const log = (line: string) => (json ? process.stderr : process.stdout).write(`${line}\n`);
 
 const backend = await initBackend(option('backend', 'wasm') as BackendChoice);
-log(`tfjs backend ${backend.name}${backend.threads ? `, ${backend.threads} thread` : ''}; ${steps} timed steps after ${warmup} warm-up steps`);
+log(`tfjs backend ${backend.name}${backend.threads ? `, ${backend.threads} thread` : ''}; ${steps} timed ${forwardOnly ? 'forward passes' : 'training steps'} after ${warmup} warm-up`);
 
-function benchTfjs(name: string): { ms: number; params: number; grew: number; profile?: [string, number][] } {
+function benchTfjs(name: string, profiling: boolean): { ms: number; params: number; grew: number; bytesGrew: number; profile?: [string, number][] } {
   const { space, batch } = MODELS[name];
   const s = space();
   const model = buildModel(s, baseWidths(s), 1);
@@ -81,15 +85,19 @@ function benchTfjs(name: string): { ms: number; params: number; grew: number; pr
   const optimizer = new Optimizer({ name: 'sgd', momentum: 0.9, weightDecay: 5e-4 }, model.params.map((p) => ({ name: p.name, variable: p.variable, decay: p.role === 'kernel' })));
   const x = tf.randomNormal([batch, ...s.input], 0, 1, 'float32', 2) as tf.Tensor4D;
   const y = tf.tensor1d(Array.from({ length: batch }, (_, i) => i % s.classes), 'int32');
-  const step = () => optimizeOnBatch(model, x, y, variables, nameOf, optimizer, 0.01);
+  const step = forwardOnly
+    ? () => tf.tidy(() => { model.apply(x, true).dataSync(); })
+    : () => optimizeOnBatch(model, x, y, variables, nameOf, optimizer, 0.01);
   for (let i = 0; i < warmup; i++) step();
   const before = tf.memory().numTensors;
+  const bytesBefore = tf.memory().numBytes;
   const t0 = performance.now();
   for (let i = 0; i < steps; i++) step();
   const ms = (performance.now() - t0) / steps;
   const grew = tf.memory().numTensors - before;
+  const bytesGrew = tf.memory().numBytes - bytesBefore;
   let profile: [string, number][] | undefined;
-  if (flag('profile')) {
+  if (profiling) {
     const byKernel = new Map<string, number>();
     // tf.profile is async; the step itself is synchronous, so one profiled step is measured below.
     profileQueue.push(async () => {
@@ -102,7 +110,7 @@ function benchTfjs(name: string): { ms: number; params: number; grew: number; pr
   const params = model.countTrainableParams();
   const done = async () => { for (const job of profileQueue.splice(0)) printProfile(name, await job()); model.dispose(); optimizer.dispose(); x.dispose(); y.dispose(); };
   pending.push(done);
-  return { ms, params, grew, profile };
+  return { ms, params, grew, bytesGrew, profile };
 }
 const profileQueue: (() => Promise<[string, number][]>)[] = [];
 const pending: (() => Promise<void>)[] = [];
@@ -112,34 +120,51 @@ function printProfile(name: string, rows: [string, number][]) {
   for (const [k, t] of rows.slice(0, 14)) log(`    ${k.padEnd(26)} ${t.toFixed(1).padStart(7)}  (${((100 * t) / total).toFixed(0)} %)`);
 }
 
-function benchTorch(): Map<string, number> {
+function benchTorch(announce: boolean): Map<string, number> {
   const script = fileURLToPath(new URL('./bench-engine-torch.py', import.meta.url));
-  const run = spawnSync('/usr/bin/python3', [script, '--steps', String(steps), '--warmup', String(warmup), '--models', names.join(',')], { encoding: 'utf8' });
+  const run = spawnSync('/usr/bin/python3', [script, '--steps', String(steps), '--warmup', String(warmup), '--models', names.join(','), ...(forwardOnly ? ['--forward-only'] : [])], { encoding: 'utf8' });
   if (run.status !== 0) {
     log(`PyTorch side unavailable (${(run.stderr || run.error?.message || '').trim().split('\n').pop()}); install it with: apt-get install python3-torch`);
     return new Map();
   }
   const out = JSON.parse(run.stdout) as { torch: string; threads: number; rows: { model: string; msPerStep: number }[] };
-  log(`PyTorch ${out.torch}, ${out.threads} thread`);
+  if (announce) log(`PyTorch ${out.torch}, ${out.threads} thread`);
   return new Map(out.rows.map((r) => [r.model, r.msPerStep]));
 }
 
-const rows: Row[] = [];
-for (const name of names) {
-  const r = benchTfjs(name);
-  for (const job of pending.splice(0)) await job();
-  rows.push({ model: name, batch: MODELS[name].batch, params: r.params, tfjsMsPerStep: r.ms, torchMsPerStep: null, ratio: null, tensorsGrew: r.grew });
+// Rounds alternate the two engines so that a noisy neighbour on a shared machine hits both; each
+// figure is the median over rounds.
+const rounds = Number(option('rounds', '3'));
+const tfjsTimes = new Map<string, number[]>(names.map((n) => [n, []]));
+const torchTimes = new Map<string, number[]>(names.map((n) => [n, []]));
+const info = new Map<string, { params: number; grew: number; bytesGrew: number }>();
+const profiling = flag('profile');
+for (let round = 1; round <= rounds; round++) {
+  for (const name of names) {
+    const r = benchTfjs(name, profiling && round === 1);
+    for (const job of pending.splice(0)) await job();
+    tfjsTimes.get(name)!.push(r.ms);
+    const seen = info.get(name);
+    info.set(name, { params: r.params, grew: Math.max(seen?.grew ?? 0, r.grew), bytesGrew: Math.max(seen?.bytesGrew ?? 0, r.bytesGrew) });
+  }
+  const torch = flag('no-torch') ? new Map<string, number>() : benchTorch(round === 1);
+  for (const [name, ms] of torch) torchTimes.get(name)?.push(ms);
+  log(`round ${round}/${rounds}: ${names.map((n) => `${n} ${tfjsTimes.get(n)!.at(-1)!.toFixed(1)}${torch.has(n) ? ` / ${torch.get(n)!.toFixed(1)}` : ''} ms`).join(', ')}`);
 }
-const torch = flag('no-torch') ? new Map<string, number>() : benchTorch();
-for (const row of rows) {
-  row.torchMsPerStep = torch.get(row.model) ?? null;
-  row.ratio = row.torchMsPerStep ? row.tfjsMsPerStep / row.torchMsPerStep : null;
-}
+const median = (v: number[]) => {
+  const s = [...v].sort((a, b) => a - b);
+  return s.length ? (s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2) : null;
+};
+const rows: Row[] = names.map((name) => {
+  const tfjsMs = median(tfjsTimes.get(name)!)!;
+  const torchMs = median(torchTimes.get(name)!);
+  return { model: name, batch: MODELS[name].batch, params: info.get(name)!.params, tfjsMsPerStep: tfjsMs, torchMsPerStep: torchMs, ratio: torchMs ? tfjsMs / torchMs : null, tensorsGrew: info.get(name)!.grew, bytesGrew: info.get(name)!.bytesGrew };
+});
 if (json) {
-  console.log(JSON.stringify(rows.map((r) => ({ ...r, backend: backend.name })), null, 2));
+  console.log(JSON.stringify(rows.map((r) => ({ ...r, backend: backend.name, rounds, steps, forwardOnly })), null, 2));
 } else {
-  log(`${'model'.padEnd(16)} ${'batch'.padStart(5)} ${'params'.padStart(8)} ${`tfjs-${backend.name} ms`.padStart(13)} ${'torch ms'.padStart(9)} ${'ratio'.padStart(6)}  tensor growth`);
+  log(`${'model'.padEnd(16)} ${'batch'.padStart(5)} ${'params'.padStart(8)} ${`tfjs-${backend.name} ms`.padStart(13)} ${'torch ms'.padStart(9)} ${'ratio'.padStart(6)}  growth over the timed steps (tensors, bytes)`);
   for (const r of rows) {
-    log(`${r.model.padEnd(16)} ${String(r.batch).padStart(5)} ${String(r.params).padStart(8)} ${r.tfjsMsPerStep.toFixed(1).padStart(13)} ${(r.torchMsPerStep?.toFixed(1) ?? '-').padStart(9)} ${(r.ratio?.toFixed(2) ?? '-').padStart(6)}  ${r.tensorsGrew}`);
+    log(`${r.model.padEnd(16)} ${String(r.batch).padStart(5)} ${String(r.params).padStart(8)} ${r.tfjsMsPerStep.toFixed(1).padStart(13)} ${(r.torchMsPerStep?.toFixed(1) ?? '-').padStart(9)} ${(r.ratio?.toFixed(2) ?? '-').padStart(6)}  ${r.tensorsGrew}, ${r.bytesGrew}`);
   }
 }
