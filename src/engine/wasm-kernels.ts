@@ -237,6 +237,29 @@ function conv2dBackpropInput({ inputs, backend, attrs }: { inputs: Record<string
 }
 
 /**
+ * BatchMatMul with a transposed operand: the wasm backend sends those to a plain loop, while the
+ * untransposed product runs on XNNPACK. A dense layer's gradients are exactly such products
+ * (x^T dy and dy W^T), so for mlp-mnist they cost 20 and 17 ms where an explicit Transpose and the
+ * XNNPACK product cost 2.1 and 3.8 ms. The transposes are made explicit here and the shipped
+ * kernel does the product.
+ */
+function batchMatMulTransposing(shipped: tf.KernelFunc): tf.KernelFunc {
+  return (args) => {
+    const { a, b } = args.inputs as { a: Info; b: Info };
+    const { transposeA, transposeB } = args.attrs as { transposeA: boolean; transposeB: boolean };
+    if (!transposeA && !transposeB) return shipped(args);
+    const swapLast = (rank: number) => [...Array(rank - 2).keys(), rank - 1, rank - 2];
+    return withTemps(args.backend as Backend, (ctx) => {
+      const at = transposeA ? transpose(ctx, a, swapLast(a.shape.length)) : a;
+      const bt = transposeB ? transpose(ctx, b, swapLast(b.shape.length)) : b;
+      const out = shipped({ inputs: { a: at, b: bt }, backend: args.backend, attrs: { ...args.attrs, transposeA: false, transposeB: false } }) as Info;
+      ctx.temps.push(out);
+      return out;
+    });
+  };
+}
+
+/**
  * tfjs-core 4.22 ships no gradient for StridedSlice (on any backend): `tf.grad` through
  * `tf.stridedSlice` throws. This one covers positive strides with begin/end masks (no ellipsis,
  * new-axis or shrink masks): dy is zero-inserted by the stride along every axis (reshape, pad,
@@ -272,7 +295,8 @@ let registered = false;
 
 /**
  * Registers the project's wasm kernels (idempotent): Conv2DBackpropFilter (absent from
- * tfjs-backend-wasm) and Conv2DBackpropInput (replacing the shipped loop), plus the StridedSlice
+ * tfjs-backend-wasm), Conv2DBackpropInput (replacing the shipped loop), BatchMatMul with
+ * transposed operands on the XNNPACK path, plus the StridedSlice
  * gradient that tfjs-core lacks (a gradient is backend-independent, so it serves every backend).
  * Call after the wasm backend is loaded.
  */
@@ -280,6 +304,11 @@ export function registerWasmTrainingKernels(): void {
   if (registered) return;
   registered = true;
   if (!tf.getGradient('StridedSlice')) tf.registerGradient({ kernelName: 'StridedSlice', inputsToSave: ['x'], gradFunc: stridedSliceGrad as never });
+  const shippedMatMul = tf.getKernel('BatchMatMul', 'wasm');
+  if (shippedMatMul) {
+    tf.unregisterKernel('BatchMatMul', 'wasm');
+    tf.registerKernel({ kernelName: 'BatchMatMul', backendName: 'wasm', kernelFunc: batchMatMulTransposing(shippedMatMul.kernelFunc), setupFunc: shippedMatMul.setupFunc });
+  }
   for (const [name, kernelFunc] of [
     ['Conv2DBackpropFilter', conv2dBackpropFilterFastest],
     ['Conv2DBackpropInput', conv2dBackpropInput],
