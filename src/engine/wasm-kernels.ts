@@ -260,6 +260,21 @@ function batchMatMulTransposing(shipped: tf.KernelFunc): tf.KernelFunc {
 }
 
 /**
+ * Identity shares the input's data (a reference count), as the cpu backend's does, where the wasm
+ * backend copied it: tfjs clones every tensor it saves for the backward pass, so a training step
+ * copied its activations once more (28 copies of a 128x32x32x16 activation in a ResNet-20 step).
+ * Safe because no kernel writes into its inputs; a variable's assign swaps its data, never writes.
+ */
+function identitySharing(shipped: tf.KernelFunc): tf.KernelFunc {
+  return (args) => {
+    const { x } = args.inputs as { x: Info };
+    if (x.dtype === 'string') return shipped(args);
+    (args.backend as unknown as { incRef(id: object): void }).incRef(x.dataId);
+    return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+  };
+}
+
+/**
  * tfjs-core 4.22 ships no gradient for StridedSlice (on any backend): `tf.grad` through
  * `tf.stridedSlice` throws. This one covers positive strides with begin/end masks (no ellipsis,
  * new-axis or shrink masks): dy is zero-inserted by the stride along every axis (reshape, pad,
@@ -296,7 +311,7 @@ let registered = false;
 /**
  * Registers the project's wasm kernels (idempotent): Conv2DBackpropFilter (absent from
  * tfjs-backend-wasm), Conv2DBackpropInput (replacing the shipped loop), BatchMatMul with
- * transposed operands on the XNNPACK path, plus the StridedSlice
+ * transposed operands on the XNNPACK path, an Identity that shares data, plus the StridedSlice
  * gradient that tfjs-core lacks (a gradient is backend-independent, so it serves every backend).
  * Call after the wasm backend is loaded.
  */
@@ -304,6 +319,11 @@ export function registerWasmTrainingKernels(): void {
   if (registered) return;
   registered = true;
   if (!tf.getGradient('StridedSlice')) tf.registerGradient({ kernelName: 'StridedSlice', inputsToSave: ['x'], gradFunc: stridedSliceGrad as never });
+  const shippedIdentity = tf.getKernel('Identity', 'wasm');
+  if (shippedIdentity) {
+    tf.unregisterKernel('Identity', 'wasm');
+    tf.registerKernel({ kernelName: 'Identity', backendName: 'wasm', kernelFunc: identitySharing(shippedIdentity.kernelFunc) });
+  }
   const shippedMatMul = tf.getKernel('BatchMatMul', 'wasm');
   if (shippedMatMul) {
     tf.unregisterKernel('BatchMatMul', 'wasm');

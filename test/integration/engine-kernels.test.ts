@@ -184,9 +184,9 @@ test('every op the model builder uses has a gradient on wasm equal to the cpu on
 
 test('wasm BatchMatMul with transposed operands (made explicit for XNNPACK) equals the cpu backend, batch 1 and 3', () => {
   for (const [batch, m, k, n] of [[1, 5, 7, 3], [3, 4, 6, 2], [1, 128, 33, 17]]) {
-    for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]]) {
-      const aShape = batch === 1 ? (ta ? [k, m] : [m, k]) : (ta ? [batch, k, m] : [batch, m, k]);
-      const bShape = batch === 1 ? (tb ? [n, k] : [k, n]) : (tb ? [batch, n, k] : [batch, k, n]);
+    for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]] as const) {
+      const aShape: number[] = batch === 1 ? (ta ? [k, m] : [m, k]) : (ta ? [batch, k, m] : [batch, m, k]);
+      const bShape: number[] = batch === 1 ? (tb ? [n, k] : [k, n]) : (tb ? [batch, n, k] : [batch, k, n]);
       const av = rngValues(batch * m * k, `a${batch}${m}${ta}`), bv = rngValues(batch * k * n, `b${batch}${n}${tb}`);
       const [wasm, cpu] = ['wasm', 'cpu'].map((be) => {
         tf.setBackend(be);
@@ -200,4 +200,21 @@ test('wasm BatchMatMul with transposed operands (made explicit for XNNPACK) equa
     }
   }
   tf.setBackend('wasm');
+});
+
+test('wasm Identity shares data by reference count: a clone keeps its values after the original is disposed, and memory is freed with the last holder', () => {
+  tf.setBackend('wasm');
+  const before = tf.memory().numBytes;
+  const a = tf.tensor([1.5, -2, 3.25, 7], [2, 2]);
+  const b = a.clone();
+  const c = tf.clone(b);
+  a.dispose();
+  assert.deepEqual(Array.from(b.dataSync()), [1.5, -2, 3.25, 7]);
+  b.dispose();
+  assert.deepEqual(Array.from(c.dataSync()), [1.5, -2, 3.25, 7]);
+  const d = tf.add(c, 1);
+  assert.deepEqual(Array.from(d.dataSync()), [2.5, -1, 4.25, 8]);
+  d.dispose();
+  c.dispose();
+  assert.equal(tf.memory().numBytes, before);
 });
