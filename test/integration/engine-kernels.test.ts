@@ -191,7 +191,7 @@ test('wasm BatchMatMul with transposed operands (made explicit for XNNPACK) equa
       const [wasm, cpu] = ['wasm', 'cpu'].map((be) => {
         tf.setBackend(be);
         return tf.tidy(() => {
-          const out = tf.matMul(tf.tensor(av, aShape) as tf.Tensor2D, tf.tensor(bv, bShape) as tf.Tensor2D, ta, tb);
+          const out = tf.matMul(tf.tensor(av, aShape as never) as tf.Tensor2D, tf.tensor(bv, bShape as never) as tf.Tensor2D, ta, tb);
           return { shape: out.shape, values: Array.from(out.dataSync()) };
         });
       });
