@@ -1,10 +1,15 @@
 /**
  * The project's own kernels for the wasm backend, registered in one place. tfjs-backend-wasm
  * ships no `Conv2DBackpropFilter` and a slow, loop-based `Conv2DBackpropInput`; both are rebuilt
- * here from the backend's own XNNPACK-backed kernels (Conv2D, BatchMatMul, Transpose, PadV2,
- * StridedSlice, Reshape, Reverse, Concat), called directly through `getKernel(...).kernelFunc`.
- * Every temporary is freed with `backend.disposeData`. No per-element JavaScript loops.
- */
+ * here around the backend's own XNNPACK convolution (Conv2D, with Transpose, Slice, Reshape,
+ * Concat and BatchMatMul kernels), called directly through `getKernel(...).kernelFunc`. Small
+ * rearrangements (filter flips, the phase interleave of a strided input gradient) are single
+ * JavaScript passes on the wasm heap. Every temporary is freed with `backend.disposeData`.
+ * BatchMatMul and Identity are wrapped to take faster paths (see each).
+ *
+ * What decides the speed, as measured: XNNPACK repacks a convolution's filter on every call, so
+ * the filter gradient, whose "filter" is a whole activation, pays for packing it (about as much
+ * as the arithmetic); the formulation that packs the smaller operand is chosen per layer. */
 import * as tf from '@tensorflow/tfjs';
 
 type Info = tf.TensorInfo;
