@@ -51,7 +51,7 @@ const MODELS: Record<string, { space: () => SearchSpace; batch: number }> = {
   'mlp-mnist': { space: () => loadSpace('mlp-mnist'), batch: 128 },
 };
 
-interface Row { model: string; batch: number; params: number; tfjsMsPerStep: number; torchMsPerStep: number | null; ratio: number | null; tensorsGrew: number; bytesGrew: number }
+interface Row { model: string; batch: number; params: number; tfjsMsPerStep: number; torchMsPerStep: number | null; ratio: number | null; tensorsGrew: number; bytesGrew: number; wasmHeapGrew: number | null }
 
 const argv = process.argv.slice(2);
 const flag = (name: string) => argv.includes(`--${name}`);
@@ -76,7 +76,7 @@ const log = (line: string) => (json ? process.stderr : process.stdout).write(`${
 const backend = await initBackend(option('backend', 'wasm') as BackendChoice);
 log(`tfjs backend ${backend.name}${backend.threads ? `, ${backend.threads} thread` : ''}; ${steps} timed ${forwardOnly ? 'forward passes' : 'training steps'} after ${warmup} warm-up`);
 
-function benchTfjs(name: string, profiling: boolean): { ms: number; params: number; grew: number; bytesGrew: number; profile?: [string, number][] } {
+function benchTfjs(name: string, profiling: boolean): { ms: number; params: number; grew: number; bytesGrew: number; heapGrew: number | null; profile?: [string, number][] } {
   const { space, batch } = MODELS[name];
   const s = space();
   const model = buildModel(s, baseWidths(s), 1);
@@ -91,11 +91,14 @@ function benchTfjs(name: string, profiling: boolean): { ms: number; params: numb
   for (let i = 0; i < warmup; i++) step();
   const before = tf.memory().numTensors;
   const bytesBefore = tf.memory().numBytes;
+  const heapBefore = wasmHeapBytes();
   const t0 = performance.now();
   for (let i = 0; i < steps; i++) step();
   const ms = (performance.now() - t0) / steps;
   const grew = tf.memory().numTensors - before;
   const bytesGrew = tf.memory().numBytes - bytesBefore;
+  const heapAfter = wasmHeapBytes();
+  const heapGrew = heapBefore === null || heapAfter === null ? null : heapAfter - heapBefore;
   let profile: [string, number][] | undefined;
   if (profiling) {
     const byKernel = new Map<string, number>();
@@ -112,7 +115,12 @@ function benchTfjs(name: string, profiling: boolean): { ms: number; params: numb
   const params = model.countTrainableParams();
   const done = async () => { for (const job of profileQueue.splice(0)) printProfile(name, await job()); model.dispose(); optimizer.dispose(); x.dispose(); y.dispose(); };
   pending.push(done);
-  return { ms, params, grew, bytesGrew, profile };
+  return { ms, params, grew, bytesGrew, heapGrew, profile };
+}
+/** The wasm module's linear memory (it only grows), or null on other backends. */
+function wasmHeapBytes(): number | null {
+  const heap = (tf.backend() as unknown as { wasm?: { HEAPU8: Uint8Array } }).wasm?.HEAPU8;
+  return heap ? heap.length : null;
 }
 const profileQueue: (() => Promise<[string, number][]>)[] = [];
 const pending: (() => Promise<void>)[] = [];
@@ -139,7 +147,7 @@ function benchTorch(announce: boolean): Map<string, number> {
 const rounds = Number(option('rounds', '3'));
 const tfjsTimes = new Map<string, number[]>(names.map((n) => [n, []]));
 const torchTimes = new Map<string, number[]>(names.map((n) => [n, []]));
-const info = new Map<string, { params: number; grew: number; bytesGrew: number }>();
+const info = new Map<string, { params: number; grew: number; bytesGrew: number; heapGrew: number | null }>();
 const profiling = flag('profile');
 for (let round = 1; round <= rounds; round++) {
   for (const name of names) {
@@ -147,7 +155,7 @@ for (let round = 1; round <= rounds; round++) {
     for (const job of pending.splice(0)) await job();
     tfjsTimes.get(name)!.push(r.ms);
     const seen = info.get(name);
-    info.set(name, { params: r.params, grew: Math.max(seen?.grew ?? 0, r.grew), bytesGrew: Math.max(seen?.bytesGrew ?? 0, r.bytesGrew) });
+    info.set(name, { params: r.params, grew: Math.max(seen?.grew ?? 0, r.grew), bytesGrew: Math.max(seen?.bytesGrew ?? 0, r.bytesGrew), heapGrew: r.heapGrew === null ? null : Math.max(seen?.heapGrew ?? 0, r.heapGrew) });
   }
   const torch = flag('no-torch') ? new Map<string, number>() : benchTorch(round === 1);
   for (const [name, ms] of torch) torchTimes.get(name)?.push(ms);
@@ -160,13 +168,13 @@ const median = (v: number[]) => {
 const rows: Row[] = names.map((name) => {
   const tfjsMs = median(tfjsTimes.get(name)!)!;
   const torchMs = median(torchTimes.get(name)!);
-  return { model: name, batch: MODELS[name].batch, params: info.get(name)!.params, tfjsMsPerStep: tfjsMs, torchMsPerStep: torchMs, ratio: torchMs ? tfjsMs / torchMs : null, tensorsGrew: info.get(name)!.grew, bytesGrew: info.get(name)!.bytesGrew };
+  return { model: name, batch: MODELS[name].batch, params: info.get(name)!.params, tfjsMsPerStep: tfjsMs, torchMsPerStep: torchMs, ratio: torchMs ? tfjsMs / torchMs : null, tensorsGrew: info.get(name)!.grew, bytesGrew: info.get(name)!.bytesGrew, wasmHeapGrew: info.get(name)!.heapGrew };
 });
 if (json) {
   console.log(JSON.stringify(rows.map((r) => ({ ...r, backend: backend.name, rounds, steps, forwardOnly })), null, 2));
 } else {
-  log(`${'model'.padEnd(16)} ${'batch'.padStart(5)} ${'params'.padStart(8)} ${`tfjs-${backend.name} ms`.padStart(13)} ${'torch ms'.padStart(9)} ${'ratio'.padStart(6)}  growth over the timed steps (tensors, bytes)`);
+  log(`${'model'.padEnd(16)} ${'batch'.padStart(5)} ${'params'.padStart(8)} ${`tfjs-${backend.name} ms`.padStart(13)} ${'torch ms'.padStart(9)} ${'ratio'.padStart(6)}  growth over the timed steps (tensors, tensor bytes, wasm heap bytes)`);
   for (const r of rows) {
-    log(`${r.model.padEnd(16)} ${String(r.batch).padStart(5)} ${String(r.params).padStart(8)} ${r.tfjsMsPerStep.toFixed(1).padStart(13)} ${(r.torchMsPerStep?.toFixed(1) ?? '-').padStart(9)} ${(r.ratio?.toFixed(2) ?? '-').padStart(6)}  ${r.tensorsGrew}, ${r.bytesGrew}`);
+    log(`${r.model.padEnd(16)} ${String(r.batch).padStart(5)} ${String(r.params).padStart(8)} ${r.tfjsMsPerStep.toFixed(1).padStart(13)} ${(r.torchMsPerStep?.toFixed(1) ?? '-').padStart(9)} ${(r.ratio?.toFixed(2) ?? '-').padStart(6)}  ${r.tensorsGrew}, ${r.bytesGrew}, ${r.wasmHeapGrew ?? '-'}`);
   }
 }
