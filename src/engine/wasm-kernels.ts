@@ -9,7 +9,8 @@
  *
  * What decides the speed, as measured: XNNPACK repacks a convolution's filter on every call, so
  * the filter gradient, whose "filter" is a whole activation, pays for packing it (about as much
- * as the arithmetic); the formulation that packs the smaller operand is chosen per layer. */
+ * as the arithmetic); the formulation that packs the smaller operand is chosen per layer.
+ */
 import * as tf from '@tensorflow/tfjs';
 
 type Info = tf.TensorInfo;
@@ -283,8 +284,8 @@ function conv2dBackpropInput({ inputs, backend, attrs }: { inputs: Record<string
   };
   return withTemps(backend, (ctx) => {
     if (sh === 1 && sw === 1) {
-      const swapped = flipSpatialSwapChannels(ctx, filter);
-      return convolve(ctx, swapped, kh - 1 - padInfo.top, h - ho - (kh - 1 - padInfo.top) + kh - 1, kw - 1 - padInfo.left, w - wo - (kw - 1 - padInfo.left) + kw - 1);
+      const top = kh - 1 - padInfo.top, left = kw - 1 - padInfo.left;
+      return convolve(ctx, flipSpatialSwapChannels(ctx, filter), top, h + kh - 1 - ho - top, left, w + kw - 1 - wo - left);
     }
     const phases: { rh: number; rw: number; out: Info }[] = [];
     for (let rh = 0; rh < sh; rh++) {
