@@ -123,7 +123,10 @@ function isPlain2x2(info: tf.backend_util.Conv2DInfo): boolean {
 
 /**
  * The same rule for 2x2 windows at stride 2 (windows do not overlap, so each input receives at
- * most one gradient): four reads per channel, the first maximum in row-major order wins.
+ * most one gradient), without branches: which of the four is the first maximum is computed as
+ * 0/1 integers from comparisons and every position gets dy times its indicator. After ReLU the
+ * comparisons are coin tosses, and branching on them mispredicts about half the time.
+ * (A window holding NaN sends its gradient to its first position; the training stops on NaN anyway.)
  */
 function maxPoolGrad2x2(dy: Float32Array, x: Float32Array, dx: Float32Array, info: tf.backend_util.Conv2DInfo): void {
   const { batchSize, inHeight, inWidth, inChannels: c, outHeight, outWidth } = info;
@@ -135,13 +138,15 @@ function maxPoolGrad2x2(dy: Float32Array, x: Float32Array, dx: Float32Array, inf
         const p01 = p00 + c, p10 = p00 + row, p11 = p10 + c;
         const g = ((b * outHeight + oy) * outWidth + ox) * c;
         for (let d = 0; d < c; d++) {
-          let at = p00 + d;
-          let best = x[at];
-          if (x[p01 + d] > best) { at = p01 + d; best = x[at]; }
-          if (x[p10 + d] > best) { at = p10 + d; best = x[at]; }
-          if (x[p11 + d] > best) { at = p11 + d; best = x[at]; }
-          // A NaN window (best NaN, nothing greater) gets no gradient, as in the general loop.
-          if (best === best) dx[at] = dy[g + d];
+          const v0 = x[p00 + d], v1 = x[p01 + d], v2 = x[p10 + d], v3 = x[p11 + d];
+          const is1 = ((v1 > v0) as unknown as number) & ((v1 >= v2) as unknown as number) & ((v1 >= v3) as unknown as number);
+          const is2 = ((v2 > v0) as unknown as number) & ((v2 > v1) as unknown as number) & ((v2 >= v3) as unknown as number);
+          const is3 = ((v3 > v0) as unknown as number) & ((v3 > v1) as unknown as number) & ((v3 > v2) as unknown as number);
+          const grad = dy[g + d];
+          dx[p00 + d] = grad * (1 - is1 - is2 - is3);
+          dx[p01 + d] = grad * is1;
+          dx[p10 + d] = grad * is2;
+          dx[p11 + d] = grad * is3;
         }
       }
     }
