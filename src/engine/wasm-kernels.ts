@@ -83,25 +83,6 @@ function heapOutput(ctx: Ctx, shape: number[], fill: (out: Float32Array, read: (
   return out;
 }
 
-/**
- * out[i, j, b, a] = w[kh-1-i, kw-1-j, a, b]: a 4-D tensor reversed in its two leading axes with its
- * two trailing axes swapped, in one JavaScript pass. Filters are small; the wasm Reverse kernel
- * took 2 ms for a 3x3x64x128 filter (about 30 ns per element), this loop a small fraction of that.
- */
-function flipSpatialSwapChannels(ctx: Ctx, w: Info): Info {
-  const [kh, kw, ca, cb] = w.shape;
-  return heapOutput(ctx, [kh, kw, cb, ca], (out, read) => {
-    const src = read(w);
-    for (let i = 0; i < kh; i++) {
-      for (let j = 0; j < kw; j++) {
-        const from = ((kh - 1 - i) * kw + (kw - 1 - j)) * ca * cb;
-        const to = (i * kw + j) * ca * cb;
-        for (let a = 0; a < ca; a++) for (let b = 0; b < cb; b++) out[to + b * ca + a] = src[from + a * cb + b];
-      }
-    }
-  });
-}
-
 /** out[i, j, c, n] = o[n, kh-1-i, kw-1-j, c]: the swapped filter gradient back in filter layout, one pass. */
 function flipToFilterLayout(ctx: Ctx, o: Info): Info {
   const [n, kh, kw, c] = o.shape;
@@ -285,7 +266,7 @@ function conv2dBackpropInput({ inputs, backend, attrs }: { inputs: Record<string
   return withTemps(backend, (ctx) => {
     if (sh === 1 && sw === 1) {
       const top = kh - 1 - padInfo.top, left = kw - 1 - padInfo.left;
-      return convolve(ctx, flipSpatialSwapChannels(ctx, filter), top, h + kh - 1 - ho - top, left, w + kw - 1 - wo - left);
+      return convolve(ctx, phaseFilter(ctx, filter, 0, 0, 1, 1, kh, kw), top, h + kh - 1 - ho - top, left, w + kw - 1 - wo - left);
     }
     const phases: { rh: number; rw: number; out: Info }[] = [];
     for (let rh = 0; rh < sh; rh++) {
@@ -324,7 +305,11 @@ function conv2dBackpropInput({ inputs, backend, attrs }: { inputs: Record<string
   });
 }
 
-/** The taps a + s*m of one output phase, reversed, with channel axes swapped: [M_h, M_w, Cout, Cin]. */
+/**
+ * The taps a + s*m of one output phase, reversed, with channel axes swapped: [M_h, M_w, Cout, Cin]
+ * (at stride 1, a = 0 and M = k: the whole filter flipped and swapped). One JavaScript pass:
+ * filters are small, and the wasm Reverse kernel took 2 ms for a 3x3x64x128 filter.
+ */
 function phaseFilter(ctx: Ctx, w: Info, ah: number, aw: number, sh: number, sw: number, mh: number, mw: number): Info {
   const [, kw, cin, cout] = w.shape;
   return heapOutput(ctx, [mh, mw, cout, cin], (out, read) => {
