@@ -76,7 +76,7 @@ const log = (line: string) => (json ? process.stderr : process.stdout).write(`${
 const backend = await initBackend(option('backend', 'wasm') as BackendChoice);
 log(`tfjs backend ${backend.name}${backend.threads ? `, ${backend.threads} thread` : ''}; ${steps} timed ${forwardOnly ? 'forward passes' : 'training steps'} after ${warmup} warm-up`);
 
-function benchTfjs(name: string, profiling: boolean): { ms: number; params: number; grew: number; bytesGrew: number; heapGrew: number | null; profile?: [string, number][] } {
+async function benchTfjs(name: string, profiling: boolean): Promise<{ ms: number; params: number; grew: number; bytesGrew: number; heapGrew: number | null }> {
   const { space, batch } = MODELS[name];
   const s = space();
   const model = buildModel(s, baseWidths(s), 1);
@@ -88,42 +88,40 @@ function benchTfjs(name: string, profiling: boolean): { ms: number; params: numb
   const step = forwardOnly
     ? () => tf.tidy(() => { model.apply(x, true).dataSync(); })
     : () => optimizeOnBatch(model, x, y, variables, nameOf, optimizer, 0.01);
-  for (let i = 0; i < warmup; i++) step();
-  const before = tf.memory().numTensors;
-  const bytesBefore = tf.memory().numBytes;
-  const heapBefore = wasmHeapBytes();
-  const t0 = performance.now();
-  for (let i = 0; i < steps; i++) step();
-  const ms = (performance.now() - t0) / steps;
-  const grew = tf.memory().numTensors - before;
-  const bytesGrew = tf.memory().numBytes - bytesBefore;
-  const heapAfter = wasmHeapBytes();
-  const heapGrew = heapBefore === null || heapAfter === null ? null : heapAfter - heapBefore;
-  let profile: [string, number][] | undefined;
-  if (profiling) {
-    const byKernel = new Map<string, number>();
-    // tf.profile is async; the step itself is synchronous, so one profiled step is measured below.
-    profileQueue.push(async () => {
+  try {
+    for (let i = 0; i < warmup; i++) step();
+    const before = tf.memory().numTensors;
+    const bytesBefore = tf.memory().numBytes;
+    const heapBefore = wasmHeapBytes();
+    const t0 = performance.now();
+    for (let i = 0; i < steps; i++) step();
+    const ms = (performance.now() - t0) / steps;
+    const grew = tf.memory().numTensors - before;
+    const bytesGrew = tf.memory().numBytes - bytesBefore;
+    const heapAfter = wasmHeapBytes();
+    const heapGrew = heapBefore === null || heapAfter === null ? null : heapAfter - heapBefore;
+    if (profiling) {
       // Averaged over several steps: one step's kernel times swing with the machine's load.
       const profiled = Math.max(3, Math.min(steps, 5));
       const p = await tf.profile(() => { for (let i = 0; i < profiled; i++) step(); });
+      const byKernel = new Map<string, number>();
       for (const k of p.kernels) byKernel.set(k.name, (byKernel.get(k.name) ?? 0) + (k.kernelTimeMs as number) / profiled);
-      profile = [...byKernel].sort((a, b) => b[1] - a[1]);
-      return profile;
-    });
+      printProfile(name, [...byKernel].sort((a, b) => b[1] - a[1]));
+    }
+    return { ms, params: model.countTrainableParams(), grew, bytesGrew, heapGrew };
+  } finally {
+    model.dispose();
+    optimizer.dispose();
+    x.dispose();
+    y.dispose();
   }
-  const params = model.countTrainableParams();
-  const done = async () => { for (const job of profileQueue.splice(0)) printProfile(name, await job()); model.dispose(); optimizer.dispose(); x.dispose(); y.dispose(); };
-  pending.push(done);
-  return { ms, params, grew, bytesGrew, heapGrew, profile };
 }
+
 /** The wasm module's linear memory (it only grows), or null on other backends. */
 function wasmHeapBytes(): number | null {
   const heap = (tf.backend() as unknown as { wasm?: { HEAPU8: Uint8Array } }).wasm?.HEAPU8;
   return heap ? heap.length : null;
 }
-const profileQueue: (() => Promise<[string, number][]>)[] = [];
-const pending: (() => Promise<void>)[] = [];
 function printProfile(name: string, rows: [string, number][]) {
   const total = rows.reduce((a, [, t]) => a + t, 0);
   log(`  ${name}: kernel time per step ${total.toFixed(1)} ms (mean of the profiled steps)`);
@@ -151,8 +149,7 @@ const info = new Map<string, { params: number; grew: number; bytesGrew: number; 
 const profiling = flag('profile');
 for (let round = 1; round <= rounds; round++) {
   for (const name of names) {
-    const r = benchTfjs(name, profiling && round === 1);
-    for (const job of pending.splice(0)) await job();
+    const r = await benchTfjs(name, profiling && round === 1);
     tfjsTimes.get(name)!.push(r.ms);
     const seen = info.get(name);
     info.set(name, { params: r.params, grew: Math.max(seen?.grew ?? 0, r.grew), bytesGrew: Math.max(seen?.bytesGrew ?? 0, r.bytesGrew), heapGrew: r.heapGrew === null ? null : Math.max(seen?.heapGrew ?? 0, r.heapGrew) });
