@@ -1,0 +1,77 @@
+/**
+ * The labelled set of the signal work: base width vectors of `cnn-mnist` and `mlp-mnist` on
+ * Fashion-MNIST, each group widened (about x1.5) and narrowed (about x0.67) alone, and the split
+ * into the vectors used to choose a signal ("selection") and those it is judged on ("held-out").
+ * The split was fixed before any training ran.
+ */
+import type { TrialTask, WidthVector } from '../../src/core/types.js';
+import { loadSpace, parseSpace, type SearchSpace } from '../../src/space/index.js';
+import { defaultRecipe } from '../../src/train/trainer.js';
+
+/** The shipped spaces with their grid maxima raised, so a 64-wide group can still be widened. */
+function widened(name: string): SearchSpace {
+  const space = loadSpace(name);
+  const { file: _file, ...rest } = space as SearchSpace & { file?: string };
+  const raw = { ...rest, groups: space.groups.map((g) => ({ ...g, max: Math.max(g.max, 512) })) };
+  return parseSpace(JSON.stringify(raw), `${name} (grid up to 512)`);
+}
+
+export const SPACES = { cnn: widened('cnn-mnist'), mlp: widened('mlp-mnist') };
+
+export interface BaseVector {
+  id: string;
+  family: keyof typeof SPACES;
+  widths: WidthVector;
+  split: 'selection' | 'held-out';
+  note: string;
+}
+
+export const BASE_VECTORS: BaseVector[] = [
+  { id: 'cnn-base', family: 'cnn', widths: [16, 32, 64, 64], split: 'selection', note: 'the shipped base' },
+  { id: 'cnn-lopsided', family: 'cnn', widths: [64, 8, 64, 16], split: 'selection', note: 'a narrow waist at conv2 and fc1' },
+  { id: 'mlp-narrow-first', family: 'mlp', widths: [32, 256], split: 'selection', note: 'narrow first hidden layer' },
+  { id: 'cnn-narrow', family: 'cnn', widths: [8, 8, 16, 32], split: 'held-out', note: 'every group narrow' },
+  { id: 'cnn-wide', family: 'cnn', widths: [24, 48, 96, 96], split: 'held-out', note: 'the base x1.5' },
+  { id: 'cnn-flat', family: 'cnn', widths: [32, 32, 32, 32], split: 'held-out', note: 'the same width everywhere' },
+  { id: 'mlp-base', family: 'mlp', widths: [256, 128], split: 'held-out', note: 'the shipped base' },
+  { id: 'mlp-narrow-second', family: 'mlp', widths: [512, 16], split: 'held-out', note: 'narrow second hidden layer' },
+];
+
+/** Nearest allowed width to `w` (min + k*step, within min..max). */
+export function snap(space: SearchSpace, group: number, w: number): number {
+  const g = space.groups[group];
+  const k = Math.round((w - g.min) / g.step);
+  return Math.min(g.max, Math.max(g.min, g.min + k * g.step));
+}
+
+export type Variant = { kind: 'base' } | { kind: 'widen' | 'narrow'; group: number };
+
+/** The base vector, then each group widened and narrowed alone (skipped where the grid has no room). */
+export function variants(v: BaseVector): { variant: Variant; widths: WidthVector }[] {
+  const space = SPACES[v.family];
+  const out: { variant: Variant; widths: WidthVector }[] = [{ variant: { kind: 'base' }, widths: v.widths }];
+  v.widths.forEach((w, g) => {
+    for (const [kind, factor] of [['widen', 1.5], ['narrow', 1 / 1.5]] as const) {
+      const target = snap(space, g, w * factor);
+      if (target === w) continue;
+      const widths = [...v.widths];
+      widths[g] = target;
+      out.push({ variant: { kind, group: g }, widths });
+    }
+  });
+  return out;
+}
+
+export const GROUND_TRUTH_SEEDS = [0, 1, 2];
+/** The training budget of a ground-truth run (long enough for the cosine schedule to settle). */
+export const GROUND_TRUTH_TRAINING = { epochs: 5, maxTrain: 6000, batchSize: 64 };
+
+export function groundTruthTask(v: BaseVector, widths: WidthVector, seed: number, trialId: number): TrialTask {
+  const { epochs, maxTrain, batchSize } = GROUND_TRUTH_TRAINING;
+  return {
+    trialId, space: SPACES[v.family], widths, seed, backend: 'wasm',
+    // One fixed data subset for every run (data seed 0); the seed varies the weights and batch order.
+    data: { name: 'fashion-mnist', seed: 0, maxTrain, validationFraction: 0.1 },
+    recipe: defaultRecipe({ epochs, batchSize, seed }),
+  };
+}
