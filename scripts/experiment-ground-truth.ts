@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import type { TrialResult, TrialTask } from '../src/core/types.js';
 import { PoolEvaluator } from '../src/runtime/pool-evaluator.js';
 import { spaceCost } from '../src/cost/cost.js';
-import { BASE_VECTORS, GROUND_TRUTH_SEEDS, GROUND_TRUTH_TRAINING, SPACES, groundTruthTask, variants, type BaseVector, type Variant } from './lib/ground-truth-set.js';
+import { BASE_VECTORS, GROUND_TRUTH_SEEDS, GROUND_TRUTH_TRAINING, SPACES, groundTruthJobs } from './lib/ground-truth-set.js';
 import { TrialCache } from './lib/trial-cache.js';
 import { measuredGains, type GroupTruth } from './lib/ground-truth-analysis.js';
 
@@ -28,13 +28,8 @@ const dataDir = join(outDir, 'ground-truth');
 mkdirSync(dataDir, { recursive: true });
 const cache = new TrialCache(join(dataDir, 'cache'));
 
-interface Job { vector: BaseVector; variant: Variant; widths: number[]; seed: number; task: TrialTask }
-// Seed-major order: every configuration gets seed 0 before any gets seed 1, so a run cut short
-// still covers the whole set.
-const jobs: Job[] = [];
-for (const seed of seeds) for (const vector of BASE_VECTORS) for (const { variant, widths } of variants(vector)) {
-  jobs.push({ vector, variant, widths, seed, task: groundTruthTask(vector, widths, seed, jobs.length) });
-}
+// Seed-major order, so a run cut short still covers the whole set.
+const jobs = groundTruthJobs(seeds);
 const describe = (t: TrialTask) => {
   const j = jobs[t.trialId];
   return `${j.vector.id} ${j.widths.join(',')} seed ${j.seed}`;

@@ -75,3 +75,14 @@ export function groundTruthTask(v: BaseVector, widths: WidthVector, seed: number
     recipe: defaultRecipe({ epochs, batchSize, seed }),
   };
 }
+
+export interface GroundTruthJob { vector: BaseVector; variant: Variant; widths: WidthVector; seed: number; task: TrialTask }
+
+/** Every ground-truth training, seed-major (each configuration gets seed 0 before any gets seed 1). */
+export function groundTruthJobs(seeds: number[] = GROUND_TRUTH_SEEDS): GroundTruthJob[] {
+  const jobs: GroundTruthJob[] = [];
+  for (const seed of seeds) for (const vector of BASE_VECTORS) for (const { variant, widths } of variants(vector)) {
+    jobs.push({ vector, variant, widths, seed, task: groundTruthTask(vector, widths, seed, jobs.length) });
+  }
+  return jobs;
+}

@@ -145,6 +145,33 @@ export interface LayerTelemetry {
   paired?: TrajectoryPointData[];
 }
 
+/**
+ * The per-channel ingredients of every norm kind for one width group at one record: enough to
+ * compute any norm kind afterwards (see `src/variance/norm-kinds.ts`). Channel c of a group is
+ * channel c of each of its layers (a residual stream shares its channels).
+ */
+export interface GroupChannelSnapshot {
+  epoch: number;
+  step: number;
+  /** Root-sum-square over the group's layers of each output channel's kernel L2 norm. */
+  outgoing: number[];
+  /** L2 norm of the weights that read each channel, over every distinct reader; null without readers. */
+  reader: number[] | null;
+  /** |BN scale| per channel (root-sum-square over the group's BN layers); null without BN. */
+  gamma: number[] | null;
+  /** L2 norm of each output channel's kernel change since initialisation (root-sum-square over layers). */
+  displacement: number[];
+}
+
+/** Per-group channel telemetry of one trial, in record order. */
+export interface GroupTelemetry {
+  group: string;
+  width: number;
+  /** The group's weighted layers. */
+  layers: string[];
+  points: GroupChannelSnapshot[];
+}
+
 export interface TrialMetrics {
   validationAccuracy: number;
   testAccuracy: number;
@@ -163,6 +190,8 @@ export interface TrialResult {
   widths: WidthVector;
   metrics?: TrialMetrics;
   telemetry?: LayerTelemetry[];
+  /** Per-group channel ingredients of every norm kind, at the same records as `telemetry`. */
+  groupTelemetry?: GroupTelemetry[];
   /** Per-epoch training loss and accuracy. */
   history?: { epoch: number; trainLoss: number; trainAccuracy: number; seconds: number }[];
   backend?: string;

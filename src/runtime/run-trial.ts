@@ -72,6 +72,7 @@ export async function runTrial(task: TrialTask, onEvent?: (e: TrialEvent) => voi
         trainLoss: result.trainLoss, params: result.params, macs: result.macs, nonzeroWeights: result.nonzeroWeights,
       },
       telemetry: recorder.result(),
+      groupTelemetry: recorder.groupResult(),
       history: result.epochs.map((e) => ({ epoch: e.epoch, trainLoss: e.trainLoss, trainAccuracy: e.trainAccuracy, seconds: e.seconds })),
       backend,
       seconds: (performance.now() - started) / 1000,

@@ -4,7 +4,7 @@
  * weighted reader, of the paired norms (outgoing norm times the reader's incoming-column norm).
  * BN parameters and biases are not part of any norm.
  */
-import type { LayerTelemetry, TrajectoryPointData } from '../core/types.js';
+import type { GroupChannelSnapshot, GroupTelemetry, LayerTelemetry, TrajectoryPointData } from '../core/types.js';
 import type { Network, WeightedOp } from '../space/network.js';
 import { weightedOps } from '../space/network.js';
 import { inputChannelNorms, normStats, outputChannelNorms, pairedNorms } from '../variance/norms.js';
@@ -59,13 +59,82 @@ export function uniqueReaders(net: Network): Map<string, Reader | null> {
   return out;
 }
 
+/**
+ * Every weighted layer that reads each layer's output channels directly, through identity or
+ * zero-padding shortcuts included (a residual stream is read by every block it feeds). The output
+ * layer has none.
+ */
+export function allReaders(net: Network): Map<string, Reader[]> {
+  const readers = new Map<string, Reader[]>(weightedOps(net).map((op) => [op.name, []]));
+  const add = (from: WeightedOp[], reader: Reader) => from.forEach((p) => readers.get(p.name)!.push(reader));
+  let stream: WeightedOp[] = [];
+  let flattenedChannels: number | undefined;
+  for (const op of net.ops) {
+    if (op.kind === 'conv' || op.kind === 'dense') {
+      add(stream, { layer: op, flattenedChannels });
+      stream = [op];
+      flattenedChannels = undefined;
+    } else if (op.kind === 'flatten') {
+      if (op.inShape[0] * op.inShape[1] > 1) flattenedChannels = op.inShape[2];
+    } else if (op.kind === 'block') {
+      add(stream, { layer: op.conv1 });
+      readers.get(op.conv1.name)!.push({ layer: op.conv2 });
+      if (op.shortcut.kind === 'projection') {
+        add(stream, { layer: op.shortcut.conv });
+        stream = [op.conv2, op.shortcut.conv];
+      } else {
+        // The block's input is added to conv2's output channel for channel, so whatever reads the
+        // block's output reads the earlier stream too.
+        stream = [op.conv2, ...stream];
+      }
+    }
+  }
+  return readers;
+}
+
+/** Root-sum-square of equally long vectors. */
+function rootSumSquare(vectors: ArrayLike<number>[], length: number): number[] {
+  const out = new Array<number>(length).fill(0);
+  for (const v of vectors) for (let c = 0; c < length; c++) out[c] += (v[c] ?? 0) ** 2;
+  return out.map(Math.sqrt);
+}
+
+/** L2 norm of each output channel of `now - then` (same layout as `outputChannelNorms`). */
+function displacementNorms(now: Float32Array, then: Float32Array, shape: number[]): Float64Array {
+  const diff = new Float32Array(now.length);
+  for (let i = 0; i < now.length; i++) diff[i] = now[i] - then[i];
+  return outputChannelNorms(diff, shape);
+}
+
 /** Records telemetry points from a model into per-layer series. */
 export class TelemetryRecorder {
   private readonly layers: LayerTelemetry[];
   private readonly readers: Map<string, Reader | null>;
+  private readonly groupReaders: Map<string, Reader[]>;
+  private readonly groups: GroupTelemetry[];
+  private readonly bnLayers: Set<string>;
+  /** Each kernel as it was at the first record, for the displacement norm. */
+  private initialKernels?: Map<string, Float32Array>;
 
   constructor(private readonly net: Network) {
     this.readers = uniqueReaders(net);
+    const ops = weightedOps(net);
+    this.bnLayers = new Set(ops.filter((op) => op.kind === 'conv' && op.bn).map((op) => op.name));
+    const every = allReaders(net);
+    const groupNames = [...new Set(ops.map((op) => op.group).filter((g): g is string => g !== null))];
+    this.groups = groupNames.map((group) => {
+      const layers = ops.filter((op) => op.group === group);
+      const first = layers[0];
+      return { group, width: first.kind === 'conv' ? first.outShape[2] : first.outUnits, layers: layers.map((l) => l.name), points: [] };
+    });
+    // A group's readers, each once (two layers of one residual stream share theirs), and none of
+    // the group's own layers (a block's conv2 reading conv1 belongs to conv1's group only when
+    // they share a group, which the space forbids for a block's first conv).
+    this.groupReaders = new Map(this.groups.map((g) => {
+      const seen = new Map<string, Reader>();
+      for (const layer of g.layers) for (const r of every.get(layer)!) if (!g.layers.includes(r.layer.name)) seen.set(r.layer.name, r);
+      return [g.group, [...seen.values()]];
+    }));
     this.layers = weightedOps(net).map((op) => ({
       layer: op.name,
       group: op.group,
@@ -87,6 +156,8 @@ export class TelemetryRecorder {
       }
       return k;
     };
+    if (!this.initialKernels) this.initialKernels = new Map(this.layers.map((l) => [l.layer, Float32Array.from(kernel(l.layer).values)]));
+    for (const g of this.groups) g.points.push(this.groupSnapshot(g, model, kernel, epoch, step));
     for (const layer of this.layers) {
       const own = kernel(layer.layer);
       const out = outputChannelNorms(own.values, own.shape);
@@ -99,9 +170,31 @@ export class TelemetryRecorder {
     }
   }
 
-  /** The series so far, as plain data. */
+  private groupSnapshot(
+    g: GroupTelemetry, model: WidthModel, kernel: (name: string) => { values: Float32Array; shape: number[] }, epoch: number, step: number,
+  ): GroupChannelSnapshot {
+    const width = g.width;
+    const outgoing = g.layers.map((l) => outputChannelNorms(kernel(l).values, kernel(l).shape));
+    const displacement = g.layers.map((l) => displacementNorms(kernel(l).values, this.initialKernels!.get(l)!, kernel(l).shape));
+    const readers = this.groupReaders.get(g.group)!;
+    // A reader past a zero-padding shortcut has more input channels than the group: the group's
+    // channel c is its input channel c (the padding is appended), so only the first `width` count.
+    const reader = readers.length
+      ? rootSumSquare(readers.map((r) => inputChannelNorms(kernel(r.layer.name).values, kernel(r.layer.name).shape, r.flattenedChannels)), width)
+      : null;
+    const bn = g.layers.filter((l) => this.bnLayers.has(l));
+    const gamma = bn.length ? rootSumSquare(bn.map((l) => model.param(`${l}/gamma`).dataSync() as Float32Array), width) : null;
+    return { epoch, step, outgoing: rootSumSquare(outgoing, width), reader, gamma, displacement: rootSumSquare(displacement, width) };
+  }
+
+  /** The per-layer series so far, as plain data. */
   result(): LayerTelemetry[] {
     return structuredClone(this.layers);
+  }
+
+  /** The per-group channel ingredients so far, as plain data. */
+  groupResult(): GroupTelemetry[] {
+    return structuredClone(this.groups);
   }
 }
 

@@ -8,14 +8,15 @@
  * output channel). `paired`: that norm times the L2 norm of the channel's column in the next
  * weighted layer (the weights that read it), defined only where that reader is unique.
  */
-export type NormKind = 'outgoing' | 'paired';
+/** The per-layer series recorded in `LayerTelemetry` (`outgoing`, `paired`). */
+export type LayerNormKind = 'outgoing' | 'paired';
 
 /**
  * The default is `outgoing`: it is defined for every weighted layer, including layers whose output
  * feeds a residual stream (several readers) and the last hidden layer, so every group gets a
  * label; `paired` (Chen et al.'s code) is recorded alongside wherever it is defined.
  */
-export const DEFAULT_NORM_KIND: NormKind = 'outgoing';
+export const DEFAULT_NORM_KIND: LayerNormKind = 'outgoing';
 
 /** L2 norm of each output channel (last axis). */
 export function outputChannelNorms(values: ArrayLike<number>, shape: number[]): Float64Array {
