@@ -57,7 +57,7 @@ md.push('# Ground truth: which groups are really too narrow?', '');
 md.push(`Run by \`npx tsx scripts/experiment-ground-truth.ts\` (${runs.length} of ${jobs.length} trainings done), backend wasm, ${workers} worker threads.`);
 const t = GROUND_TRUTH_TRAINING;
 md.push(`Fashion-MNIST, ${t.maxTrain} training images (one fixed subset, 10% of the training split held out for validation first), the full 10,000-image test set;`);
-md.push(`${t.epochs} epochs, batch ${t.batchSize}, SGD momentum 0.9, lr 0.05 cosine to 0, weight decay 5e-4 on kernels; the weights of the last epoch. Seeds ${seeds.join(', ')} (the seed sets the initial weights and the batch order; base and variants share it, so gains are paired).`, '');
+md.push(`${t.epochs} epochs, batch ${t.batchSize}, SGD momentum 0.9, lr 0.05 (cnn) or 0.01 (mlp: erratic at 0.05) cosine to 0, weight decay 5e-4 on kernels; the weights of the last epoch. Seeds ${seeds.join(', ')} (the seed sets the initial weights and the batch order; base and variants share it, so gains are paired).`, '');
 md.push('A group is widened to about x1.5 and narrowed to about x0.67 of its width, snapped to its grid, the other groups unchanged. Gains are in accuracy points (mean over seeds of the paired difference, ± the standard error).', '');
 for (const vector of BASE_VECTORS) {
   const space = SPACES[vector.family];

@@ -19,7 +19,7 @@ import { NORM_KINDS, NORM_KIND_NAMES, type NormKind } from '../src/variance/norm
 import { SCORES, SCORE_NAMES, type ScoreName } from '../src/variance/scores.js';
 import { labelFromScore, varianceSeries, type LabelBand } from '../src/variance/group-signal.js';
 import { measuredGains, TOO_NARROW_GAIN, type GroupTruth } from './lib/ground-truth-analysis.js';
-import { BASE_VECTORS, SPACES, groundTruthJobs, type BaseVector } from './lib/ground-truth-set.js';
+import { BASE_VECTORS, LEARNING_RATE, SPACES, groundTruthJobs, type BaseVector } from './lib/ground-truth-set.js';
 import { residuals, spearman } from './lib/rank-correlation.js';
 import { TrialCache } from './lib/trial-cache.js';
 
@@ -44,7 +44,7 @@ for (const seed of PROXY.seeds) for (const epochs of PROXY.lengths) for (const v
     task: {
       trialId: proxyJobs.length, space: SPACES[vector.family], widths: vector.widths, seed, backend: 'wasm',
       data: { name: 'fashion-mnist', seed, maxTrain: PROXY.maxTrain, validationFraction: 0.1 },
-      recipe: defaultRecipe({ epochs, batchSize: PROXY.batchSize, seed }),
+      recipe: defaultRecipe({ epochs, batchSize: PROXY.batchSize, seed, lr: LEARNING_RATE[vector.family] }),
       recordEvery: PROXY.recordEvery,
     },
   });
@@ -89,6 +89,8 @@ function valueOf(c: Candidate, g: GroupTruth, seed: number): number {
 }
 
 const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
+/** Mean over the seeds that gave a value (a proxy still missing from the cache gives none). */
+const meanFinite = (xs: number[]) => mean(xs.filter(Number.isFinite));
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length ? (s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2) : NaN;
@@ -137,7 +139,9 @@ function figures(c: Candidate, groups: GroupTruth[], band: LabelBand): SplitFigu
   const gains = groups.map((g) => g.widenGain!);
   const needs = groups.map((g) => g.widthNeed!);
   const beyond = residuals(groups.map((g) => Math.log(g.width)), gains);
-  const perSeed = PROXY.seeds.map((s) => groups.map((g) => valueOf(c, g, s)));
+  // Only the proxy seeds whose runs are all in the cache (an unfinished experiment still renders).
+  const seeds = PROXY.seeds.filter((s) => c.norm === 'width' || groups.every((g) => telemetryOf(g.vector, s, c.epochs)));
+  const perSeed = seeds.map((s) => groups.map((g) => valueOf(c, g, s)));
   const labels = perSeed.map((vals) => vals.map((v) => labelFromScore(v, band).label));
   const conv = groups.map((g) => g.family === 'cnn');
   const within = BASE_VECTORS.filter((v) => v.family === 'cnn').flatMap((v) => {
@@ -148,15 +152,15 @@ function figures(c: Candidate, groups: GroupTruth[], band: LabelBand): SplitFigu
   const correct = labels.flatMap((ls) => ls.flatMap((l, i) => (l === 'undetermined' ? [] : [(l === 'DS') === groups[i].tooNarrow ? 1 : 0])));
   return {
     groups: groups.length,
-    rhoGain: mean(perSeed.map((vals) => spearman(vals, gains))),
-    rhoNeed: mean(perSeed.map((vals) => spearman(vals, needs))),
-    rhoBeyondWidth: mean(perSeed.map((vals) => spearman(vals, beyond))),
+    rhoGain: meanFinite(perSeed.map((vals) => spearman(vals, gains))),
+    rhoNeed: meanFinite(perSeed.map((vals) => spearman(vals, needs))),
+    rhoBeyondWidth: meanFinite(perSeed.map((vals) => spearman(vals, beyond))),
     rhoWithinConv: mean(within),
     coverage: mean(perSeed.flatMap((vals) => vals.map((v) => (Number.isFinite(v) ? 1 : 0)))),
     determinedConv: determinedOf(conv),
     determined: determinedOf(groups.map(() => true)),
     labelAccuracy: mean(correct),
-    seedAgreement: mean(groups.map((_, i) => (labels[0][i] === labels[1][i] ? 1 : 0))),
+    seedAgreement: labels.length < 2 ? NaN : mean(groups.map((_, i) => (labels[0][i] === labels[1][i] ? 1 : 0))),
   };
 }
 
@@ -175,6 +179,12 @@ const baseline = rows[0];
 const paper = rows.find((r) => r.candidate.norm === 'paired' && r.candidate.score === 'drop' && r.candidate.epochs === 3)!;
 const current = rows.find((r) => r.candidate.norm === 'outgoing' && r.candidate.score === 'drop' && r.candidate.epochs === 3)!;
 writeFileSync(join(figDir, 'candidates.json'), JSON.stringify({ proxy: PROXY, truth, chosen: chosen?.candidate, rows }, null, 1));
+// The shipped default and every pair's label band at the chosen proxy length (src/variance/default-signal.ts).
+if (chosen && !process.argv.includes('--no-default')) {
+  const bands = Object.fromEntries(rows.filter((r) => r.candidate.epochs === chosen.candidate.epochs && Number.isFinite(r.band.dsFrom)).map((r) => [`${r.candidate.norm}/${r.candidate.score}`, r.band]));
+  const chosenSignal = { norm: chosen.candidate.norm, score: chosen.candidate.score, proxyEpochs: chosen.candidate.epochs };
+  writeFileSync('src/variance/signal-bands.json', `${JSON.stringify({ source: 'scripts/experiment-signal.ts, selection vectors only; see results/experiments/signal.md', chosen: chosenSignal, bands }, null, 2)}\n`);
+}
 
 // Figures: the chosen score against the gain; the chosen norm's curves on the held-out conv vectors.
 const f = (x: number, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : '-');
@@ -216,7 +226,7 @@ if (chosen) {
 const md: string[] = [];
 md.push('# The width signal, measured against widening gains', '');
 md.push(`Run by \`npx tsx scripts/experiment-signal.ts\` after \`scripts/experiment-ground-truth.ts\` (ground truth: results/experiments/ground-truth.md, ${truth.length} groups with a measured gain).`);
-md.push(`Proxy trainings: the base vector itself, Fashion-MNIST, ${PROXY.maxTrain} images (the search's proxy size), batch ${PROXY.batchSize}, SGD 0.05 cosine, ${PROXY.lengths.join(' / ')} epochs (each length its own run), records every ${PROXY.recordEvery} steps and at initialisation, proxy seeds ${PROXY.seeds.join(', ')} (the seed also picks the ${PROXY.maxTrain} images).`, '');
+md.push(`Proxy trainings: the base vector itself, Fashion-MNIST, ${PROXY.maxTrain} images (the search's proxy size), batch ${PROXY.batchSize}, SGD with momentum, cosine, lr 0.05 (cnn) / 0.01 (mlp) as in the ground truth, ${PROXY.lengths.join(' / ')} epochs (each length its own run), records every ${PROXY.recordEvery} steps and at initialisation, proxy seeds ${PROXY.seeds.join(', ')} (the seed also picks the ${PROXY.maxTrain} images).`, '');
 md.push(`Selection vectors: ${BASE_VECTORS.filter((v) => v.split === 'selection').map((v) => `${v.id} (${v.widths.join(',')})`).join(', ')}.`);
 md.push(`Held-out vectors: ${BASE_VECTORS.filter((v) => v.split === 'held-out').map((v) => `${v.id} (${v.widths.join(',')})`).join(', ')}.`, '');
 md.push('Columns (each averaged over the two proxy seeds; a search sees one proxy run):');

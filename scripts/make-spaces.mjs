@@ -1,6 +1,6 @@
 // Writes the repetitive shipped spaces (ResNets, VGG) so their structure is stated once.
 // Run: node scripts/make-spaces.mjs  (the JSON files are committed; this documents how they were made)
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 
 const write = (name, doc) => writeFileSync(new URL(`../search-spaces/${name}.json`, import.meta.url), JSON.stringify(doc, null, 2) + '\n');
 const group = (name, base, { min = Math.max(4, base / 4), max = base * 4, step = base >= 64 ? 8 : 4 } = {}) => ({ name, base, min, max, step });
@@ -66,3 +66,19 @@ write('resnet56-cifar', cifarResnet(56));
     input: [32, 32, 3], classes: 10, dataset: 'cifar10', groups, layers,
   });
 }
+
+// Mis-shaped starting points: the same layers as a shipped space with other base widths. These
+// are where a width search has something to win (results/experiments/ground-truth.md).
+function reshaped(from, name, bases, description) {
+  const doc = JSON.parse(readFileSync(new URL(`../search-spaces/${from}.json`, import.meta.url), 'utf8'));
+  doc.name = name;
+  doc.description = description;
+  doc.groups = doc.groups.map((g, i) => ({ ...g, base: bases[i], max: Math.max(g.max, bases[i]) }));
+  return doc;
+}
+write('cnn-mnist-inverted', reshaped('cnn-mnist', 'cnn-mnist-inverted', [64, 32, 16, 16],
+  "cnn-mnist's layers, wide early and narrow late (64,32,16,16): the opposite of the usual doubling as resolution halves. A starting point that leaves accuracy on the table at its MACs."));
+write('cnn-mnist-flat', reshaped('cnn-mnist', 'cnn-mnist-flat', [32, 32, 32, 32],
+  "cnn-mnist's layers at one width everywhere (32,32,32,32), as networks are often first written. A starting point for a width search."));
+write('mlp-mnist-inverted', reshaped('mlp-mnist', 'mlp-mnist-inverted', [32, 256],
+  "mlp-mnist's layers with a narrow first hidden layer and a wide second one (32,256): a bottleneck right after the input."));

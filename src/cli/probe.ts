@@ -3,13 +3,13 @@ import { mkdirSync } from 'node:fs';
 import { writeFileAtomic } from '../storage/files.js';
 import { join } from 'node:path';
 import { UsageError } from '../core/errors.js';
-import type { LayerTelemetry, TrialResult } from '../core/types.js';
+import type { TrialResult } from '../core/types.js';
 import { formatTable } from '../report/table.js';
 import { svgToPng } from '../report/svg-plot.js';
-import { telemetrySvg } from '../report/telemetry-plot.js';
+import { groupSignalSvg } from '../report/telemetry-plot.js';
 import { loadSpace } from '../space/index.js';
 import { runTrial } from '../runtime/run-trial.js';
-import { DEFAULT_NORM_KIND, labelLayers } from '../variance/index.js';
+import { DEFAULT_SIGNAL, NORM_KINDS, NORM_KIND_NAMES, SCORES, SCORE_NAMES, groupSignals, signalSettings, type NormKind, type ScoreName } from '../variance/index.js';
 import { printJson, startBackend, widthsFromArgs } from './shared.js';
 import { recipeFromArgs, trainingOptions } from './train.js';
 
@@ -20,7 +20,14 @@ export function probeCommand(yargs: Argv): Argv {
     (y) =>
       trainingOptions(y.positional('space', { type: 'string', demandOption: true, describe: 'a space file or a shipped space name' }))
         .option('record-every', { type: 'number', default: 0, describe: 'also record the norms every k steps (0: per epoch only)' })
-        .option('norm', { type: 'string', choices: ['outgoing', 'paired'], default: DEFAULT_NORM_KIND, describe: 'which norm the labels use' })
+        .option('norm', {
+          type: 'string', choices: NORM_KIND_NAMES, default: DEFAULT_SIGNAL.norm,
+          describe: `the per-channel norm whose spread is tracked: ${NORM_KIND_NAMES.map((k) => `${k} (${NORM_KINDS[k].description})`).join('; ')}. The default is the one that agreed best with measured widening gains (results/experiments/signal.md)`,
+        })
+        .option('score', {
+          type: 'string', choices: SCORE_NAMES, default: DEFAULT_SIGNAL.score,
+          describe: `how a group's variance series becomes "how much it needs width": ${SCORE_NAMES.map((k) => `${k} (${SCORES[k].description})`).join('; ')}`,
+        })
         .option('out', { type: 'string', describe: 'folder for the plots and probe.json (default results/probe-<space>-<time>)' })
         .example('$0 probe cnn-mnist --epochs 3', 'labels and curves for the default CNN')
         .example('$0 probe mlp-mnist --widths 16,16 --dataset fashion-mnist --epochs 15 --record-every 50', 'a narrow MLP'),
@@ -43,17 +50,23 @@ export function probeCommand(yargs: Argv): Argv {
         },
       );
       if (result.status === 'failed') throw new Error(result.reason);
-      const layers = labelLayers(result.telemetry!, args.norm as 'outgoing' | 'paired');
-      const title = `${space.name} at ${widths.join(',')}: normalised weight-norm variance (${args.norm}), test acc ${result.metrics!.testAccuracy.toFixed(3)}`;
-      const svg = telemetrySvg(title, result.telemetry!.map((t, i) => ({ telemetry: t, label: layers[i].label, peakIndex: layers[i].peakEpoch === null ? undefined : layers[i].epochs.indexOf(layers[i].peakEpoch!) })));
+      const signal = signalSettings(args.norm as NormKind, args.score as ScoreName);
+      const groups = groupSignals(result.groupTelemetry!, signal, signal.band);
+      // Each layer carries its group's reading; the output layer (no group) has none.
+      const layers = result.telemetry!.map((t) => {
+        const g = groups.find((x) => x.group === t.group);
+        return { name: t.layer, group: t.group, width: t.width, label: g?.label ?? null, score: g ? g.value : null };
+      });
+      const title = `${space.name} at ${widths.join(',')}: normalised variance of the ${signal.norm} norms, test acc ${result.metrics!.testAccuracy.toFixed(3)}`;
+      const svg = groupSignalSvg(title, groups);
       writeFileAtomic(join(out, 'variance.svg'), svg);
       const png = await svgToPng(svg);
       if (png) writeFileAtomic(join(out, 'variance.png'), png);
       const summary = {
-        space: space.name, widths, dataset: args.dataset ?? space.dataset, backend, norm: args.norm,
+        space: space.name, widths, dataset: args.dataset ?? space.dataset, backend, norm: signal.norm, score: signal.score, band: signal.band,
         testAccuracy: result.metrics!.testAccuracy, validationAccuracy: result.metrics!.validationAccuracy,
         params: result.metrics!.params, macs: result.metrics!.macs, seconds: result.seconds,
-        layers, telemetry: result.telemetry, outDir: out,
+        groups, layers, telemetry: result.telemetry, groupTelemetry: result.groupTelemetry, outDir: out,
       };
       writeFileAtomic(join(out, 'probe.json'), JSON.stringify(summary, null, 2));
       if (args.json) {
@@ -61,9 +74,10 @@ export function probeCommand(yargs: Argv): Argv {
         return;
       }
       console.log(formatTable(
-        ['layer', 'width', 'label', 'peak epoch', 'drop ratio', 'confidence'],
-        layers.map((l) => [l.name, l.width, l.label, l.peakEpoch ?? '-', Number(l.dropRatio.toFixed(3)), Number(l.confidence.toFixed(2))]),
+        ['group', 'width', 'label', `score (${signal.score})`, 'why'],
+        groups.map((g) => [g.group, g.width, g.label, Number.isFinite(g.value) ? Number(g.value.toFixed(3)) : '-', g.reason]),
       ));
+      console.log(`\nsignal: ${signal.norm} norm, ${signal.score} score; a higher score means the group needs width more (DS from ${signal.band.dsFrom.toFixed(3)}, IS up to ${signal.band.isUpTo.toFixed(3)})`);
       console.log(`\ntest accuracy ${result.metrics!.testAccuracy.toFixed(4)} (${backend}); plots and probe.json in ${out}`);
     },
   );

@@ -23,6 +23,7 @@ import { Journal, repairTornTail, replayJournal } from '../storage/journal.js';
 import { defaultRecipe } from '../train/trainer.js';
 import { writeFileAtomic } from '../storage/files.js';
 import { BACKEND_CHOICES, printJson, startBackend } from './shared.js';
+import { DEFAULT_SIGNAL, NORM_KIND_NAMES, SCORE_NAMES, type NormKind, type ScoreName } from '../variance/index.js';
 
 /** The options of a search, as stored in its journal; a resumed run starts from them. */
 export interface SearchOptions {
@@ -47,6 +48,8 @@ export interface SearchOptions {
   backend: string;
   compareWideSparse?: boolean;
   wideSparseScale?: number;
+  norm?: NormKind;
+  score?: ScoreName;
 }
 
 export const SEARCH_DEFAULTS: SearchOptions = {
@@ -54,7 +57,7 @@ export const SEARCH_DEFAULTS: SearchOptions = {
   finalEpochs: 5, budgetRatio: 1, seed: 0, batchSize: 64, recordEvery: 12, backend: 'auto',
 };
 
-const KEYS = Object.keys(SEARCH_DEFAULTS).concat(['dataset', 'dataDir', 'budgetMacs', 'maxParams', 'widths', 'lr', 'trialTimeout', 'compareWideSparse', 'wideSparseScale']) as (keyof SearchOptions)[];
+const KEYS = Object.keys(SEARCH_DEFAULTS).concat(['dataset', 'dataDir', 'budgetMacs', 'maxParams', 'widths', 'lr', 'trialTimeout', 'compareWideSparse', 'wideSparseScale', 'norm', 'score']) as (keyof SearchOptions)[];
 
 function studyConfig(o: SearchOptions): StudyConfig {
   const space = loadSpace(o.space);
@@ -67,7 +70,7 @@ function studyConfig(o: SearchOptions): StudyConfig {
     space, sampler: o.sampler, trials: o.trials, budget, seed: o.seed, start, roundSize: o.workers,
     data: { name: o.dataset ?? space.dataset, dataDir: o.dataDir, seed: o.seed, maxTrain: o.proxyMaxTrain, validationFraction: 0.1 },
     proxyRecipe: defaultRecipe({ epochs: o.proxyEpochs, batchSize: o.batchSize, seed: o.seed, ...(o.lr !== undefined ? { lr: o.lr } : {}) }),
-    recordEvery: o.recordEvery, normKind: 'outgoing', backend: o.backend, trialTimeoutSeconds: o.trialTimeout,
+    recordEvery: o.recordEvery, normKind: o.norm ?? DEFAULT_SIGNAL.norm, score: o.score ?? DEFAULT_SIGNAL.score, backend: o.backend, trialTimeoutSeconds: o.trialTimeout,
   };
 }
 
@@ -129,6 +132,8 @@ export function searchCommand(yargs: Argv): Argv {
         .option('batch-size', { type: 'number', describe: `batch size (default ${SEARCH_DEFAULTS.batchSize})` })
         .option('lr', { type: 'number', describe: 'base learning rate (default 0.05, SGD with momentum, cosine)' })
         .option('record-every', { type: 'number', describe: `record weight norms every k steps as well as every epoch (default ${SEARCH_DEFAULTS.recordEvery})` })
+        .option('norm', { type: 'string', choices: NORM_KIND_NAMES, describe: `norm kind of the width signal (default ${DEFAULT_SIGNAL.norm}, the measured best; see probe --help)` })
+        .option('score', { type: 'string', choices: SCORE_NAMES, describe: `score of the width signal (default ${DEFAULT_SIGNAL.score})` })
         .option('trial-timeout', { type: 'number', describe: 'seconds before a proxy trial is stopped and reported failed' })
         .option('backend', { type: 'string', choices: BACKEND_CHOICES, describe: 'tfjs backend (default auto)' })
         .option('compare-wide-sparse', { type: 'boolean', describe: 'also train the wide & sparse network (base widths x --wide-sparse-scale) with the winner\'s nonzero kernel weights' })

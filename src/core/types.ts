@@ -231,6 +231,8 @@ export interface TrialSummary {
   params?: number;
   macs?: number;
   groupLabels?: Record<string, string>;
+  /** How much each group needs width under the study's signal (higher = more); null where undefined. */
+  groupScores?: Record<string, number | null>;
   note?: string;
 }
 
@@ -254,6 +256,10 @@ export interface SearchSummary {
   /** Proxy telemetry of the winning trial and of the start trial. */
   winnerTelemetry?: LayerTelemetry[];
   startTelemetry?: LayerTelemetry[];
+  winnerGroupTelemetry?: GroupTelemetry[];
+  startGroupTelemetry?: GroupTelemetry[];
+  /** The width signal the study read (norm kind and score names). */
+  signal?: { norm: string; score: string };
   history: TrialSummary[];
   finished: boolean;
   /** ONNX file of the winner, when exported, with its parity check in ONNX Runtime. */

@@ -1,8 +1,8 @@
 /** The HTML report of a search run: base against winner, and the evidence behind the choice. */
 import type { ModelSummary, SearchSummary } from '../core/types.js';
-import { labelLayers } from '../variance/index.js';
+import { groupSignals, labelLayers, signalSettings, type NormKind, type ScoreName } from '../variance/index.js';
 import { panelsSvg, PALETTE } from './svg-plot.js';
-import { telemetrySvg } from './telemetry-plot.js';
+import { groupSignalSvg, telemetrySvg } from './telemetry-plot.js';
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 const pct = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? '-' : `${(100 * v).toFixed(2)}%`);
@@ -35,8 +35,17 @@ export function searchFigures(s: SearchSummary): Record<string, string> {
     { title: 'best validation accuracy so far', series: [{ label: 'best', points: bestSoFar }], xLabel: 'trials finished', yLabel: 'accuracy' },
     { title: 'every trial: accuracy against MACs', series: [{ label: 'trial', points: ok.map((t) => [t.macs ?? NaN, t.validationAccuracy ?? NaN] as [number, number]), scatter: true }], xLabel: 'MACs', yLabel: 'validation accuracy', markers: [{ x: s.budgetMacs, label: 'budget', color: '#d62728' }] },
   ], { columns: 2, panelWidth: 420, panelHeight: 260 });
+  const signal = s.signal ? signalSettings(s.signal.norm as NormKind, s.signal.score as ScoreName) : undefined;
+  for (const [name, groups] of [['start', s.startGroupTelemetry], ['winner', s.winnerGroupTelemetry]] as const) {
+    if (!groups || !signal) continue;
+    figures[`variance-${name}.svg`] = groupSignalSvg(
+      `Proxy training of the ${name} widths: normalised variance of the ${signal.norm} norms per group (score: ${signal.score})`,
+      groupSignals(groups, signal, signal.band),
+    );
+  }
+  // Runs journaled before group telemetry: the per-layer series and the old shape labels.
   for (const [name, telemetry] of [['start', s.startTelemetry], ['winner', s.winnerTelemetry]] as const) {
-    if (!telemetry) continue;
+    if (!telemetry || figures[`variance-${name}.svg`]) continue;
     const labels = labelLayers(telemetry);
     figures[`variance-${name}.svg`] = telemetrySvg(`Proxy training of the ${name} widths: normalised weight-norm variance per layer`, telemetry.map((t, i) => ({
       telemetry: t, label: labels[i].label, peakIndex: labels[i].peakEpoch === null ? undefined : labels[i].epochs.indexOf(labels[i].peakEpoch!),
@@ -46,7 +55,7 @@ export function searchFigures(s: SearchSummary): Record<string, string> {
 }
 
 export function searchReportHtml(s: SearchSummary, figures: Record<string, string>): string {
-  const trialRows = s.history.map((t) => `<tr><td>${t.trialId}</td><td>${t.round}</td><td>${t.widths.join(', ')}</td><td>${t.status}${t.reason ? `: ${esc(t.reason)}` : ''}</td><td>${pct(t.validationAccuracy)}</td><td>${int(t.macs)}</td><td>${int(t.params)}</td><td>${esc(Object.entries(t.groupLabels ?? {}).map(([g, l]) => `${g}:${l}`).join(' '))}</td><td>${esc(t.note ?? '')}</td></tr>`).join('\n');
+  const trialRows = s.history.map((t) => `<tr><td>${t.trialId}</td><td>${t.round}</td><td>${t.widths.join(', ')}</td><td>${t.status}${t.reason ? `: ${esc(t.reason)}` : ''}</td><td>${pct(t.validationAccuracy)}</td><td>${int(t.macs)}</td><td>${int(t.params)}</td><td>${esc(Object.entries(t.groupLabels ?? {}).map(([g, l]) => `${g}:${l}${typeof t.groupScores?.[g] === 'number' ? ` (${t.groupScores[g]!.toFixed(2)})` : ''}`).join(' '))}</td><td>${esc(t.note ?? '')}</td></tr>`).join('\n');
   const fig = (name: string) => (figures[name] ? `<figure>${figures[name]}</figure>` : '');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>widthwise: ${esc(s.space)} search</title>
@@ -64,11 +73,11 @@ ${s.onnx ? `<p>Winner exported to ONNX: <code>${esc(s.onnx.path)}</code> (${int(
 <h2>Width profile</h2><p>Group index: ${s.groups.map((g, i) => `${i} = ${esc(g)}`).join(', ')}.</p>${fig('widths.svg')}
 <h2>Progress</h2>${fig('progress.svg')}
 <h2>Telemetry behind the labels</h2>
-<p>IS: the variance rose and stayed (wide enough). DS: it rose, peaked and fell (too narrow). ?: too short or too flat to call. The output layer has no width group and is not searched; a group's label is the majority of its layers' labels.</p>
+<p>${s.signal ? `Signal: the spread (variance over mean) of each channel's <b>${esc(s.signal.norm)}</b> norm over the proxy training, read by the <b>${esc(s.signal.score)}</b> score: the higher the score, the more the group needs width. DS: the score is in the range where the measured widening gains were large (too narrow); IS: where they were not (wide enough); ?: in between, where two seeds disagree. How the signal was chosen: results/experiments/signal.md in the widthwise repository.` : 'IS: the variance rose and stayed (wide enough). DS: it rose, peaked and fell (too narrow). ?: too short or too flat to call. A group\'s label is the majority of its layers\' labels.'} The output layer has no width group and is not searched.</p>
 ${fig('variance-start.svg')}
 ${fig('variance-winner.svg')}
 <h2>Every trial</h2>
-<table><tr><th>trial</th><th>round</th><th>widths</th><th>status</th><th>validation acc</th><th>MACs</th><th>params</th><th>group labels</th><th>why</th></tr>
+<table><tr><th>trial</th><th>round</th><th>widths</th><th>status</th><th>validation acc</th><th>MACs</th><th>params</th><th>group labels (scores)</th><th>why</th></tr>
 ${trialRows}
 </table>
 </body></html>

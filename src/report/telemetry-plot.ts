@@ -1,5 +1,6 @@
 /** The per-layer picture of a trial's width telemetry: one small plot per layer, label marked. */
 import type { LayerTelemetry } from '../core/types.js';
+import type { GroupSignal } from '../variance/group-signal.js';
 import { panelsSvg, type Panel } from './svg-plot.js';
 
 export const LABEL_COLORS: Record<string, string> = { IS: '#2ca02c', DS: '#d62728', undetermined: '#7f7f7f' };
@@ -26,5 +27,18 @@ export function telemetrySvg(title: string, layers: LabelledLayer[]): string {
       markers: peak ? [{ x: peak.epoch, label: 'peak', color: LABEL_COLORS[label] }] : [],
     };
   });
+  return panelsSvg(title, panels, { columns: Math.min(4, Math.max(1, panels.length)) });
+}
+
+/** Small multiples of each group's variance series under its signal's norm kind, label and score marked. */
+export function groupSignalSvg(title: string, groups: GroupSignal[]): string {
+  const panels: Panel[] = groups.map((g) => ({
+    title: `${g.group} (${g.width})${Number.isFinite(g.value) ? `, score ${g.value.toFixed(2)}` : ''}`,
+    badge: { text: g.label === 'undetermined' ? '?' : g.label, color: LABEL_COLORS[g.label] ?? '#7f7f7f' },
+    series: [{ label: g.norm, points: g.epochs.map((e, i) => [e, g.variance[i]] as [number, number]) }],
+    xLabel: 'epoch',
+    yLabel: 'variance of norms / mean',
+    yFromZero: false,
+  }));
   return panelsSvg(title, panels, { columns: Math.min(4, Math.max(1, panels.length)) });
 }

@@ -2,11 +2,13 @@
  * Samplers propose width vectors in rounds; the study projects every proposal onto the budget,
  * drops repeats, runs the round on all workers and tells the samplers the frozen results.
  *
- * - `streamline` (default): the paper's idea. From the start widths, each round takes the best
- *   trial so far, widens its DS groups and narrows its IS groups (one candidate per worker, with
- *   growing step multipliers), projects back onto the budget. A round that does not improve halves
- *   the steps. It stops when the best trial has no DS group left, after `maxRounds`, or when every
- *   candidate repeats one already run.
+ * - `streamline` (default): the paper's idea, on a continuous score. From the start widths (under a
+ *   budget below the start's cost: the start scaled uniformly onto the budget), each round takes
+ *   the best trial so far and moves width by its groups' need scores (see `groupNeeds`): the
+ *   neediest group is widened, the least needy narrowed, the others in between, one candidate per
+ *   worker with growing step multipliers, each projected back onto the budget. A round that does
+ *   not improve halves the steps. It stops after `maxRounds`, after `patience` rounds without a
+ *   better trial, or when every candidate repeats one already run; never because no group is DS.
  * - `random`: uniform over the grid, rejecting vectors over the budget (projection as a fallback).
  * - `evolution`: regularized evolution (Real et al.): an aging population of the last `population`
  *   trials, tournament selection, mutation of one or two groups by a few grid steps.
@@ -35,17 +37,36 @@ export interface Sampler {
 }
 
 export interface StreamlineOptions {
-  /** DS groups are multiplied by this (default 1.25). */
+  /** At step 1, the neediest group is multiplied by this and the least needy divided by it (default 1.25). */
   widen: number;
-  /** IS groups are multiplied by this (default 0.85). */
-  narrow: number;
   /** Round limit, not counting the start round (default 6). */
   maxRounds: number;
+  /** Stop after this many rounds in a row without a better trial (default 2). */
+  patience: number;
 }
 
-export const DEFAULT_STREAMLINE: StreamlineOptions = { widen: 1.25, narrow: 0.85, maxRounds: 6 };
+export const DEFAULT_STREAMLINE: StreamlineOptions = { widen: 1.25, maxRounds: 6, patience: 2 };
 
 const key = (w: readonly number[]) => w.join(',');
+
+/**
+ * Each group's need for width in [-1, 1], from the best trial's scores: centred ranks, so only the
+ * order of the scores matters, not their scale (groups tied share a rank; a group without a score
+ * sits at 0 and keeps its share). Without any score (journals before group telemetry), the labels
+ * stand in: DS +1, IS -1.
+ */
+export function groupNeeds(space: SearchSpace, trial: FrozenTrial): number[] {
+  const scores = space.groups.map((g) => trial.groupScores?.[g.name] ?? NaN);
+  const known = scores.map((v, i) => i).filter((i) => Number.isFinite(scores[i]));
+  const needs = space.groups.map(() => 0);
+  if (known.length >= 2) {
+    const sorted = known.map((i) => scores[i]).sort((a, b) => a - b);
+    const rank = (v: number) => (sorted.indexOf(v) + sorted.lastIndexOf(v)) / 2;
+    for (const i of known) needs[i] = (2 * rank(scores[i])) / (known.length - 1) - 1;
+    return needs;
+  }
+  return space.groups.map((g) => (trial.groupLabels?.[g.name] === 'DS' ? 1 : trial.groupLabels?.[g.name] === 'IS' ? -1 : 0));
+}
 
 export class StreamlineSampler implements Sampler {
   readonly name = 'streamline';
@@ -57,31 +78,30 @@ export class StreamlineSampler implements Sampler {
 
   ask(history: readonly FrozenTrial[]): Proposal[] {
     if (history.length === 0) return [{ widths: [...this.ctx.start], round: 0, note: 'start' }];
-    const best = bestTrial(history.filter((t) => t.groupLabels));
-    if (!best || !best.groupLabels) return [];
+    const best = bestTrial(history);
+    if (!best) return [];
     const round = nextRound(history);
     if (round > this.options.maxRounds) return [];
-    const ds = this.ctx.space.groups.filter((g) => best.groupLabels![g.name] === 'DS');
-    if (ds.length === 0) return [];
-    // Every round since the best trial's round that did not beat it halves the steps. Derived from
-    // the history alone, so a resumed study takes the same steps.
-    const scale = 0.5 ** (round - 1 - best.round);
+    // Rounds since the best trial's that did not beat it: each halves the steps; `patience` of
+    // them end the search. Derived from the history alone, so a resumed study takes the same steps.
+    const idle = round - 1 - best.round;
+    if (idle >= this.options.patience) return [];
+    const needs = groupNeeds(this.ctx.space, best);
+    if (needs.every((n) => n === 0)) return [];
+    const scale = 0.5 ** idle;
     const seen = new Set(history.map((t) => key(t.widths)));
     const proposals: Proposal[] = [];
+    const names = this.ctx.space.groups.map((g) => g.name);
+    const most = names[needs.indexOf(Math.max(...needs))], least = names[needs.indexOf(Math.min(...needs))];
     // Step multipliers per worker: 1, 2, 0.5, 3, 0.25, ... of the current scale.
     const multipliers = [1, 2, 0.5, 3, 0.25, 4, 1.5, 0.75];
     for (let i = 0; proposals.length < this.ctx.roundSize && i < multipliers.length * 2; i++) {
       const m = multipliers[i % multipliers.length] * scale * (i >= multipliers.length ? 1.5 : 1);
-      const up = this.options.widen ** m;
-      const down = this.options.narrow ** m;
-      const raw = this.ctx.space.groups.map((g, j) => {
-        const label = best.groupLabels![g.name];
-        return best.widths[j] * (label === 'DS' ? up : label === 'IS' ? down : 1);
-      });
+      const raw = best.widths.map((w, j) => w * this.options.widen ** (m * needs[j]));
       const widths = projectToBudget(this.ctx.space, raw, this.ctx.budget);
       if (seen.has(key(widths))) continue;
       seen.add(key(widths));
-      proposals.push({ widths, round, note: `DS x${up.toFixed(3)}, IS x${down.toFixed(3)} from trial ${best.trialId}` });
+      proposals.push({ widths, round, note: `step ${m.toFixed(2)} from trial ${best.trialId}: ${most} x${this.options.widen ** m > 10 ? '>10' : (this.options.widen ** m).toFixed(2)}, ${least} x${(this.options.widen ** -m).toFixed(2)} (most / least need)` });
     }
     return proposals;
   }

@@ -5,12 +5,13 @@
  * trials are kept, trials that were in flight run again with the same widths and seed.
  */
 import { deriveSeed, createRng } from '../core/rng.js';
-import type { DataSpec, NormKindName, TrainRecipe, TrialEvent, TrialResult, TrialTask, WidthVector } from '../core/types.js';
+import type { DataSpec, TrainRecipe, TrialEvent, TrialResult, TrialTask, WidthVector } from '../core/types.js';
 import { WidthwiseError } from '../core/errors.js';
 import type { SearchSpace } from '../space/types.js';
 import type { Journal, JournalEvent } from '../storage/journal.js';
 import { isFeasible, projectToBudget, type Budget } from './budget.js';
-import { groupLabels } from './labels.js';
+import { readGroups } from './labels.js';
+import { signalSettings, type NormKind, type ScoreName, type SignalSettings } from '../variance/index.js';
 import { createSampler, type SamplerName } from './samplers.js';
 import { bestTrial, type FrozenTrial } from './types.js';
 
@@ -33,7 +34,9 @@ export interface StudyConfig {
   data: DataSpec;
   proxyRecipe: TrainRecipe;
   recordEvery?: number;
-  normKind: NormKindName;
+  /** The width signal: norm kind and score (default: the measured default, src/variance/default-signal.ts). */
+  normKind: NormKind;
+  score?: ScoreName;
   backend?: string;
   trialTimeoutSeconds?: number;
   /** Proposals per round (the number of workers when the study was created). */
@@ -61,13 +64,20 @@ function canonical(value: unknown): string {
   return JSON.stringify(value, (_, v) => (v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b))) : v));
 }
 
-export function freeze(space: SearchSpace, result: TrialResult, round: number, kind: NormKindName): FrozenTrial {
+/** The study's signal with its label band. */
+export function studySignal(config: Pick<StudyConfig, 'normKind' | 'score'>): SignalSettings {
+  return signalSettings(config.normKind, config.score);
+}
+
+export function freeze(space: SearchSpace, result: TrialResult, round: number, signal: SignalSettings): FrozenTrial {
+  const reading = result.telemetry || result.groupTelemetry ? readGroups(space, result, signal) : undefined;
   return Object.freeze({
     trialId: result.trialId,
     widths: Object.freeze([...result.widths]),
     status: result.status,
     metrics: result.metrics ? Object.freeze({ ...result.metrics }) : undefined,
-    groupLabels: result.telemetry ? Object.freeze(groupLabels(space, result.telemetry, kind)) : undefined,
+    groupLabels: reading ? Object.freeze(reading.labels) : undefined,
+    groupScores: reading ? Object.freeze(reading.scores) : undefined,
     round,
   });
 }
@@ -103,7 +113,7 @@ export class Study {
         const s = started.get(e.trialId);
         const result = (e.type === 'trial-finished' ? e.result : e.result ?? { trialId: e.trialId, status: 'failed', reason: e.reason, widths: s?.widths ?? [], seconds: 0 }) as TrialResult;
         this.results.set(e.trialId, result);
-        this.history.push(freeze(this.config.space, result, s?.round ?? 0, this.config.normKind));
+        this.history.push(freeze(this.config.space, result, s?.round ?? 0, studySignal(this.config)));
         started.delete(e.trialId);
       }
       if ('trialId' in e) this.nextTrialId = Math.max(this.nextTrialId, e.trialId + 1);
@@ -168,7 +178,7 @@ export class Study {
       if (result.status === 'ok') this.journal.append({ type: 'trial-finished', trialId: t.trialId, result });
       else this.journal.append({ type: 'trial-failed', trialId: t.trialId, reason: result.reason ?? 'unknown', result });
       this.results.set(t.trialId, result);
-      const frozen = freeze(c.space, result, t.round, c.normKind);
+      const frozen = freeze(c.space, result, t.round, studySignal(c));
       this.history.push(frozen);
       hooks.onTrialDone?.({ done: this.history.length, total: c.trials, best: this.best(), last: frozen });
     }));

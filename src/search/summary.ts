@@ -5,7 +5,8 @@
 import type { ModelSummary, SearchSummary, TrialResult, TrialSummary } from '../core/types.js';
 import type { JournalEvent } from '../storage/journal.js';
 import type { StudyConfig } from './study.js';
-import { groupLabels } from './labels.js';
+import { readGroups } from './labels.js';
+import { studySignal } from './study.js';
 
 function modelSummary(r: TrialResult): ModelSummary | undefined {
   if (r.status !== 'ok' || !r.metrics) return undefined;
@@ -19,6 +20,7 @@ export function summaryFromJournal(events: JournalEvent[], runDir: string): Sear
   const created = events.find((e) => e.type === 'study-created');
   if (!created || created.type !== 'study-created') throw new Error('the journal has no study-created event');
   const config = created.config as unknown as StudyConfig;
+  const signal = studySignal(config);
   const trials = new Map<number, TrialSummary>();
   const results = new Map<number, TrialResult>();
   let winnerId: number | undefined;
@@ -44,7 +46,12 @@ export function summaryFromJournal(events: JournalEvent[], runDir: string): Sear
           results.set(e.trialId, r);
           backend ??= r.backend;
           if (r.metrics) Object.assign(t, { validationAccuracy: r.metrics.validationAccuracy, params: r.metrics.params, macs: r.metrics.macs });
-          if (r.telemetry) t.groupLabels = groupLabels(config.space, r.telemetry, config.normKind);
+          if (r.telemetry || r.groupTelemetry) {
+            const reading = readGroups(config.space, r, signal);
+            t.groupLabels = reading.labels;
+            // JSON has no NaN: an undefined score is null.
+            t.groupScores = Object.fromEntries(Object.entries(reading.scores).map(([g, v]) => [g, Number.isFinite(v) ? v : null]));
+          }
         }
         break;
       }
@@ -74,6 +81,9 @@ export function summaryFromJournal(events: JournalEvent[], runDir: string): Sear
     base, winner: winner && winnerId !== undefined ? { ...winner, trialId: winnerId } : undefined, wideSparse,
     winnerTelemetry: winnerId !== undefined ? results.get(winnerId)?.telemetry : undefined,
     startTelemetry: startTrial ? results.get(startTrial.trialId)?.telemetry : undefined,
+    winnerGroupTelemetry: winnerId !== undefined ? results.get(winnerId)?.groupTelemetry : undefined,
+    startGroupTelemetry: startTrial ? results.get(startTrial.trialId)?.groupTelemetry : undefined,
+    signal: { norm: signal.norm, score: signal.score },
     history, finished, onnx,
   };
 }

@@ -11,6 +11,8 @@ export interface FrozenTrial {
   readonly metrics?: Readonly<TrialMetrics>;
   /** IS / DS / undetermined per width group, from the trial's telemetry. */
   readonly groupLabels?: Readonly<Record<string, LayerLabel>>;
+  /** How much each group needs width under the study's signal (higher = more); NaN where undefined. */
+  readonly groupScores?: Readonly<Record<string, number>>;
   /** The sampler round that proposed it. */
   readonly round: number;
 }

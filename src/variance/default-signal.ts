@@ -1,0 +1,32 @@
+/**
+ * The width signal used by probe, search and report unless a user picks another, and the label
+ * bands of every (norm kind, score) pair. Both come from results/experiments/signal.md: the
+ * default is the candidate that agreed best with measured widening gains on the selection base
+ * vectors; each band is the threshold that best separates too-narrow groups on those vectors,
+ * widened by the seed-to-seed noise of the score. `scripts/experiment-signal.ts` writes
+ * `signal-bands.json`; nothing here is tuned by hand.
+ */
+import bands from './signal-bands.json' with { type: 'json' };
+import type { LabelBand, SignalChoice } from './group-signal.js';
+import type { NormKind } from './norm-kinds.js';
+import type { ScoreName } from './scores.js';
+
+export interface SignalSettings extends SignalChoice {
+  band: LabelBand;
+}
+
+interface BandsFile {
+  chosen: SignalChoice & { proxyEpochs: number };
+  bands: Record<string, LabelBand>;
+}
+const file = bands as BandsFile;
+
+/** The measured default: norm kind, score, and the proxy length it was chosen at. */
+export const DEFAULT_SIGNAL: SignalChoice & { proxyEpochs: number } = file.chosen;
+
+/** A choice with its label band (the default's own where the pair has none recorded). */
+export function signalSettings(norm: NormKind = DEFAULT_SIGNAL.norm, score: ScoreName = DEFAULT_SIGNAL.score): SignalSettings {
+  const band = file.bands[`${norm}/${score}`];
+  // A pair whose score is undefined on every selection group has no band: it labels nothing.
+  return { norm, score, band: band ?? { isUpTo: -Infinity, dsFrom: Infinity } };
+}
