@@ -11,6 +11,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TrialResult, TrialTask } from '../src/core/types.js';
 import { PoolEvaluator } from '../src/runtime/pool-evaluator.js';
+import { PALETTE, panelsSvg, svgToPng, type Panel } from '../src/report/svg-plot.js';
 import { spaceCost } from '../src/cost/cost.js';
 import { BASE_VECTORS, GROUND_TRUTH_SEEDS, GROUND_TRUTH_TRAINING, SPACES, groundTruthJobs } from './lib/ground-truth-set.js';
 import { TrialCache } from './lib/trial-cache.js';
@@ -71,5 +72,27 @@ for (const vector of BASE_VECTORS) {
   }
   md.push('');
 }
+// One panel per base vector: mean test accuracy against the width change of each group alone.
+const panels: Panel[] = BASE_VECTORS.map((vector) => ({
+  title: `${vector.id} (${vector.widths.join(',')})`, xLabel: 'log2(width / base width) of one group', yLabel: 'test accuracy (mean over seeds)', yFromZero: false,
+  series: SPACES[vector.family].groups.slice(0, vector.widths.length).map((group, g) => {
+    const at = (pick: (r: (typeof runs)[number]) => boolean) => {
+      const accs = runs.filter((r) => r.vector === vector.id && pick(r)).map((r) => r.testAccuracy);
+      return accs.length ? accs.reduce((a, b) => a + b, 0) / accs.length : NaN;
+    };
+    const points: [number, number][] = [];
+    for (const kind of ['narrow', 'base', 'widen'] as const) {
+      const pick = (r: (typeof runs)[number]) => (kind === 'base' ? r.variant.kind === 'base' : r.variant.kind === kind && r.variant.group === g);
+      const one = runs.find((r) => r.vector === vector.id && pick(r));
+      if (one) points.push([Math.log2(one.widths[g] / vector.widths[g]), at(pick)]);
+    }
+    return { label: group.name, color: PALETTE[g], points };
+  }),
+}));
+const svg = panelsSvg('Ground truth: test accuracy when one group is narrowed or widened alone', panels, { columns: 4, panelWidth: 320, panelHeight: 230 });
+writeFileSync(join(dataDir, 'gains.svg'), svg);
+const png = await svgToPng(svg);
+if (png) writeFileSync(join(dataDir, 'gains.png'), png);
+md.push('![accuracy against one group\'s width](ground-truth/gains.png)', '');
 writeFileSync(join(outDir, 'ground-truth.md'), md.join('\n'));
 process.stderr.write(`wrote ${join(outDir, 'ground-truth.md')}\n`);

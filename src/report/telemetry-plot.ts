@@ -37,7 +37,7 @@ export function groupSignalSvg(title: string, groups: GroupSignal[]): string {
     badge: { text: g.label === 'undetermined' ? '?' : g.label, color: LABEL_COLORS[g.label] ?? '#7f7f7f' },
     series: [{ label: g.norm, points: g.epochs.map((e, i) => [e, g.variance[i]] as [number, number]) }],
     xLabel: 'epoch',
-    yLabel: 'variance of norms / mean',
+    yLabel: 'variance / mean² of norms',
     yFromZero: false,
   }));
   return panelsSvg(title, panels, { columns: Math.min(4, Math.max(1, panels.length)) });
