@@ -53,8 +53,9 @@ export interface SearchOptions {
 }
 
 export const SEARCH_DEFAULTS: SearchOptions = {
-  space: 'cnn-mnist', sampler: 'streamline', trials: 12, workers: availableParallelism(), proxyEpochs: 3, proxyMaxTrain: 3000,
-  finalEpochs: 5, budgetRatio: 1, seed: 0, batchSize: 64, recordEvery: 12, backend: 'auto',
+  // Proxy length and record cadence are those the default signal was chosen at (results/experiments/signal.md).
+  space: 'cnn-mnist', sampler: 'streamline', trials: 12, workers: availableParallelism(), proxyEpochs: DEFAULT_SIGNAL.proxyEpochs, proxyMaxTrain: 3000,
+  finalEpochs: 5, budgetRatio: 1, seed: 0, batchSize: 64, recordEvery: 6, backend: 'auto',
 };
 
 const KEYS = Object.keys(SEARCH_DEFAULTS).concat(['dataset', 'dataDir', 'budgetMacs', 'maxParams', 'widths', 'lr', 'trialTimeout', 'compareWideSparse', 'wideSparseScale', 'norm', 'score']) as (keyof SearchOptions)[];
@@ -219,8 +220,7 @@ export function searchCommand(yargs: Argv): Argv {
       }
       const best = study.best();
       if (best && study.history.length < options.trials) {
-        const labels = Object.entries(best.groupLabels ?? {}).map(([g, l]) => `${g} ${l}`).join(', ');
-        process.stderr.write(`the ${options.sampler} sampler stopped after ${study.history.length} of ${options.trials} trials${options.sampler === 'streamline' ? `: no DS group left in the best trial (${labels})` : ''}\n`);
+        process.stderr.write(`the ${options.sampler} sampler stopped after ${study.history.length} of ${options.trials} trials${study.samplerStopReason ? `: ${study.samplerStopReason}` : ''}\n`);
       }
       if (!best) {
         await pool.close();

@@ -34,6 +34,8 @@ export interface Sampler {
   readonly name: string;
   /** The next round's proposals; an empty list means the sampler has nothing more to try. */
   ask(history: readonly FrozenTrial[]): Proposal[];
+  /** After an empty `ask`: why, in words for the user. */
+  readonly stopReason?: string;
 }
 
 export interface StreamlineOptions {
@@ -70,6 +72,7 @@ export function groupNeeds(space: SearchSpace, trial: FrozenTrial): number[] {
 
 export class StreamlineSampler implements Sampler {
   readonly name = 'streamline';
+  stopReason?: string;
   private readonly options: StreamlineOptions;
 
   constructor(private readonly ctx: SamplerContext, options: Partial<StreamlineOptions> = {}) {
@@ -78,16 +81,20 @@ export class StreamlineSampler implements Sampler {
 
   ask(history: readonly FrozenTrial[]): Proposal[] {
     if (history.length === 0) return [{ widths: [...this.ctx.start], round: 0, note: 'start' }];
+    const stop = (reason: string): Proposal[] => {
+      this.stopReason = reason;
+      return [];
+    };
     const best = bestTrial(history);
-    if (!best) return [];
+    if (!best) return stop('no trial succeeded');
     const round = nextRound(history);
-    if (round > this.options.maxRounds) return [];
+    if (round > this.options.maxRounds) return stop(`${this.options.maxRounds} rounds done (the round limit)`);
     // Rounds since the best trial's that did not beat it: each halves the steps; `patience` of
     // them end the search. Derived from the history alone, so a resumed study takes the same steps.
     const idle = round - 1 - best.round;
-    if (idle >= this.options.patience) return [];
+    if (idle >= this.options.patience) return stop(`${idle} rounds without a better trial than trial ${best.trialId} (patience ${this.options.patience})`);
     const needs = groupNeeds(this.ctx.space, best);
-    if (needs.every((n) => n === 0)) return [];
+    if (needs.every((n) => n === 0)) return stop(`the best trial (${best.trialId}) has no group scores or labels to steer by`);
     const scale = 0.5 ** idle;
     const seen = new Set(history.map((t) => key(t.widths)));
     const proposals: Proposal[] = [];
@@ -103,6 +110,7 @@ export class StreamlineSampler implements Sampler {
       seen.add(key(widths));
       proposals.push({ widths, round, note: `step ${m.toFixed(2)} from trial ${best.trialId}: ${most} x${this.options.widen ** m > 10 ? '>10' : (this.options.widen ** m).toFixed(2)}, ${least} x${(this.options.widen ** -m).toFixed(2)} (most / least need)` });
     }
+    if (!proposals.length) return stop('every candidate of this round repeats a trial already run');
     return proposals;
   }
 }

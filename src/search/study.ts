@@ -84,6 +84,8 @@ export function freeze(space: SearchSpace, result: TrialResult, round: number, s
 
 export class Study {
   readonly history: FrozenTrial[] = [];
+  /** Why the sampler proposed nothing more, when it stopped before the trial limit. */
+  samplerStopReason?: string;
   readonly results = new Map<number, TrialResult>();
   private inFlight: { trialId: number; widths: number[]; seed: number; round: number }[] = [];
   private nextTrialId = 0;
@@ -148,6 +150,7 @@ export class Study {
     }
     while (!this.stopping && this.history.length < c.trials) {
       const proposals = sampler.ask(this.history);
+      if (!proposals.length) this.samplerStopReason = sampler.stopReason;
       const seen = new Set(this.history.map((t) => t.widths.join(',')));
       const batch: { trialId: number; widths: number[]; seed: number; round: number; note?: string }[] = [];
       for (const p of proposals) {
