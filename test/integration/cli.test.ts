@@ -79,3 +79,20 @@ test('baseline --json: sparse rows keep exactly the nonzero weights of scale 1',
   }
   assert.equal(rows.filter((x: any) => x.kind === 'sparse').length, 2);
 });
+
+test('probe --json: every group a finite score and the label its band gives; layers carry their group\'s reading', () => {
+  const out = mkdtempSync(join(tmpdir(), 'ww-probe-'));
+  const r = run('probe', 'mlp-mnist', '--epochs', '1', '--max-train', '300', '--record-every', '1', '--norm', 'displacement', '--score', 'growth', '--out', out, '--json');
+  assert.equal(r.code, 0, r.stderr);
+  const p = JSON.parse(r.stdout);
+  assert.deepEqual([p.norm, p.score], ['displacement', 'growth']);
+  assert.deepEqual(p.groups.map((g: { group: string }) => g.group), ['fc1', 'fc2']);
+  for (const g of p.groups) {
+    assert.ok(Number.isFinite(g.value), `${g.group}: score ${g.value}`);
+    const expected = g.value >= p.band.dsFrom ? 'DS' : g.value <= p.band.isUpTo ? 'IS' : 'undetermined';
+    assert.equal(g.label, expected, g.group);
+  }
+  const byName = Object.fromEntries(p.layers.map((l: { name: string }) => [l.name, l]));
+  assert.equal(byName.fc1.score, p.groups[0].value);
+  assert.equal(byName.out.score, null, 'the output layer has no group and no score');
+});
