@@ -7,7 +7,7 @@
  *
  *   npx tsx scripts/experiment-ground-truth.ts [--workers 2] [--seeds 0,1,2] [--render-only]
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TrialResult, TrialTask } from '../src/core/types.js';
 import { PoolEvaluator } from '../src/runtime/pool-evaluator.js';
@@ -94,5 +94,8 @@ writeFileSync(join(dataDir, 'gains.svg'), svg);
 const png = await svgToPng(svg);
 if (png) writeFileSync(join(dataDir, 'gains.png'), png);
 md.push('![accuracy against one group\'s width](ground-truth/gains.png)', '');
+// The reading is written by hand after looking at the numbers, and kept across re-renders.
+const readingFile = join(outDir, 'ground-truth', 'reading.md');
+if (existsSync(readingFile)) md.push(readFileSync(readingFile, 'utf8'));
 writeFileSync(join(outDir, 'ground-truth.md'), md.join('\n'));
 process.stderr.write(`wrote ${join(outDir, 'ground-truth.md')}\n`);

@@ -9,7 +9,7 @@
  *
  *   npx tsx scripts/experiment-signal.ts [--workers 2] [--render-only]
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { GroupTelemetry, TrialResult, TrialTask } from '../src/core/types.js';
 import { PALETTE, panelsSvg, svgToPng, type Panel } from '../src/report/svg-plot.js';
@@ -188,6 +188,7 @@ if (chosen && !process.argv.includes('--no-default')) {
 
 // Figures: the chosen score against the gain; the chosen norm's curves on the held-out conv vectors.
 const f = (x: number, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : '-');
+const pts = (x: number) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(2)}`;
 const pct = (x: number) => (Number.isFinite(x) ? `${Math.round(x * 100)}%` : '-');
 async function writeFigure(name: string, svg: string) {
   writeFileSync(join(figDir, `${name}.svg`), svg);
@@ -243,6 +244,16 @@ if (chosen) {
   const b = chosen.band;
   md.push(`Chosen: norm \`${chosen.candidate.norm}\` (${NORM_KINDS[chosen.candidate.norm as NormKind].description}), score \`${chosen.candidate.score}\` (${SCORES[chosen.candidate.score as ScoreName].description}), at ${chosen.candidate.epochs} proxy epochs. Labels: DS from ${f(b.dsFrom, 3)}, IS up to ${f(b.isUpTo, 3)}.`, '');
 }
+if (chosen) {
+  md.push('## The chosen signal, group by group', '');
+  md.push(`Scores and labels of \`${chosen.candidate.id}\` under each proxy seed, beside the measured gains (points; ± standard error over ground-truth seeds).`, '');
+  md.push('| vector (split) | group | width | widening gain | width need | too narrow? | score per proxy seed | labels |', '|---|---|---:|---:|---:|---|---|---|');
+  for (const g of truth) {
+    const vals = PROXY.seeds.map((s) => valueOf(chosen.candidate, g, s));
+    md.push(`| ${g.vector} (${g.split}) | ${g.group} | ${g.width} | ${pts(g.widenGain!)} ± ${(g.widenSe! * 100).toFixed(2)} | ${g.widthNeed === null ? '-' : pts(g.widthNeed)} | ${g.tooNarrow ? 'yes' : 'no'} | ${vals.map((v) => f(v)).join(' / ')} | ${vals.map((v) => labelFromScore(v, chosen.band).label).join(' / ')} |`);
+  }
+  md.push('');
+}
 md.push('## Best of each norm kind (by selection ρ gain)', '', header, '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
 for (const norm of NORM_KIND_NAMES) {
   const best = eligible.find((r) => r.candidate.norm === norm) ?? rows.filter((r) => r.candidate.norm === norm).sort((a, b) => (b.selection.rhoGain || -9) - (a.selection.rhoGain || -9))[0];
@@ -253,5 +264,8 @@ for (const r of rows) md.push(line(r));
 md.push('', '## Figures', '', '![scatter](signal/scatter.png)', '');
 if (chosen) md.push(`![chosen norm curves](signal/curves-${chosen.candidate.norm}.png)`, '');
 md.push('![outgoing norm curves](signal/curves-outgoing.png)', '');
+// The reading is written by hand after looking at the numbers, and kept across re-renders.
+const readingFile = join(outDir, 'signal', 'reading.md');
+if (existsSync(readingFile)) md.push(readFileSync(readingFile, 'utf8'));
 writeFileSync(join(outDir, 'signal.md'), md.join('\n'));
 process.stderr.write(`wrote ${join(outDir, 'signal.md')}${chosen ? `; chosen ${chosen.candidate.id}` : ''}\n`);
