@@ -1,8 +1,11 @@
 /**
- * Width telemetry: at chosen moments of training, the statistics of each weighted layer's
- * per-output-channel weight norms (outgoing kind) and, where the layer's channels have exactly one
- * weighted reader, of the paired norms (outgoing norm times the reader's incoming-column norm).
- * BN parameters and biases are not part of any norm.
+ * Width telemetry, at chosen moments of training:
+ * - per weighted layer, the statistics of its per-output-channel weight norms (outgoing kind) and,
+ *   where the layer's channels have exactly one weighted reader, of the paired norms;
+ * - per width group, the per-channel ingredients of every norm kind (`GroupChannelSnapshot`:
+ *   outgoing norm, readers' column norm, BN scale, displacement from the first record), from which
+ *   `src/variance` computes any norm kind afterwards.
+ * Biases and BN offsets are not part of any norm.
  */
 import type { GroupChannelSnapshot, GroupTelemetry, LayerTelemetry, TrajectoryPointData } from '../core/types.js';
 import type { Network, WeightedOp } from '../space/network.js';
@@ -18,13 +21,13 @@ export interface Reader {
 }
 
 /**
- * For each weighted layer, its unique weighted reader, or null where there is none or several
- * (a residual stream feeds the next block's first conv and its shortcut; the output layer has none).
+ * For each weighted layer, what reads its output channels, in forward order: weighted layers, and
+ * `'skip'` where an identity or zero-padding shortcut carries them past a block (whatever reads
+ * the block's output then reads them too, and is listed as well). The output layer has none.
  */
-export function uniqueReaders(net: Network): Map<string, Reader | null> {
-  const readers = new Map<string, (Reader | 'skip')[]>();
+function readerLists(net: Network): Map<string, (Reader | 'skip')[]> {
+  const readers = new Map<string, (Reader | 'skip')[]>(weightedOps(net).map((op) => [op.name, []]));
   const add = (from: WeightedOp[], reader: Reader | 'skip') => from.forEach((p) => readers.get(p.name)!.push(reader));
-  for (const op of weightedOps(net)) readers.set(op.name, []);
   let stream: WeightedOp[] = [];
   let flattenedChannels: number | undefined;
   for (const op of net.ops) {
@@ -54,42 +57,27 @@ export function uniqueReaders(net: Network): Map<string, Reader | null> {
         break;
     }
   }
+  return readers;
+}
+
+/**
+ * For each weighted layer, its unique weighted reader, or null where there is none or several
+ * (a residual stream feeds the next block's first conv and its shortcut; the output layer has none).
+ */
+export function uniqueReaders(net: Network): Map<string, Reader | null> {
   const out = new Map<string, Reader | null>();
-  for (const [name, list] of readers) out.set(name, list.length === 1 && list[0] !== 'skip' ? list[0] : null);
+  for (const [name, list] of readerLists(net)) out.set(name, list.length === 1 && list[0] !== 'skip' ? list[0] : null);
   return out;
 }
 
 /**
- * Every weighted layer that reads each layer's output channels directly, through identity or
- * zero-padding shortcuts included (a residual stream is read by every block it feeds). The output
- * layer has none.
+ * Every weighted layer that reads each layer's output channels, through identity and
+ * zero-padding shortcuts too (a residual stream is read by every block it feeds).
  */
 export function allReaders(net: Network): Map<string, Reader[]> {
-  const readers = new Map<string, Reader[]>(weightedOps(net).map((op) => [op.name, []]));
-  const add = (from: WeightedOp[], reader: Reader) => from.forEach((p) => readers.get(p.name)!.push(reader));
-  let stream: WeightedOp[] = [];
-  let flattenedChannels: number | undefined;
-  for (const op of net.ops) {
-    if (op.kind === 'conv' || op.kind === 'dense') {
-      add(stream, { layer: op, flattenedChannels });
-      stream = [op];
-      flattenedChannels = undefined;
-    } else if (op.kind === 'flatten') {
-      if (op.inShape[0] * op.inShape[1] > 1) flattenedChannels = op.inShape[2];
-    } else if (op.kind === 'block') {
-      add(stream, { layer: op.conv1 });
-      readers.get(op.conv1.name)!.push({ layer: op.conv2 });
-      if (op.shortcut.kind === 'projection') {
-        add(stream, { layer: op.shortcut.conv });
-        stream = [op.conv2, op.shortcut.conv];
-      } else {
-        // The block's input is added to conv2's output channel for channel, so whatever reads the
-        // block's output reads the earlier stream too.
-        stream = [op.conv2, ...stream];
-      }
-    }
-  }
-  return readers;
+  const out = new Map<string, Reader[]>();
+  for (const [name, list] of readerLists(net)) out.set(name, list.filter((r): r is Reader => r !== 'skip'));
+  return out;
 }
 
 /** Root-sum-square of equally long vectors. */
@@ -127,12 +115,10 @@ export class TelemetryRecorder {
       const first = layers[0];
       return { group, width: first.kind === 'conv' ? first.outShape[2] : first.outUnits, layers: layers.map((l) => l.name), points: [] };
     });
-    // A group's readers, each once (two layers of one residual stream share theirs), and none of
-    // the group's own layers (a block's conv2 reading conv1 belongs to conv1's group only when
-    // they share a group, which the space forbids for a block's first conv).
+    // A group's readers, each once: the layers of one residual stream share theirs.
     this.groupReaders = new Map(this.groups.map((g) => {
       const seen = new Map<string, Reader>();
-      for (const layer of g.layers) for (const r of every.get(layer)!) if (!g.layers.includes(r.layer.name)) seen.set(r.layer.name, r);
+      for (const layer of g.layers) for (const r of every.get(layer)!) seen.set(r.layer.name, r);
       return [g.group, [...seen.values()]];
     }));
     this.layers = weightedOps(net).map((op) => ({
