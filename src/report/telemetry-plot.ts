@@ -1,5 +1,5 @@
 /** The per-layer picture of a trial's width telemetry: one small plot per layer, label marked. */
-import type { LayerTelemetry } from '../core/types.js';
+import type { LayerTelemetry } from '../trial/result.js';
 import { panelsSvg, type Panel } from './svg-plot.js';
 
 export const LABEL_COLORS: Record<string, string> = { IS: '#2ca02c', DS: '#d62728', undetermined: '#7f7f7f' };

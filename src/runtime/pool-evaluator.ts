@@ -6,8 +6,9 @@
 import { availableParallelism } from 'node:os';
 import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
-import type { TrialEvent, TrialResult, TrialTask } from '../core/types.js';
-import type { Evaluator } from './evaluator.js';
+import type { Evaluator } from '../trial/evaluator.js';
+import type { TrialEvent, TrialResult } from '../trial/result.js';
+import type { TrialTask } from '../trial/task.js';
 import type { InjectedFault, WorkerRequest } from './worker.js';
 
 export interface PoolOptions {

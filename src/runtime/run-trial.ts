@@ -3,7 +3,9 @@
  * (cached per worker), trains with telemetry, and returns a `TrialResult`. It never throws for a
  * failing trial: the failure is the result, with its reason.
  */
-import type { DataSpec, Dataset, TrialEvent, TrialResult, TrialTask } from '../core/types.js';
+import type { DataSpec, Dataset } from '../core/dataset.js';
+import type { TrialEvent, TrialResult } from '../trial/result.js';
+import type { TrialTask } from '../trial/task.js';
 import { loadDataset } from '../data/registry.js';
 import { initBackend, type BackendChoice } from '../engine/backend.js';
 import { resolveNetwork } from '../space/network.js';

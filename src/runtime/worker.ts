@@ -3,7 +3,8 @@
  * tasks one at a time. Progress goes back over the MessagePort that came with the task.
  */
 import type { MessagePort } from 'node:worker_threads';
-import type { TrialResult, TrialTask } from '../core/types.js';
+import type { TrialResult } from '../trial/result.js';
+import type { TrialTask } from '../trial/task.js';
 import { runTrial } from './run-trial.js';
 
 /** Faults a test can ask of a worker, to prove the pool survives them. */

@@ -5,7 +5,13 @@
  * trials are kept, trials that were in flight run again with the same widths and seed.
  */
 import { deriveSeed, createRng } from '../core/rng.js';
-import type { DataSpec, NormKindName, TrainRecipe, TrialEvent, TrialResult, TrialTask, WidthVector } from '../core/types.js';
+import type { DataSpec } from '../core/dataset.js';
+import type { NormKindName } from '../core/norm-kind-name.js';
+import type { TrainRecipe } from '../core/recipe.js';
+import type { WidthVector } from '../core/shapes.js';
+import type { Evaluator } from '../trial/evaluator.js';
+import type { TrialEvent, TrialResult } from '../trial/result.js';
+import type { TrialTask } from '../trial/task.js';
 import { WidthwiseError } from '../core/errors.js';
 import type { SearchSpace } from '../space/types.js';
 import type { Journal, JournalEvent } from '../storage/journal.js';
@@ -13,12 +19,6 @@ import { isFeasible, projectToBudget, type Budget } from './budget.js';
 import { groupLabels } from './labels.js';
 import { createSampler, type SamplerName } from './samplers.js';
 import { bestTrial, type FrozenTrial } from './types.js';
-
-/** Runs trials; the runtime's evaluators satisfy it. */
-export interface TrialRunner {
-  readonly concurrency: number;
-  evaluate(task: TrialTask, onEvent?: (event: TrialEvent) => void): Promise<TrialResult>;
-}
 
 /** Everything that defines a study; stored whole in the journal and compared on resume. */
 export interface StudyConfig {
@@ -79,7 +79,7 @@ export class Study {
   private nextTrialId = 0;
   private stopping = false;
 
-  constructor(readonly config: StudyConfig, private readonly runner: TrialRunner, private readonly journal: Journal) {}
+  constructor(readonly config: StudyConfig, private readonly evaluator: Evaluator, private readonly journal: Journal) {}
 
   /** Starts a new journal with the whole config. */
   create(): void {
@@ -163,7 +163,7 @@ export class Study {
         trialId: t.trialId, space: c.space, widths: t.widths, seed: t.seed, data: c.data, recipe: c.proxyRecipe,
         recordEvery: c.recordEvery, backend: c.backend, timeoutSeconds: c.trialTimeoutSeconds,
       };
-      const result = await this.runner.evaluate(task, hooks.onTrialEvent);
+      const result = await this.evaluator.evaluate(task, hooks.onTrialEvent);
       if (this.stopping && result.status === 'failed') return; // aborted by a stop: runs again on resume
       if (result.status === 'ok') this.journal.append({ type: 'trial-finished', trialId: t.trialId, result });
       else this.journal.append({ type: 'trial-failed', trialId: t.trialId, reason: result.reason ?? 'unknown', result });

@@ -3,9 +3,11 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { LayerTelemetry, TrialResult, TrialTask } from '../../src/core/types.js';
+import type { LayerTelemetry, TrialResult } from '../../src/trial/result.js';
+import type { Evaluator } from '../../src/trial/evaluator.js';
+import type { TrialTask } from '../../src/trial/task.js';
 import { spaceCost } from '../../src/cost/index.js';
-import { Study, ResumeError, type StudyConfig, type TrialRunner } from '../../src/search/study.js';
+import { Study, ResumeError, type StudyConfig } from '../../src/search/study.js';
 import { Journal, repairTornTail, replayJournal } from '../../src/storage/journal.js';
 import { baseWidths, loadSpace, weightedOps, resolveNetwork } from '../../src/space/index.js';
 
@@ -18,7 +20,7 @@ const rise = (n: number) => Array.from({ length: n }, (_, i) => 0.05 + 0.3 * (1 
 const riseFall = (n: number) => Array.from({ length: n }, (_, i) => (i <= 4 ? 0.05 + 0.07 * i : Math.max(0.15, 0.33 - 0.04 * (i - 4))));
 
 /** Accuracy peaks at OPTIMUM; telemetry says DS below a group's optimum width and IS at or above it. */
-class FakeRunner implements TrialRunner {
+class FakeRunner implements Evaluator {
   readonly concurrency = 2;
   calls: number[][] = [];
   async evaluate(task: TrialTask): Promise<TrialResult> {
@@ -36,6 +38,8 @@ class FakeRunner implements TrialRunner {
       metrics: { validationAccuracy: 0.99 - 0.1 * distance, testAccuracy: 0, trainLoss: 0, params: cost.params, macs: cost.macs },
     };
   }
+
+  async close(): Promise<void> {}
 }
 
 const config = (sampler: StudyConfig['sampler'], trials = 24): StudyConfig => ({
@@ -61,7 +65,7 @@ test('streamline moves width from IS groups to DS groups and beats the base widt
   for (const w of runner.calls) assert.ok(spaceCost(space, w).macs <= budgetMacs, `over budget: ${w}`);
 });
 
-test('random and evolution stay within the budget and improve on their first round', async () => {
+test('random and evolution stay within the budget and find better trials after their first round', async () => {
   for (const sampler of ['random', 'evolution'] as const) {
     const runner = new FakeRunner();
     const journal = new Journal(journalPath());
@@ -71,8 +75,11 @@ test('random and evolution stay within the budget and improve on their first rou
     journal.close();
     assert.equal(study.history.length, 30);
     for (const w of runner.calls) assert.ok(spaceCost(space, w).macs <= budgetMacs);
-    const firstRound = Math.max(...study.history.slice(0, 2).map((t) => t.metrics!.validationAccuracy));
-    assert.ok(study.best()!.metrics!.validationAccuracy >= firstRound, sampler);
+    // Both can fail: best() must pick the most accurate trial, and a sampler that only repeats its
+    // first round's quality (or proposes worse widths) never finds a better one later.
+    const accuracies = study.history.map((t) => t.metrics!.validationAccuracy);
+    assert.equal(study.best()!.metrics!.validationAccuracy, Math.max(...accuracies), `${sampler}: best() is the most accurate trial`);
+    assert.ok(Math.max(...accuracies.slice(2)) > Math.max(...accuracies.slice(0, 2)), `${sampler} found a better trial after its first round`);
     assert.equal(new Set(runner.calls.map((w) => w.join(','))).size, runner.calls.length, `${sampler} never repeats a trial`);
   }
 });
