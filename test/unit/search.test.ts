@@ -3,43 +3,22 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { LayerTelemetry, TrialResult } from '../../src/trial/result.js';
-import type { Evaluator } from '../../src/trial/evaluator.js';
-import type { TrialTask } from '../../src/trial/task.js';
+import type { TrialResult } from '../../src/trial/result.js';
 import { spaceCost } from '../../src/cost/index.js';
 import { Study, ResumeError, type StudyConfig } from '../../src/search/study.js';
 import { Journal, repairTornTail, replayJournal } from '../../src/storage/journal.js';
-import { baseWidths, loadSpace, weightedOps, resolveNetwork } from '../../src/space/index.js';
+import { baseWidths, loadSpace } from '../../src/space/index.js';
+import { FakeEvaluator } from '../helpers/fake-evaluator.js';
 
 const space = loadSpace('cnn-mnist');
 // A known optimum under the base budget: conv1 narrow, conv2 and conv3 wider, fc1 narrow.
 const OPTIMUM = [8, 48, 64, 32];
 const budgetMacs = spaceCost(space, baseWidths(space)).macs;
 
-const rise = (n: number) => Array.from({ length: n }, (_, i) => 0.05 + 0.3 * (1 - Math.exp(-i / 2)));
-const riseFall = (n: number) => Array.from({ length: n }, (_, i) => (i <= 4 ? 0.05 + 0.07 * i : Math.max(0.15, 0.33 - 0.04 * (i - 4))));
-
-/** Accuracy peaks at OPTIMUM; telemetry says DS below a group's optimum width and IS at or above it. */
-class FakeRunner implements Evaluator {
-  readonly concurrency = 2;
-  calls: number[][] = [];
-  async evaluate(task: TrialTask): Promise<TrialResult> {
-    this.calls.push(task.widths);
-    const distance = task.widths.reduce((s, w, i) => s + Math.abs(Math.log(w / OPTIMUM[i])), 0);
-    const net = resolveNetwork(task.space, task.widths);
-    const telemetry: LayerTelemetry[] = weightedOps(net).map((op) => {
-      const g = op.group === null ? -1 : task.space.groups.findIndex((x) => x.name === op.group);
-      const series = g >= 0 && task.widths[g] < OPTIMUM[g] ? riseFall(12) : rise(12);
-      return { layer: op.name, group: op.group, width: 0, outgoing: series.map((v, i) => ({ epoch: i, step: i, variance: v, mean: 1, min: 0, max: 2 })) };
-    });
-    const cost = spaceCost(task.space, task.widths);
-    return {
-      trialId: task.trialId, status: 'ok', widths: task.widths, seconds: 0, telemetry,
-      metrics: { validationAccuracy: 0.99 - 0.1 * distance, testAccuracy: 0, trainLoss: 0, params: cost.params, macs: cost.macs },
-    };
+class FakeRunner extends FakeEvaluator {
+  constructor() {
+    super(OPTIMUM);
   }
-
-  async close(): Promise<void> {}
 }
 
 const config = (sampler: StudyConfig['sampler'], trials = 24): StudyConfig => ({
