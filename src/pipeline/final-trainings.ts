@@ -53,13 +53,13 @@ export function finalModels(space: SearchSpace, winner: WidthVector, o: SearchOp
   ];
 }
 
-/** The task of one final training: all the training data (no `maxTrain`), saved to `saveTo` if given. */
+/** The task of one final training on `data`, seeded by `finalTrainingSeed`, saved to `saveTo` if given. */
 export function finalTrainingTask(
   space: SearchSpace, model: FinalModel, request: { studySeed: number; data: DataSpec; recipe: TrainRecipe; backend?: string; saveTo?: string },
 ): TrialTask {
   return {
     trialId: finalTrialId(model.which), space, widths: model.widths, seed: finalTrainingSeed(request.studySeed), backend: request.backend,
-    data: { ...request.data, maxTrain: undefined }, recipe: request.recipe,
+    data: request.data, recipe: request.recipe,
     ...(request.saveTo !== undefined ? { saveTo: request.saveTo } : {}),
     ...(model.sparseNonzero !== undefined ? { sparseNonzero: model.sparseNonzero } : {}),
   };

@@ -33,6 +33,11 @@ export interface SearchRunRequest {
   out?: string;
   /** Folder of a run to resume from its journal. */
   resume?: string;
+  /**
+   * Stop after the study and its report: no final trainings, no export (for experiments that train
+   * the winners their own way). The run is not marked finished, so a later full run can resume it.
+   */
+  studyOnly?: boolean;
 }
 
 /** The backend a run trains on, as the engine reports it. */
@@ -79,6 +84,8 @@ export interface SearchOutcome {
   runDir: string;
   /** Finished proxy trials. */
   trials: number;
+  /** The study's best trial, if any succeeded. */
+  best?: FrozenTrial;
   summary: SearchSummary;
 }
 
@@ -103,6 +110,7 @@ export class SearchRun {
     readonly config: SearchStudyConfig,
     private readonly replay: Replay | undefined,
     private readonly deps: SearchRunDeps,
+    private readonly studyOnly: boolean,
   ) {}
 
   /**
@@ -121,12 +129,12 @@ export class SearchRun {
       const version = stored ? journalVersionOf(stored, runDir) : RUN_JOURNAL_VERSION;
       const options = { ...((stored?.options as SearchOptions | undefined) ?? SEARCH_DEFAULTS), ...explicit };
       // A resumed run keeps the version it was created with: the config must match the journal's.
-      return new SearchRun(runDir, options, configFor(options, version), replay, deps);
+      return new SearchRun(runDir, options, configFor(options, version), replay, deps, request.studyOnly ?? false);
     }
     const options = { ...SEARCH_DEFAULTS, ...explicit };
     const runDir = resolve(request.out ?? defaultRunDir(loadSpace(options.space).name, new Date()));
     if (existsSync(join(runDir, 'journal.jsonl'))) throw new UsageError(`${runDir} already holds a search journal: use --resume ${runDir}, or another --out`);
-    return new SearchRun(runDir, options, configFor(options, RUN_JOURNAL_VERSION), undefined, deps);
+    return new SearchRun(runDir, options, configFor(options, RUN_JOURNAL_VERSION), undefined, deps, request.studyOnly ?? false);
   }
 
   /** Asks the run to stop: running trainings are aborted and run again on resume. */
@@ -162,20 +170,24 @@ export class SearchRun {
       if (this.stopping) study.stop();
       observer.onStudyStart?.({ config: this.config, runDir: this.runDir, backend, trialsDone: study.history.length });
       await study.run({ onTrialDone: (p) => observer.onTrialDone?.(p) });
-      if (study.stopped) return await this.stopped(journal, study.history.length);
+      if (study.stopped) return await this.ended('stopped', journal, study);
       const best = study.best();
       if (!best) {
         const first = study.history[0];
         throw new SearchError(`every proxy trial failed (see ${join(this.runDir, 'report.html')}); first reason: ${(first && study.results.get(first.trialId)?.reason) ?? '?'}`);
       }
       if (study.history.length < this.options.trials) observer.onSamplerStopped?.({ trials: study.history.length, best });
+      if (this.studyOnly) {
+        await evaluator.close();
+        return await this.ended('finished', journal, study);
+      }
       const done = decodeRunEvents(events);
       if (!done.some((e) => e.type === 'winner-chosen')) appendRunEvent(journal, { type: 'winner-chosen', trialId: best.trialId, widths: [...best.widths] });
       const trained = new Set(done.flatMap((e) => (e.type === 'final-trained' ? [e.which] : [])));
       const models = finalModels(this.config.space, [...best.widths], this.options).filter((m) => !trained.has(m.which));
       await this.trainFinals(models, journal, evaluator, observer);
       await evaluator.close();
-      if (this.stopping) return await this.stopped(journal, study.history.length);
+      if (this.stopping) return await this.ended('stopped', journal, study);
       if (!done.some((e) => e.type === 'onnx-exported')) {
         try {
           const onnx = await this.deps.exportWinner(this.runDir, this.config.data);
@@ -187,7 +199,7 @@ export class SearchRun {
       }
       appendRunEvent(journal, { type: 'study-finished' });
       journal.close();
-      return { status: 'finished', runDir: this.runDir, trials: study.history.length, summary: await writeSearchReport(this.runDir) };
+      return { status: 'finished', runDir: this.runDir, trials: study.history.length, best, summary: await writeSearchReport(this.runDir) };
     } catch (err) {
       await evaluator.close().catch(() => undefined);
       closeQuietly(journal);
@@ -199,9 +211,10 @@ export class SearchRun {
     if (models.length === 0) return;
     observer.onFinalTrainingsStart?.(models, this.options.finalEpochs);
     const recipe = finalRecipe(this.options);
+    // The final trainings use all the training data, not the proxy's `maxTrain` part.
     await Promise.all(models.map(async (model) => {
       const task = finalTrainingTask(this.config.space, model, {
-        studySeed: this.options.seed, data: this.config.data, recipe, backend: this.options.backend, saveTo: join(this.runDir, model.which),
+        studySeed: this.options.seed, data: { ...this.config.data, maxTrain: undefined }, recipe, backend: this.options.backend, saveTo: join(this.runDir, model.which),
       });
       const result = await evaluator.evaluate(task, (e) => observer.onFinalTrainingEvent?.(model.which, e));
       if (this.stopping && result.status === 'failed') return; // aborted by a stop: trains again on resume
@@ -209,9 +222,9 @@ export class SearchRun {
     }));
   }
 
-  private async stopped(journal: Journal, trials: number): Promise<SearchOutcome> {
+  private async ended(status: SearchOutcome['status'], journal: Journal, study: Study): Promise<SearchOutcome> {
     journal.close();
-    return { status: 'stopped', runDir: this.runDir, trials, summary: await writeSearchReport(this.runDir) };
+    return { status, runDir: this.runDir, trials: study.history.length, best: study.best(), summary: await writeSearchReport(this.runDir) };
   }
 }
 
