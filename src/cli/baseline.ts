@@ -6,13 +6,14 @@ import { UsageError } from '../core/errors.js';
 import { runBaseline } from '../pipeline/baseline-run.js';
 import { PoolEvaluator } from '../runtime/pool-evaluator.js';
 import { loadSpace } from '../space/load.js';
+import { COMMANDS } from './command-list.js';
 import { printJson, startBackend } from './shared.js';
 import { recipeFromArgs, trainingOptions } from './train.js';
 
 export function baselineCommand(yargs: Argv): Argv {
   return yargs.command(
-    'baseline <space>',
-    'Wide & sparse baseline: dense nets at several scales against sparse ones with the base weight count',
+    COMMANDS.baseline.command,
+    COMMANDS.baseline.describe,
     (y) =>
       trainingOptions(y.positional('space', { type: 'string', demandOption: true }))
         .option('scales', { type: 'string', default: '1,1.41,2,2.83', describe: 'width multipliers' })

@@ -7,6 +7,7 @@ import { SearchRun, type SearchRunObserver } from '../pipeline/search-run.js';
 import { writeSearchReport } from '../pipeline/write-report.js';
 import type { ModelSummary } from '../report/search-summary.js';
 import { SAMPLER_NAMES } from '../search/samplers.js';
+import { COMMANDS } from './command-list.js';
 import { BACKEND_CHOICES, backendLine, printJson } from './shared.js';
 
 function formatSeconds(s: number): string {
@@ -57,8 +58,8 @@ function modelRow(name: string, m?: ModelSummary): string {
 
 export function searchCommand(yargs: Argv): Argv {
   return yargs.command(
-    'search',
-    'Search the widths of a space under a MACs budget, then train base and winner fully',
+    COMMANDS.search.command,
+    COMMANDS.search.describe,
     (y) =>
       y
         .option('space', { type: 'string', describe: `space file or shipped name (default ${SEARCH_DEFAULTS.space})` })
@@ -128,8 +129,8 @@ export function searchCommand(yargs: Argv): Argv {
 
 export function reportCommand(yargs: Argv): Argv {
   return yargs.command(
-    'report <run-dir>',
-    'Rebuild summary.json, report.html and the figures of a search run from its journal',
+    COMMANDS.report.command,
+    COMMANDS.report.describe,
     (y) => y.positional('run-dir', { type: 'string', demandOption: true }).option('json', { type: 'boolean', default: false }),
     async (args) => {
       const summary = await writeSearchReport(args.runDir);

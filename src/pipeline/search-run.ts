@@ -59,7 +59,11 @@ export interface SearchRunDeps {
 export const DEFAULT_SEARCH_RUN_DEPS: SearchRunDeps = {
   startBackend: async (choice) => (await import('../engine/backend.js')).initBackend(choice as never),
   createEvaluator: (options) => new PoolEvaluator(options),
-  exportWinner: async (runDir, data) => (await import('./export-winner.js')).exportWinner(runDir, data),
+  exportWinner: async (runDir, data) => {
+    const { exportCheckpoint } = await import('./export-checkpoint.js');
+    const { path, bytes, examples, maxAbsDiff, argmaxAgreement } = await exportCheckpoint(join(runDir, 'winner'), { out: join(runDir, 'winner.onnx'), data });
+    return { path, bytes, examples, maxAbsDiff, argmaxAgreement };
+  },
 };
 
 /** What a run tells as it goes; every hook is optional. */
