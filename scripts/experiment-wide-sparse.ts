@@ -31,7 +31,7 @@ for (const f of families) {
   const pool = new PoolEvaluator({ workers: 2 });
   const { rows } = await runBaseline(
     { space: loadSpace(f.space), scales: f.scales.split(',').map(Number), seeds: f.seeds, recipe, backend: 'wasm', out: dir, data: { name: 'fashion-mnist', maxTrain: f.maxTrain, validationFraction: 0.1 } },
-    pool, 'wasm', { onTrainingDone: (job, r, p) => console.error(`[${p.done}/${p.total}] ${f.space} x${job.scale} ${job.kind} seed ${job.seed}: ${r.metrics?.testAccuracy.toFixed(4) ?? r.reason}`) },
+    pool, { onTrainingDone: (job, r, p) => console.error(`[${p.done}/${p.total}] ${f.space} x${job.scale} ${job.kind} seed ${job.seed}: ${r.metrics?.testAccuracy.toFixed(4) ?? r.reason}`) },
   ).finally(() => pool.close());
   md.push(`## ${f.space}: ${f.epochs} epochs on ${f.maxTrain} training images, ${f.seeds} seeds`, '');
   md.push('| scale | kind | connectivity | nonzero weights | params | MACs (dense compute) | test acc mean | spread (std) | per seed |', '|---:|---|---:|---:|---:|---:|---:|---:|---|');

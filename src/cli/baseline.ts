@@ -36,7 +36,7 @@ export function baselineCommand(yargs: Argv): Argv {
       const pool = new PoolEvaluator({ workers: args.workers });
       let outcome;
       try {
-        outcome = await runBaseline(request, pool, backend, {
+        outcome = await runBaseline(request, pool, {
           onStart: ({ trainings, baseKernelWeights }) => process.stderr.write(`baseline ${space.name}: ${trainings} trainings (${scales.length} scales, ${args.seeds} seeds, ${recipe.epochs} epochs) on ${args.workers} workers (${backend}); target ${baseKernelWeights.toLocaleString('en-US')} nonzero weights\n`),
           onTrainingDone: (job, r, { done, total }) => process.stderr.write(`[${done}/${total}] x${job.scale} ${job.kind} seed ${job.seed}: ${r.status === 'ok' ? `test acc ${r.metrics!.testAccuracy.toFixed(4)}` : `failed: ${r.reason}`}\n`),
         });

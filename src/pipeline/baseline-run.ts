@@ -66,6 +66,8 @@ export interface BaselineRow {
 }
 
 export interface BaselineOutcome {
+  /** The backend the trainings ran on, as the first one reported it. */
+  backend: string;
   /** Kernel weights of the base network: what every sparse network keeps. */
   baseKernelWeights: number;
   rows: BaselineRow[];
@@ -122,9 +124,9 @@ export interface BaselineObserver {
 
 /**
  * Runs every job of `request` on `evaluator` (all at once; the evaluator queues them), then writes
- * the outputs; `backend` is recorded in baseline.json. Throws `BaselineError` if any training failed.
+ * the outputs. Throws `BaselineError` if any training failed.
  */
-export async function runBaseline(request: BaselineRequest, evaluator: Evaluator, backend: string, observer: BaselineObserver = {}): Promise<BaselineOutcome> {
+export async function runBaseline(request: BaselineRequest, evaluator: Evaluator, observer: BaselineObserver = {}): Promise<BaselineOutcome> {
   const { baseKernelWeights, jobs } = baselineJobs(request);
   mkdirSync(request.out, { recursive: true });
   observer.onStart?.({ trainings: jobs.length, baseKernelWeights });
@@ -137,6 +139,7 @@ export async function runBaseline(request: BaselineRequest, evaluator: Evaluator
   const failed = done.filter((d) => d.result.status !== 'ok');
   if (failed.length) throw new BaselineError(`${failed.length} of ${jobs.length} trainings failed; first: ${failed[0].result.reason}`);
   const rows = baselineRows(request.space, request.scales, done);
+  const backend = done[0]?.result.backend ?? 'unknown';
   const { space, out, recipe } = request;
   writeFileAtomic(join(out, 'baseline.json'), JSON.stringify({ space: space.name, backend, recipe, baseKernelWeights, rows }, null, 2));
   const svg = baselineSvg(space.name, baseKernelWeights, rows);
@@ -148,5 +151,5 @@ export async function runBaseline(request: BaselineRequest, evaluator: Evaluator
     rows.map((r) => [r.scale, r.kind, Number(r.connectivity.toFixed(3)), r.nonzeroWeights, r.params, r.macs, Number(r.testAccuracy.toFixed(4)), Number(r.testAccuracyStd.toFixed(4))]),
   );
   writeFileAtomic(join(out, 'baseline.txt'), table + '\n');
-  return { baseKernelWeights, rows, table };
+  return { backend, baseKernelWeights, rows, table };
 }
