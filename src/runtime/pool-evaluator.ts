@@ -18,6 +18,14 @@ export interface PoolOptions {
   trialTimeoutSeconds?: number;
 }
 
+/**
+ * The file each worker thread loads: the built `worker.js` beside this module when it runs as
+ * JavaScript (the package), or `worker-entry.mjs`, which registers tsx, when it runs from source.
+ */
+function workerEntry(): string {
+  return import.meta.url.endsWith('.ts') ? new URL('./worker-entry.mjs', import.meta.url).href : new URL('./worker.js', import.meta.url).href;
+}
+
 export class PoolEvaluator implements Evaluator {
   readonly concurrency: number;
   private readonly pool: Piscina;
@@ -27,7 +35,7 @@ export class PoolEvaluator implements Evaluator {
   constructor(private readonly options: PoolOptions = {}) {
     this.concurrency = Math.max(1, options.workers ?? availableParallelism());
     this.pool = new Piscina({
-      filename: new URL('./worker-entry.mjs', import.meta.url).href,
+      filename: workerEntry(),
       minThreads: this.concurrency,
       maxThreads: this.concurrency,
       concurrentTasksPerWorker: 1,
