@@ -37,11 +37,12 @@ export async function runTrial(task: TrialTask, onEvent?: (e: TrialEvent) => voi
     backend = (await initBackend((task.backend ?? 'auto') as BackendChoice)).name;
     const dataset = await cachedDataset(task.data);
     const classes = dataset.classes;
-    const recorder = new TelemetryRecorder(resolveNetwork(task.space, task.widths, classes));
+    const net = resolveNetwork(task.space, task.widths, classes);
+    const recorder = new TelemetryRecorder(net);
     onEvent?.({ trialId: task.trialId, kind: 'started', epochs: task.recipe.epochs });
     let stepsPerEpoch = 1;
     const result = await runTraining(
-      { space: task.space, widths: task.widths, data: task.data, recipe: task.recipe, seed: task.seed, classes, sparseNonzero: task.sparseNonzero },
+      { space: task.space, widths: task.widths, data: task.data, recipe: task.recipe, seed: task.seed, classes, net, sparseNonzero: task.sparseNonzero },
       {
         signal,
         onStart: (model) => recorder.record(model, 0, 0),
