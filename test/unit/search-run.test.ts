@@ -118,3 +118,19 @@ test('stop() before the study runs: nothing is trained, the outcome says stopped
   assert.equal(resumed.status, 'finished');
   assert.equal(resumed.summary.trials, 4);
 });
+
+test('studyOnly stops after the study: its best trial, no final training, no export, and the run stays resumable to the end', async () => {
+  const dir = newDir();
+  const { deps, evaluators, exports } = fakeDeps();
+  const outcome = await SearchRun.open({ options: OPTIONS, out: dir, studyOnly: true }, deps).execute();
+  assert.equal(outcome.status, 'finished');
+  assert.ok(evaluators[0].tasks.every((t) => t.saveTo === undefined), 'no final training');
+  assert.deepEqual(exports, []);
+  // The best trial is the most accurate of the four, computed here from the fake's formula.
+  const accuracy = (w: readonly number[]) => 0.99 - 0.1 * w.reduce((s, x, i) => s + Math.abs(Math.log(x / OPTIMUM[i])), 0);
+  const best = Math.max(...evaluators[0].tasks.map((t) => accuracy(t.widths)));
+  assert.ok(Math.abs(outcome.best!.metrics!.validationAccuracy - best) < 1e-12);
+  assert.equal(outcome.summary.finished, false);
+  const resumed = await SearchRun.open({ resume: dir }, fakeDeps().deps).execute();
+  assert.ok(resumed.summary.finished && resumed.summary.winner);
+});
