@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { COMMANDS } from '../../src/cli/command-list.js';
 
 const BIN = new URL('../../bin/widthwise.js', import.meta.url).pathname;
 
@@ -78,4 +79,16 @@ test('baseline --json: sparse rows keep exactly the nonzero weights of scale 1',
     for (const key of ['scale', 'testAccuracy']) assert.equal(typeof row[key], 'number');
   }
   assert.equal(rows.filter((x: any) => x.kind === 'sparse').length, 2);
+});
+
+test('the top-level help lists every command, described as its own help describes it', () => {
+  const top = run('--help');
+  assert.equal(top.code, 0, top.stderr);
+  for (const { name, describe } of Object.values(COMMANDS)) {
+    // main.ts lists the commands that do not run from command-list; train and probe keep their own text.
+    const own = run(name, '--help');
+    assert.equal(own.code, 0, own.stderr);
+    assert.ok(own.stdout.split('\n').some((line) => line.trim() === describe), `${name} --help describes it as command-list does`);
+    assert.match(top.stdout, new RegExp(`widthwise ${name}\\b`));
+  }
 });
