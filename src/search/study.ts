@@ -61,6 +61,17 @@ function canonical(value: unknown): string {
   return JSON.stringify(value, (_, v) => (v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b))) : v));
 }
 
+/**
+ * A config as resume compares it: plain JSON without the space's `file`, since where the space
+ * was read from (a checkout, an installed package) is not part of the study; its content is.
+ */
+function comparable(config: unknown): Record<string, unknown> {
+  const plain = JSON.parse(JSON.stringify(config)) as Record<string, unknown>;
+  const space = plain.space as Record<string, unknown> | undefined;
+  if (space && typeof space === 'object') delete space.file;
+  return plain;
+}
+
 export function freeze(space: SearchSpace, result: TrialResult, round: number, kind: NormKindName): FrozenTrial {
   return Object.freeze({
     trialId: result.trialId,
@@ -90,9 +101,9 @@ export class Study {
   restore(events: JournalEvent[]): void {
     const created = events.find((e) => e.type === 'study-created');
     if (!created || created.type !== 'study-created') throw new ResumeError('the journal has no study-created event: it is not a widthwise search journal');
-    if (canonical(created.config) !== canonical(JSON.parse(JSON.stringify(this.config)))) {
-      const a = created.config as Record<string, unknown>;
-      const b = JSON.parse(JSON.stringify(this.config)) as Record<string, unknown>;
+    const a = comparable(created.config);
+    const b = comparable(this.config);
+    if (canonical(a) !== canonical(b)) {
       const diff = Object.keys({ ...a, ...b }).filter((k) => canonical(a[k]) !== canonical(b[k]));
       throw new ResumeError(`the journal's study was created with a different config (${diff.join(', ')} differ); resume without changing those options, or start a new run`);
     }

@@ -101,3 +101,14 @@ test('a resumed study replays its journal: finished trials never rerun, in-fligh
   const other = new Study({ ...config('random', 10), seed: 8 }, new FakeRunner(), new Journal(journalPath()));
   assert.throws(() => other.restore(replayJournal(path).events), (e: Error) => e instanceof ResumeError && /seed/.test(e.message));
 });
+
+test('resume ignores where the space file was read from, not what it says', () => {
+  const path = journalPath();
+  const j = new Journal(path);
+  new Study({ ...config('random', 4), space: { ...space, file: '/elsewhere/cnn-mnist.json' } }, new FakeRunner(), j).create();
+  j.close();
+  const events = replayJournal(path).events;
+  assert.doesNotThrow(() => new Study(config('random', 4), new FakeRunner(), new Journal(journalPath())).restore(events));
+  const changed = { ...space, groups: space.groups.map((g, i) => (i === 0 ? { ...g, max: g.max + g.step } : g)) };
+  assert.throws(() => new Study({ ...config('random', 4), space: changed }, new FakeRunner(), new Journal(journalPath())).restore(events), (e: Error) => e instanceof ResumeError && /space/.test(e.message));
+});
