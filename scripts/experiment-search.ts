@@ -8,7 +8,7 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { defaultRecipe } from '../src/core/recipe.js';
+import { defaultRecipe, type TrainRecipe } from '../src/core/recipe.js';
 import { mean, sampleStd } from '../src/core/stats.js';
 import { spaceCost } from '../src/cost/cost.js';
 import { finalTrainingTask } from '../src/pipeline/final-trainings.js';
@@ -17,6 +17,7 @@ import { PoolEvaluator } from '../src/runtime/pool-evaluator.js';
 import { SAMPLER_NAMES } from '../src/search/samplers.js';
 import { baseWidths, loadSpace } from '../src/space/index.js';
 import { numberArg, scriptArgs } from './lib/args.js';
+import { recipeText } from './lib/recipe-text.js';
 
 const args = scriptArgs({
   trials: { type: 'string', default: '8' }, seeds: { type: 'string', default: '3' },
@@ -36,12 +37,14 @@ const started = performance.now();
 // Each sampler runs the search pipeline's study (its journal in a temporary run folder); the
 // winners are then trained here over several seeds, which a search run does not do.
 const searches: { sampler: string; winner: number[]; winnerProxyAcc: number; trials: number; failed: number; seconds: number; proxyEpochs: number; labels: string }[] = [];
+let proxyRecipe: TrainRecipe | undefined;
 for (const sampler of SAMPLER_NAMES) {
   const t0 = performance.now();
   const run = SearchRun.open({
     out: join(mkdtempSync(join(tmpdir(), `ww-exp-${sampler}-`)), 'run'), studyOnly: true,
     options: { space: space.name, dataset: 'fashion-mnist', sampler, trials, workers: 2, proxyEpochs, proxyMaxTrain, seed: 0, batchSize: 64, recordEvery: 12, backend: 'wasm' },
   });
+  proxyRecipe = run.config.proxyRecipe;
   const outcome = await run.execute({ onTrialDone: (p) => console.error(`${sampler}: ${p.done}/${p.total} trial ${p.last.trialId} ${p.last.widths.join(',')} ${p.last.metrics?.validationAccuracy.toFixed(4) ?? p.last.status}`) });
   const best = outcome.best!;
   const history = outcome.summary.history;
@@ -52,11 +55,12 @@ for (const sampler of SAMPLER_NAMES) {
   });
 }
 
+const finalRecipe = (seed: number) => defaultRecipe({ epochs: finalEpochs, batchSize: 64, seed, keepBest: true });
 const pool = new PoolEvaluator({ workers: 2 });
 const models = [{ name: 'base', widths: base }, ...searches.map((s) => ({ name: s.sampler, widths: s.winner }))];
 const finals = await Promise.all(models.flatMap((m) => Array.from({ length: seeds }, async (_, seed) => {
   const task = finalTrainingTask(space, { which: m.name === 'base' ? 'base' : 'winner', widths: m.widths }, {
-    studySeed: seed, backend: 'wasm', recipe: defaultRecipe({ epochs: finalEpochs, batchSize: 64, seed, keepBest: true }),
+    studySeed: seed, backend: 'wasm', recipe: finalRecipe(seed),
     data: { name: 'fashion-mnist', seed, maxTrain: finalMaxTrain, validationFraction: 0.1 },
   });
   const r = await pool.evaluate(task);
@@ -68,8 +72,8 @@ await pool.close();
 const md: string[] = [
   '# Samplers compared on Fashion-MNIST (cnn-mnist space)', '',
   `Run by \`npx tsx scripts/experiment-search.ts\` on ${new Date().toISOString().slice(0, 10)}, wasm backend, 2 workers, ${((performance.now() - started) / 60000).toFixed(0)} minutes in all.`,
-  `Budget: the base network's ${budget.macs.toLocaleString('en-US')} MACs. Each sampler: ${trials} proxy trainings of ${proxyEpochs} epochs on ${proxyMaxTrain} training images (seed 0), objective = validation accuracy.`,
-  `Final recipe for base and winners: ${finalEpochs} epochs on ${finalMaxTrain} training images, SGD momentum 0.9, lr 0.05 cosine, weight decay 5e-4, best validation epoch kept; seeds 0..${seeds - 1}; test accuracy on the 10,000 test images.`, '',
+  `Budget: the base network's ${budget.macs.toLocaleString('en-US')} MACs. Each sampler: ${trials} proxy trainings (${recipeText(proxyRecipe!)}) on ${proxyMaxTrain} training images (seed 0), objective = validation accuracy.`,
+  `Final recipe for base and winners: ${recipeText(finalRecipe(0))} on ${finalMaxTrain} training images; seeds 0..${seeds - 1}; test accuracy on the 10,000 test images.`, '',
   '| model | widths (conv1, conv2, conv3, fc1) | params | MACs | test acc (mean) | spread (std) | search: trials / failed / proxy epochs / seconds |',
   '|---|---|---:|---:|---:|---:|---|',
 ];
