@@ -1,8 +1,8 @@
 /**
  * The `widthwise` command line: the only place that picks concrete implementations and talks to
  * the console. Errors of widthwise's own kinds become one line on stderr and exit code 1; with
- * --verbose the stack is printed too. Only the module of the command that runs is loaded (the
- * others are listed from `command-list`), so `--help` and `inspect` never load tfjs.
+ * --verbose the stack is printed too. Only the modules of the commands named on the command line
+ * are loaded (the others are listed from `command-list`), so `--help` and `inspect` never load tfjs.
  */
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
@@ -33,10 +33,12 @@ function reportError(err: unknown, verbose: boolean): void {
   }
 }
 
-/** The command named on the command line (its first word that is not an option), if it is one. */
-function invokedCommand(argv: string[]): CommandName | undefined {
-  const word = argv.find((a) => !a.startsWith('-'));
-  return word !== undefined && Object.hasOwn(COMMANDS, word) ? (word as CommandName) : undefined;
+/**
+ * The commands whose modules a command line needs: every word of it that names one. Usually that
+ * is the command alone; an option value that happens to be a command name only costs a load.
+ */
+function namedCommands(argv: string[]): Set<CommandName> {
+  return new Set(argv.filter((word): word is CommandName => Object.hasOwn(COMMANDS, word)));
 }
 
 export async function main(argv: string[]): Promise<void> {
@@ -45,9 +47,9 @@ export async function main(argv: string[]): Promise<void> {
     .scriptName('widthwise')
     .usage('$0 <command> [options]\n\nSearch the width of every layer of a network under a compute budget.')
     .option('verbose', { type: 'boolean', default: false, describe: 'print stack traces of errors' });
-  const invoked = invokedCommand(argv);
+  const named = namedCommands(argv);
   for (const name of Object.keys(COMMANDS) as CommandName[]) {
-    cli = name === invoked ? (await LOADERS[name]())(cli) : cli.command(COMMANDS[name].command, COMMANDS[name].describe);
+    cli = named.has(name) ? (await LOADERS[name]())(cli) : cli.command(COMMANDS[name].command, COMMANDS[name].describe);
   }
   await cli
     .demandCommand(1, 'name a command: search, inspect, train, probe, report, baseline, export')
