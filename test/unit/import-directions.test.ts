@@ -31,6 +31,7 @@ const ALLOWED: Record<string, string[]> = {
 };
 /** Modules that must never load tfjs, directly or through what they import. */
 const TFJS_FREE_MODULES = ['core', 'space', 'cost', 'trial', 'variance', 'storage', 'search'];
+const TEST_UNIT = new URL('../unit/', import.meta.url).pathname;
 /** Files whose static imports must not load tfjs: the CLI's start-up, the commands that do not train, the pipeline's controller side, the library entry. */
 const TFJS_FREE_ENTRIES = ['cli/main.ts', 'cli/inspect.ts', 'cli/search.ts', 'cli/export.ts', 'pipeline/search-run.ts', 'pipeline/baseline-run.ts', 'index.ts'];
 
@@ -71,6 +72,19 @@ const graph = new Map(files.map((f) => [f, f === COMPAT_BARREL ? [] : imports(f)
 const moduleOf = (file: string) => (file.includes('/') ? file.split('/')[0] : file);
 const isTfjs = (spec: string) => spec.startsWith('@tensorflow/');
 
+/** The package specifiers reached from `file` through static imports. */
+const staticPackages = (file: string, seen = new Set<string>()): Set<string> => {
+  const out = new Set<string>();
+  if (seen.has(file)) return out;
+  seen.add(file);
+  for (const e of graph.get(file) ?? []) {
+    if (e.dynamic || e.typeOnly) continue;
+    if (graph.has(e.to)) for (const p of staticPackages(e.to, seen)) out.add(p);
+    else if (!e.to.startsWith('.') && !e.to.includes('/src/')) out.add(e.to);
+  }
+  return out;
+};
+
 test('every module imports only what the map allows', () => {
   const wrong: string[] = [];
   for (const [file, edges] of graph) {
@@ -104,18 +118,6 @@ test('no import circle between files', () => {
 });
 
 test('the controller, the CLI start-up and the library entry load no tfjs', () => {
-  /** The package specifiers reached from `file` through static imports. */
-  const staticPackages = (file: string, seen = new Set<string>()): Set<string> => {
-    const out = new Set<string>();
-    if (seen.has(file)) return out;
-    seen.add(file);
-    for (const e of graph.get(file) ?? []) {
-      if (e.dynamic || e.typeOnly) continue;
-      if (graph.has(e.to)) for (const p of staticPackages(e.to, seen)) out.add(p);
-      else if (!e.to.startsWith('.') && !e.to.includes('/src/')) out.add(e.to);
-    }
-    return out;
-  };
   const offenders: string[] = [];
   for (const file of files) {
     const direct = (graph.get(file) ?? []).some((e) => isTfjs(e.to));
@@ -125,6 +127,23 @@ test('the controller, the CLI start-up and the library entry load no tfjs', () =
   for (const entry of TFJS_FREE_ENTRIES) {
     assert.ok(graph.has(entry), `${entry} exists`);
     if ([...staticPackages(entry)].some(isTfjs)) offenders.push(`${entry} loads tfjs through its static imports`);
+  }
+  assert.deepEqual(offenders, []);
+});
+
+test('unit tests load no tfjs (they are the fast part of the suite)', () => {
+  const offenders: string[] = [];
+  for (const name of readdirSync(TEST_UNIT).filter((n) => n.endsWith('.test.ts'))) {
+    const text = readFileSync(join(TEST_UNIT, name), 'utf8');
+    for (const m of text.matchAll(/^\s*import\b([^'";]*?)from\s*['"]([^'"]+)['"]/gm)) {
+      if (/^\s*type\b/.test(m[1])) continue;
+      const spec = m[2];
+      if (isTfjs(spec)) offenders.push(`${name} imports ${spec}`);
+      const target = resolve(TEST_UNIT, spec);
+      if (!target.startsWith(SRC)) continue;
+      const file = resolveLocal('index.ts', relative(SRC, target).replace(/^/, './'));
+      if ([...staticPackages(file)].some(isTfjs)) offenders.push(`${name} loads tfjs through ${file}`);
+    }
   }
   assert.deepEqual(offenders, []);
 });
