@@ -1,9 +1,8 @@
 /** `widthwise baseline`: options in, the wide & sparse baseline's progress and table out. */
 import type { Argv } from 'yargs';
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
 import { UsageError } from '../core/errors.js';
-import { runBaseline } from '../pipeline/baseline-run.js';
+import { defaultBaselineDir, runBaseline } from '../pipeline/baseline-run.js';
 import { PoolEvaluator } from '../runtime/pool-evaluator.js';
 import { loadSpace } from '../space/load.js';
 import { COMMANDS } from './command-list.js';
@@ -28,7 +27,7 @@ export function baselineCommand(yargs: Argv): Argv {
       if (!(Number.isInteger(args.seeds) && args.seeds >= 1)) throw new UsageError(`--seeds: expected a positive integer, found ${args.seeds}`);
       const recipe = recipeFromArgs(args, space.dataset);
       const backend = await startBackend(args.backend as never);
-      const out = args.out ?? join('results', `baseline-${space.name}-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+      const out = args.out ?? defaultBaselineDir(space.name, new Date());
       const request = {
         space, scales, seeds: args.seeds, recipe, backend: args.backend, out,
         data: { name: args.dataset ?? space.dataset, dataDir: args.dataDir, maxTrain: args.maxTrain, validationFraction: args.validationFraction },

@@ -75,6 +75,11 @@ export interface BaselineOutcome {
   table: string;
 }
 
+/** The default output folder of a baseline: `results/baseline-<space>-<ISO time with - for : and .>`. */
+export function defaultBaselineDir(spaceName: string, now: Date): string {
+  return join('results', `baseline-${spaceName}-${now.toISOString().replace(/[:.]/g, '-')}`);
+}
+
 /** The trainings of a baseline, and the base network's kernel weights the sparse ones keep. */
 export function baselineJobs(request: BaselineRequest): { baseKernelWeights: number; jobs: BaselineJob[] } {
   const { space, recipe } = request;
