@@ -9,15 +9,15 @@ import { buildOnnxModel } from '../src/export/onnx.js';
 import { nhwcToNchw } from '../src/export/parity.js';
 import { baseWidths, loadSpace } from '../src/space/index.js';
 import { buildModel } from '../src/train/model.js';
+import { numberArg, scriptArgs } from './lib/args.js';
 
-const arg = (name: string, fallback: string) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : fallback;
-};
+const args = scriptArgs({
+  space: { type: 'string', default: 'mlp-mnist,cnn-mnist,resnet20-cifar' }, batch: { type: 'string', default: '256' }, runs: { type: 'string', default: '10' },
+}, 'npx tsx scripts/bench-inference.ts [--space mlp-mnist,cnn-mnist,resnet20-cifar] [--batch 256] [--runs 10]');
 const info = await initBackend('wasm');
-const batch = Number(arg('batch', '256'));
-const runs = Number(arg('runs', '10'));
-for (const name of arg('space', 'mlp-mnist,cnn-mnist,resnet20-cifar').split(',')) {
+const batch = numberArg(args.batch, 'batch');
+const runs = numberArg(args.runs, 'runs');
+for (const name of args.space.split(',')) {
   const space = loadSpace(name);
   const model = buildModel(space, baseWidths(space), 0);
   const x = Float32Array.from({ length: batch * space.input.reduce((a, b) => a * b, 1) }, (_, i) => Math.sin(i));

@@ -5,18 +5,19 @@
  * differ), so the figure is the pool's throughput, not how evenly unequal trials happen to split.
  *   npx tsx scripts/bench-pool.ts [--trials 12] [--epochs 3] [--max-train 3000] [--json]
  */
-import type { TrialTask } from '../src/core/types.js';
+import type { TrialTask } from '../src/trial/task.js';
 import { PoolEvaluator } from '../src/runtime/pool-evaluator.js';
 import { baseWidths, loadSpace } from '../src/space/index.js';
-import { defaultRecipe } from '../src/train/trainer.js';
+import { defaultRecipe } from '../src/core/recipe.js';
+import { mean } from '../src/core/stats.js';
+import { numberArg, scriptArgs } from './lib/args.js';
 
-const arg = (name: string, fallback: string) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : fallback;
-};
-const trials = Number(arg('trials', '12'));
-const epochs = Number(arg('epochs', '3'));
-const maxTrain = Number(arg('max-train', '3000'));
+const args = scriptArgs({
+  trials: { type: 'string', default: '12' }, epochs: { type: 'string', default: '3' }, 'max-train': { type: 'string', default: '3000' }, json: { type: 'boolean', default: false },
+}, 'npx tsx scripts/bench-pool.ts [--trials 12] [--epochs 3] [--max-train 3000] [--json]');
+const trials = numberArg(args.trials, 'trials');
+const epochs = numberArg(args.epochs, 'epochs');
+const maxTrain = numberArg(args['max-train'], 'max-train');
 const space = loadSpace('cnn-mnist');
 const tasks: TrialTask[] = Array.from({ length: trials }, (_, i) => ({
   trialId: i, space, widths: baseWidths(space), seed: i, backend: 'wasm',
@@ -34,14 +35,14 @@ async function measure(workers: number) {
   const failed = results.filter((r) => r.status !== 'ok');
   if (failed.length) throw new Error(`failed trials: ${failed.map((f) => f.reason).join('; ')}`);
   // Mean seconds inside a trial: if it grows with 2 workers, the cores contend (memory, caches).
-  const meanTrialSeconds = results.reduce((a, r) => a + r.seconds, 0) / results.length;
+  const meanTrialSeconds = mean(results.map((r) => r.seconds));
   return { workers, trials, seconds, trialsPerMinute: (trials * 60) / seconds, meanTrialSeconds, backend: results[0].backend };
 }
 
 const one = await measure(1);
 const two = await measure(2);
 const rows = [one, two];
-if (process.argv.includes('--json')) {
+if (args.json) {
   console.log(JSON.stringify({ rows, speedup: two.trialsPerMinute / one.trialsPerMinute }, null, 2));
 } else {
   console.log(`${trials} cnn-mnist proxy trials, ${epochs} epoch(s) on ${maxTrain} images each`);

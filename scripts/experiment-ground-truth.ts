@@ -13,17 +13,20 @@ import type { TrialResult, TrialTask } from '../src/core/types.js';
 import { PoolEvaluator } from '../src/runtime/pool-evaluator.js';
 import { PALETTE, panelsSvg, svgToPng, type Panel } from '../src/report/svg-plot.js';
 import { spaceCost } from '../src/cost/cost.js';
-import { BASE_VECTORS, GROUND_TRUTH_SEEDS, GROUND_TRUTH_TRAINING, SPACES, groundTruthJobs } from './lib/ground-truth-set.js';
+import { BASE_VECTORS, GROUND_TRUTH_SEEDS, GROUND_TRUTH_TRAINING, SPACES, groundTruthJobs, groundTruthTask } from './lib/ground-truth-set.js';
+import { recipeText } from './lib/recipe-text.js';
 import { TrialCache } from './lib/trial-cache.js';
+import { numberArg, scriptArgs } from './lib/args.js';
 import { measuredGains, type GroupTruth } from './lib/ground-truth-analysis.js';
 
-const arg = (name: string, fallback: string) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : fallback;
-};
-const workers = Number(arg('workers', '2'));
-const seeds = arg('seeds', GROUND_TRUTH_SEEDS.join(',')).split(',').map(Number);
-const renderOnly = process.argv.includes('--render-only');
+const args = scriptArgs({
+  workers: { type: 'string', default: '2' },
+  seeds: { type: 'string', default: GROUND_TRUTH_SEEDS.join(',') },
+  'render-only': { type: 'boolean', default: false },
+}, 'npx tsx scripts/experiment-ground-truth.ts [--workers 2] [--seeds 0,1,2] [--render-only]');
+const workers = numberArg(args.workers, 'workers');
+const seeds = args.seeds.split(',').map((s, i) => numberArg(s, `seeds (entry ${i + 1})`));
+const renderOnly = args['render-only'];
 const outDir = 'results/experiments';
 const dataDir = join(outDir, 'ground-truth');
 mkdirSync(dataDir, { recursive: true });
@@ -58,7 +61,7 @@ md.push('# Ground truth: which groups are really too narrow?', '');
 md.push(`Run by \`npx tsx scripts/experiment-ground-truth.ts\` (${runs.length} of ${jobs.length} trainings done), backend wasm, ${workers} worker threads.`);
 const t = GROUND_TRUTH_TRAINING;
 md.push(`Fashion-MNIST, ${t.maxTrain} training images (one fixed subset, 10% of the training split held out for validation first), the full 10,000-image test set;`);
-md.push(`${t.epochs} epochs, batch ${t.batchSize}, SGD momentum 0.9, lr 0.05 (cnn) or 0.01 (mlp: erratic at 0.05) cosine to 0, weight decay 5e-4 on kernels; the weights of the last epoch. Seeds ${seeds.join(', ')} (the seed sets the initial weights and the batch order; base and variants share it, so gains are paired).`, '');
+md.push(`Recipe (cnn): ${recipeText(groundTruthTask(BASE_VECTORS[0], BASE_VECTORS[0].widths, 0, 0).recipe)}; (mlp) ${recipeText(groundTruthTask(BASE_VECTORS.find((v) => v.family === 'mlp')!, [32, 256], 0, 0).recipe)} (the MLP trains erratically at the conv nets' lr). Seeds ${seeds.join(', ')} (the seed sets the initial weights and the batch order; base and variants share it, so gains are paired).`, '');
 md.push('A group is widened to about x1.5 and narrowed to about x0.67 of its width, snapped to its grid, the other groups unchanged. Gains are in accuracy points (mean over seeds of the paired difference, ± the standard error).', '');
 for (const vector of BASE_VECTORS) {
   const space = SPACES[vector.family];

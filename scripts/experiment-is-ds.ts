@@ -18,14 +18,14 @@ import { PoolEvaluator } from '../src/runtime/pool-evaluator.js';
 import { baseWidths, loadSpace, parseSpace, type SearchSpace } from '../src/space/index.js';
 import { defaultRecipe } from '../src/train/trainer.js';
 import { classifyPrefix, classifySeries } from '../src/variance/index.js';
+import { numberArg, scriptArgs } from './lib/args.js';
 
-const quick = process.argv.includes('--quick');
-const renderOnly = process.argv.includes('--render-only');
-const arg = (name: string, fallback: string) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : fallback;
-};
-const workers = Number(arg('workers', '2'));
+const args = scriptArgs({
+  quick: { type: 'boolean', default: false }, 'render-only': { type: 'boolean', default: false }, workers: { type: 'string', default: '2' },
+}, 'npx tsx scripts/experiment-is-ds.ts [--quick] [--render-only] [--workers 2]');
+const quick = args.quick;
+const renderOnly = args['render-only'];
+const workers = numberArg(args.workers, 'workers');
 const outDir = 'results/experiments';
 const figDir = join(outDir, 'is-ds');
 mkdirSync(figDir, { recursive: true });

@@ -22,13 +22,17 @@ import { measuredGains, TOO_NARROW_GAIN, type GroupTruth } from './lib/ground-tr
 import { BASE_VECTORS, LEARNING_RATE, SPACES, groundTruthJobs, type BaseVector } from './lib/ground-truth-set.js';
 import { residuals, spearman } from './lib/rank-correlation.js';
 import { TrialCache } from './lib/trial-cache.js';
+import { numberArg, scriptArgs } from './lib/args.js';
+import { mean } from '../src/core/stats.js';
+import { recipeText } from './lib/recipe-text.js';
 
-const arg = (name: string, fallback: string) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : fallback;
-};
-const workers = Number(arg('workers', '2'));
-const renderOnly = process.argv.includes('--render-only');
+const args = scriptArgs({
+  workers: { type: 'string', default: '2' },
+  'render-only': { type: 'boolean', default: false },
+  'no-default': { type: 'boolean', default: false },
+}, 'npx tsx scripts/experiment-signal.ts [--workers 2] [--render-only] [--no-default]\n  --no-default: do not rewrite src/variance/signal-bands.json (the shipped default)');
+const workers = numberArg(args.workers, 'workers');
+const renderOnly = args['render-only'];
 const outDir = 'results/experiments';
 const figDir = join(outDir, 'signal');
 mkdirSync(figDir, { recursive: true });
@@ -88,7 +92,6 @@ function valueOf(c: Candidate, g: GroupTruth, seed: number): number {
   return variance.length ? SCORES[c.score as ScoreName].score(epochs, variance) : NaN;
 }
 
-const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
 /** Mean over the seeds that gave a value (a proxy still missing from the cache gives none). */
 const meanFinite = (xs: number[]) => mean(xs.filter(Number.isFinite));
 const median = (xs: number[]) => {
@@ -180,7 +183,7 @@ const paper = rows.find((r) => r.candidate.norm === 'paired' && r.candidate.scor
 const current = rows.find((r) => r.candidate.norm === 'outgoing' && r.candidate.score === 'drop' && r.candidate.epochs === 3)!;
 writeFileSync(join(figDir, 'candidates.json'), JSON.stringify({ proxy: PROXY, truth, chosen: chosen?.candidate, rows }, null, 1));
 // The shipped default and every pair's label band at the chosen proxy length (src/variance/default-signal.ts).
-if (chosen && !process.argv.includes('--no-default')) {
+if (chosen && !args['no-default']) {
   const bands = Object.fromEntries(rows.filter((r) => r.candidate.epochs === chosen.candidate.epochs && Number.isFinite(r.band.dsFrom)).map((r) => [`${r.candidate.norm}/${r.candidate.score}`, r.band]));
   const chosenSignal = { norm: chosen.candidate.norm, score: chosen.candidate.score, proxyEpochs: chosen.candidate.epochs };
   writeFileSync('src/variance/signal-bands.json', `${JSON.stringify({ source: 'scripts/experiment-signal.ts, selection vectors only; see results/experiments/signal.md', chosen: chosenSignal, bands }, null, 2)}\n`);
@@ -227,7 +230,7 @@ if (chosen) {
 const md: string[] = [];
 md.push('# The width signal, measured against widening gains', '');
 md.push(`Run by \`npx tsx scripts/experiment-signal.ts\` after \`scripts/experiment-ground-truth.ts\` (ground truth: results/experiments/ground-truth.md, ${truth.length} groups with a measured gain).`);
-md.push(`Proxy trainings: the base vector itself, Fashion-MNIST, ${PROXY.maxTrain} images (the search's proxy size), batch ${PROXY.batchSize}, SGD with momentum, cosine, lr 0.05 (cnn) / 0.01 (mlp) as in the ground truth, ${PROXY.lengths.join(' / ')} epochs (each length its own run), records every ${PROXY.recordEvery} steps and at initialisation, proxy seeds ${PROXY.seeds.join(', ')} (the seed also picks the ${PROXY.maxTrain} images).`, '');
+md.push(`Proxy trainings: the base vector itself, Fashion-MNIST, ${PROXY.maxTrain} images (the search's proxy size), ${PROXY.lengths.join(' / ')} epochs (each length its own run); recipe of the cnn proxies: ${recipeText(proxyJobs.find((j) => j.vector.family === 'cnn')!.task.recipe)}; mlp: ${recipeText(proxyJobs.find((j) => j.vector.family === 'mlp')!.task.recipe)}, records every ${PROXY.recordEvery} steps and at initialisation, proxy seeds ${PROXY.seeds.join(', ')} (the seed also picks the ${PROXY.maxTrain} images).`, '');
 md.push(`Selection vectors: ${BASE_VECTORS.filter((v) => v.split === 'selection').map((v) => `${v.id} (${v.widths.join(',')})`).join(', ')}.`);
 md.push(`Held-out vectors: ${BASE_VECTORS.filter((v) => v.split === 'held-out').map((v) => `${v.id} (${v.widths.join(',')})`).join(', ')}.`, '');
 md.push('Columns (each averaged over the two proxy seeds; a search sees one proxy run):');

@@ -2,6 +2,7 @@
  * From ground-truth runs to per-group gains. Gains are paired by seed: (variant - base) per seed,
  * then the mean and its standard error over seeds.
  */
+import { mean, sampleStd as sd } from '../../src/core/stats.js';
 import { BASE_VECTORS, SPACES, type Variant } from './ground-truth-set.js';
 
 export interface GroundTruthRun {
@@ -40,8 +41,6 @@ export interface GroupTruth {
 /** A widening gain of at least 0.3 accuracy points counts as "too narrow" (set before the runs). */
 export const TOO_NARROW_GAIN = 0.003;
 
-const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-const sd = (xs: number[]) => (xs.length < 2 ? 0 : Math.sqrt(xs.reduce((a, x) => a + (x - mean(xs)) ** 2, 0) / (xs.length - 1)));
 
 export function measuredGains(runs: GroundTruthRun[]): GroupTruth[] {
   const out: GroupTruth[] = [];

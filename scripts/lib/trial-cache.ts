@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TrialResult, TrialTask } from '../../src/core/types.js';
-import type { Evaluator } from '../../src/runtime/evaluator.js';
+import type { Evaluator } from '../../src/trial/evaluator.js';
 
 /** The settings that decide a training's outcome (not its trial id or timeout). */
 export function trialKey(task: TrialTask): string {

@@ -1,17 +1,13 @@
+/** `widthwise export`: options in, the ONNX file and its parity check out. */
 import type { Argv } from 'yargs';
-import { statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import * as tf from '@tensorflow/tfjs';
-import { loadDataset } from '../data/registry.js';
-import { loadCheckpoint } from '../export/checkpoint.js';
-import { buildOnnxModel, DEFAULT_OPSET } from '../export/onnx.js';
-import { checkParity } from '../export/parity.js';
+import { DEFAULT_OPSET } from '../export/opset.js';
+import { COMMANDS } from './command-list.js';
 import { printJson, startBackend } from './shared.js';
 
 export function exportCommand(yargs: Argv): Argv {
   return yargs.command(
-    'export <checkpoint>',
-    'Write a checkpoint as ONNX and prove it in ONNX Runtime against tfjs on real test inputs',
+    COMMANDS.export.command,
+    COMMANDS.export.describe,
     (y) =>
       y
         .positional('checkpoint', { type: 'string', demandOption: true, describe: "a folder written by 'widthwise train --save'" })
@@ -23,22 +19,11 @@ export function exportCommand(yargs: Argv): Argv {
         .option('json', { type: 'boolean', default: false }),
     async (args) => {
       const backend = await startBackend(args.backend as never);
-      const { meta, model, masks } = await loadCheckpoint(args.checkpoint);
-      try {
-        const out = args.out ?? join(args.checkpoint, 'model.onnx');
-        const bytes = buildOnnxModel(model, args.opset);
-        writeFileSync(out, bytes);
-        const data = await loadDataset({ name: meta.dataset ?? meta.space.dataset, dataDir: args.dataDir, maxTest: args.examples });
-        const n = Math.min(args.examples, data.test.count);
-        const size = data.inputShape.reduce((a, b) => a * b, 1);
-        const parity = await checkParity(model, bytes, data.test.x.subarray(0, n * size), n);
-        const report = { onnx: out, opset: args.opset, bytes: statSync(out).size, backend, ...parity, maxAbsDiff: parity.maxAbsDiff, argmaxAgreement: parity.argmaxAgreement };
-        if (args.json) printJson(report);
-        else console.log(`wrote ${out} (${report.bytes.toLocaleString('en-US')} bytes, opset ${args.opset}); ONNX Runtime vs tfjs on ${n} test inputs: max |difference| ${parity.maxAbsDiff.toExponential(2)}, argmax agreement ${(100 * parity.argmaxAgreement).toFixed(1)}%`);
-      } finally {
-        model.dispose();
-        tf.dispose(Object.values(masks));
-      }
+      const { exportCheckpoint } = await import('../pipeline/export-checkpoint.js');
+      const e = await exportCheckpoint(args.checkpoint, { out: args.out, opset: args.opset, examples: args.examples, dataDir: args.dataDir });
+      const report = { onnx: e.path, opset: e.opset, bytes: e.bytes, backend, examples: e.examples, maxAbsDiff: e.maxAbsDiff, argmaxAgreement: e.argmaxAgreement };
+      if (args.json) printJson(report);
+      else console.log(`wrote ${e.path} (${e.bytes.toLocaleString('en-US')} bytes, opset ${e.opset}); ONNX Runtime vs tfjs on ${e.examples} test inputs: max |difference| ${e.maxAbsDiff.toExponential(2)}, argmax agreement ${(100 * e.argmaxAgreement).toFixed(1)}%`);
     },
   );
 }

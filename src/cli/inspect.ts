@@ -2,12 +2,13 @@ import type { Argv } from 'yargs';
 import { spaceCost } from '../cost/cost.js';
 import { formatTable } from '../report/table.js';
 import { loadSpace } from '../space/index.js';
+import { COMMANDS } from './command-list.js';
 import { printJson, widthsFromArgs } from './shared.js';
 
 export function inspectCommand(yargs: Argv): Argv {
   return yargs.command(
-    'inspect <space>',
-    'Params and MACs of a space at some widths, per layer and in total',
+    COMMANDS.inspect.command,
+    COMMANDS.inspect.describe,
     (y) =>
       y
         .positional('space', { type: 'string', demandOption: true, describe: 'a space file or a shipped space name (e.g. resnet20-cifar)' })

@@ -1,17 +1,26 @@
 /**
  * The `widthwise` command line: the only place that picks concrete implementations and talks to
  * the console. Errors of widthwise's own kinds become one line on stderr and exit code 1; with
- * --verbose the stack is printed too.
+ * --verbose the stack is printed too. Only the modules of the commands named on the command line
+ * are loaded (the others are listed from `command-list`), so `--help` and `inspect` never load tfjs.
  */
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { WidthwiseError } from '../core/errors.js';
-import { inspectCommand } from './inspect.js';
-import { trainCommand } from './train.js';
-import { probeCommand } from './probe.js';
-import { reportCommand, searchCommand } from './search.js';
-import { baselineCommand } from './baseline.js';
-import { exportCommand } from './export.js';
+import { COMMANDS, type CommandName } from './command-list.js';
+
+type Register = (y: Argv) => Argv;
+
+/** Each command's module, imported on demand. */
+const LOADERS: Record<CommandName, () => Promise<Register>> = {
+  inspect: async () => (await import('./inspect.js')).inspectCommand,
+  train: async () => (await import('./train.js')).trainCommand,
+  probe: async () => (await import('./probe.js')).probeCommand,
+  search: async () => (await import('./search.js')).searchCommand,
+  report: async () => (await import('./search.js')).reportCommand,
+  baseline: async () => (await import('./baseline.js')).baselineCommand,
+  export: async () => (await import('./export.js')).exportCommand,
+};
 
 function reportError(err: unknown, verbose: boolean): void {
   if (err instanceof WidthwiseError) {
@@ -24,19 +33,24 @@ function reportError(err: unknown, verbose: boolean): void {
   }
 }
 
+/**
+ * The commands whose modules a command line needs: every word of it that names one. Usually that
+ * is the command alone; an option value that happens to be a command name only costs a load.
+ */
+function namedCommands(argv: string[]): Set<CommandName> {
+  return new Set(argv.filter((word): word is CommandName => Object.hasOwn(COMMANDS, word)));
+}
+
 export async function main(argv: string[]): Promise<void> {
   const verbose = argv.includes('--verbose');
   let cli: Argv = yargs(argv)
     .scriptName('widthwise')
     .usage('$0 <command> [options]\n\nSearch the width of every layer of a network under a compute budget.')
     .option('verbose', { type: 'boolean', default: false, describe: 'print stack traces of errors' });
-  cli = inspectCommand(cli);
-  cli = trainCommand(cli);
-  cli = probeCommand(cli);
-  cli = searchCommand(cli);
-  cli = reportCommand(cli);
-  cli = baselineCommand(cli);
-  cli = exportCommand(cli);
+  const named = namedCommands(argv);
+  for (const name of Object.keys(COMMANDS) as CommandName[]) {
+    cli = named.has(name) ? (await LOADERS[name]())(cli) : cli.command(COMMANDS[name].command, COMMANDS[name].describe);
+  }
   await cli
     .demandCommand(1, 'name a command: search, inspect, train, probe, report, baseline, export')
     .strict()

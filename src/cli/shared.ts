@@ -1,7 +1,7 @@
 /** Helpers shared by the CLI commands: width options, backend start-up, output. */
 import { UsageError } from '../core/errors.js';
-import type { WidthVector } from '../core/types.js';
-import { initBackend, type BackendChoice } from '../engine/backend.js';
+import type { WidthVector } from '../core/shapes.js';
+import type { BackendChoice } from '../engine/backend.js';
 import { baseWidths, parseWidths, scaledWidths, type SearchSpace } from '../space/index.js';
 
 export interface WidthArgs {
@@ -19,10 +19,19 @@ export function widthsFromArgs(space: SearchSpace, args: WidthArgs): WidthVector
 
 export const BACKEND_CHOICES = ['auto', 'node-gpu', 'node', 'wasm', 'cpu'] as const;
 
-/** Starts the backend and says on stderr which one this run uses. */
+/** The line that says which backend a run uses, e.g. `backend: wasm (1 thread)`. */
+export function backendLine(info: { name: string; threads?: number }): string {
+  return `backend: ${info.name}${info.threads ? ` (${info.threads} thread${info.threads > 1 ? 's' : ''})` : ''}\n`;
+}
+
+/**
+ * Starts the backend and says on stderr which one this run uses. tfjs is imported here, on first
+ * use, so commands that do not train never load it.
+ */
 export async function startBackend(choice: BackendChoice, quiet = false): Promise<string> {
+  const { initBackend } = await import('../engine/backend.js');
   const info = await initBackend(choice);
-  if (!quiet) process.stderr.write(`backend: ${info.name}${info.threads ? ` (${info.threads} thread${info.threads > 1 ? 's' : ''})` : ''}\n`);
+  if (!quiet) process.stderr.write(backendLine(info));
   return info.name;
 }
 

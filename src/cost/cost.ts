@@ -3,7 +3,7 @@
  * Params: every trainable weight, bias and BN scale/offset (BN moving statistics are not
  * trainable and not counted). MACs: conv and dense multiply-accumulates for one example.
  */
-import type { WidthVector } from '../core/types.js';
+import type { WidthVector } from '../core/shapes.js';
 import { resolveNetwork, weightedOps, type Network, type WeightedOp } from '../space/network.js';
 import type { SearchSpace } from '../space/types.js';
 
@@ -24,18 +24,36 @@ export interface NetworkCost {
   layers: LayerCost[];
 }
 
+/**
+ * Kernel weights of one weighted layer: `in * out` for a dense layer, `k * k * cin * cout` for a
+ * convolution. Biases and BN scale/offset are not kernel weights (sparsity never touches them).
+ */
+export function layerKernelWeights(op: WeightedOp): number {
+  return op.kind === 'dense' ? op.inUnits * op.outUnits : op.kernel * op.kernel * op.inShape[2] * op.outShape[2];
+}
+
+/** Kernel weights of every conv and dense layer of `net`, summed (the wide & sparse baseline's unit). */
+export function kernelWeights(net: Network): number {
+  return weightedOps(net).reduce((sum, op) => sum + layerKernelWeights(op), 0);
+}
+
+/** Shorthand: the kernel weights of `space` at `widths`. */
+export function spaceKernelWeights(space: SearchSpace, widths: WidthVector, classes = space.classes): number {
+  return kernelWeights(resolveNetwork(space, widths, classes));
+}
+
 /** Params and MACs of one weighted layer. */
 export function layerCost(op: WeightedOp): LayerCost {
+  const weights = layerKernelWeights(op);
   if (op.kind === 'dense') {
     return {
       name: op.name, kind: 'dense', group: op.group, inChannels: op.inUnits, outChannels: op.outUnits,
-      params: op.inUnits * op.outUnits + (op.bias ? op.outUnits : 0),
-      macs: op.inUnits * op.outUnits,
+      params: weights + (op.bias ? op.outUnits : 0),
+      macs: weights,
     };
   }
   const cin = op.inShape[2];
   const cout = op.outShape[2];
-  const weights = op.kernel * op.kernel * cin * cout;
   return {
     name: op.name, kind: 'conv', group: op.group, inChannels: cin, outChannels: cout,
     params: weights + (op.bias ? cout : 0) + (op.bn ? 2 * cout : 0),

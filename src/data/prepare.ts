@@ -5,7 +5,8 @@
  */
 import { DataError } from '../core/errors.js';
 import { createRng, shuffleInPlace } from '../core/rng.js';
-import type { DataSplit, Dataset, ImageShape } from '../core/types.js';
+import type { DataSplit, Dataset } from '../core/dataset.js';
+import type { ImageShape } from '../core/shapes.js';
 
 export interface RawDataset {
   name: string;

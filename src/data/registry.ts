@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { DataError } from '../core/errors.js';
-import type { DataSpec, DataSplit, Dataset } from '../core/types.js';
+import type { DataSpec, DataSplit, Dataset } from '../core/dataset.js';
 import { cifarFolder, CIFAR_FILES, readCifarFiles, type CifarKind } from './cifar.js';
 import { readIdxPair } from './idx.js';
 import { loadBundledMnist } from './mnist-bundled.js';

@@ -3,7 +3,8 @@
  * an example is its class prototype plus Gaussian noise. Learnable, and the same for the same seed.
  */
 import { createRng } from '../core/rng.js';
-import type { Dataset, ImageShape } from '../core/types.js';
+import type { Dataset } from '../core/dataset.js';
+import type { ImageShape } from '../core/shapes.js';
 import { splitAndNormalise } from './prepare.js';
 
 export interface SyntheticSpec {

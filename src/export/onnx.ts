@@ -7,12 +7,13 @@
 import onnxProto from 'onnx-proto';
 import type { ConvOp, NetOp } from '../space/network.js';
 import { BN_EPSILON, type WidthModel } from '../train/model.js';
+import { DEFAULT_OPSET } from './opset.js';
 
 const { onnx } = onnxProto;
 type Node = InstanceType<typeof onnx.NodeProto>;
 type Tensor = InstanceType<typeof onnx.TensorProto>;
 
-export const DEFAULT_OPSET = 13;
+export { DEFAULT_OPSET };
 
 /** Accumulates nodes and initializers with fresh names. */
 class GraphBuilder {

@@ -1,5 +1,5 @@
 /** The HTML report of a search run: base against winner, and the evidence behind the choice. */
-import type { ModelSummary, SearchSummary } from '../core/types.js';
+import type { ModelSummary, SearchSummary } from './search-summary.js';
 import { groupSignals, labelLayers, signalSettings, type NormKind, type ScoreName } from '../variance/index.js';
 import { panelsSvg, PALETTE } from './svg-plot.js';
 import { groupSignalSvg, telemetrySvg } from './telemetry-plot.js';

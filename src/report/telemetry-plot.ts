@@ -1,5 +1,5 @@
 /** The per-layer picture of a trial's width telemetry: one small plot per layer, label marked. */
-import type { LayerTelemetry } from '../core/types.js';
+import type { LayerTelemetry } from '../trial/result.js';
 import type { GroupSignal } from '../variance/group-signal.js';
 import { panelsSvg, type Panel } from './svg-plot.js';
 

@@ -6,15 +6,32 @@
 import { availableParallelism } from 'node:os';
 import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
-import type { TrialEvent, TrialResult, TrialTask } from '../core/types.js';
-import type { Evaluator } from './evaluator.js';
-import type { InjectedFault, WorkerRequest } from './worker.js';
+import type { Evaluator } from '../trial/evaluator.js';
+import type { TrialEvent, TrialResult } from '../trial/result.js';
+import type { TrialTask } from '../trial/task.js';
+import type { WorkerRequest } from './worker.js';
 
 export interface PoolOptions {
   /** Worker threads (default: the number of cores). */
   workers?: number;
   /** Default per-trial wall-clock limit in seconds (a task's own `timeoutSeconds` wins). */
   trialTimeoutSeconds?: number;
+  /**
+   * The module each worker thread loads, whose default export takes a `WorkerRequest` (default:
+   * widthwise's trial worker). Tests pass one that injects faults.
+   */
+  workerFile?: URL;
+}
+
+/** How long a finished task's progress events may take to arrive after its result. */
+const PORT_DRAIN_MS = 1000;
+
+/**
+ * The file each worker thread loads: the built `worker.js` beside this module when it runs as
+ * JavaScript (the package), or `worker-entry.mjs`, which registers tsx, when it runs from source.
+ */
+function workerEntry(): string {
+  return import.meta.url.endsWith('.ts') ? new URL('./worker-entry.mjs', import.meta.url).href : new URL('./worker.js', import.meta.url).href;
 }
 
 export class PoolEvaluator implements Evaluator {
@@ -26,7 +43,7 @@ export class PoolEvaluator implements Evaluator {
   constructor(private readonly options: PoolOptions = {}) {
     this.concurrency = Math.max(1, options.workers ?? availableParallelism());
     this.pool = new Piscina({
-      filename: new URL('./worker-entry.mjs', import.meta.url).href,
+      filename: options.workerFile?.href ?? workerEntry(),
       minThreads: this.concurrency,
       maxThreads: this.concurrency,
       concurrentTasksPerWorker: 1,
@@ -34,16 +51,7 @@ export class PoolEvaluator implements Evaluator {
     });
   }
 
-  /** Like `evaluate`, with a fault injected in the worker (tests of the pool's resilience). */
-  evaluateWithFault(task: TrialTask, fault: InjectedFault, onEvent?: (e: TrialEvent) => void): Promise<TrialResult> {
-    return this.submit(task, onEvent, fault);
-  }
-
-  evaluate(task: TrialTask, onEvent?: (event: TrialEvent) => void): Promise<TrialResult> {
-    return this.submit(task, onEvent);
-  }
-
-  private async submit(task: TrialTask, onEvent?: (e: TrialEvent) => void, fault?: InjectedFault): Promise<TrialResult> {
+  async evaluate(task: TrialTask, onEvent?: (event: TrialEvent) => void): Promise<TrialResult> {
     const started = performance.now();
     const controller = new AbortController();
     const timeoutSeconds = task.timeoutSeconds ?? this.options.trialTimeoutSeconds;
@@ -51,9 +59,11 @@ export class PoolEvaluator implements Evaluator {
     const timer = timeoutSeconds ? setTimeout(() => { timedOut = true; controller.abort(); }, timeoutSeconds * 1000) : undefined;
     const { port1, port2 } = new MessageChannel();
     port1.on('message', (event: TrialEvent) => onEvent?.(event));
+    // The worker closes its end when the task ends; events it posted before arrive before 'close'.
+    const drained = new Promise<void>((resolve) => port1.once('close', resolve));
     this.running.add(controller);
     try {
-      const request: WorkerRequest = { task, port: port2, fault };
+      const request: WorkerRequest = { task, port: port2 };
       return (await this.pool.run(request, { transferList: [port2], signal: controller.signal })) as TrialResult;
     } catch (err) {
       const reason = timedOut
@@ -64,6 +74,10 @@ export class PoolEvaluator implements Evaluator {
       return { trialId: task.trialId, status: 'failed', reason, widths: task.widths, seconds: (performance.now() - started) / 1000 };
     } finally {
       clearTimeout(timer);
+      // The result can overtake the last progress events (two channels); wait for them, briefly.
+      let drainTimer: NodeJS.Timeout | undefined;
+      await Promise.race([drained, new Promise((resolve) => { drainTimer = setTimeout(resolve, PORT_DRAIN_MS); })]);
+      clearTimeout(drainTimer);
       port1.close();
       this.running.delete(controller);
     }

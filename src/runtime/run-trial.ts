@@ -3,7 +3,9 @@
  * (cached per worker), trains with telemetry, and returns a `TrialResult`. It never throws for a
  * failing trial: the failure is the result, with its reason.
  */
-import type { DataSpec, Dataset, TrialEvent, TrialResult, TrialTask } from '../core/types.js';
+import type { DataSpec, Dataset } from '../core/dataset.js';
+import type { TrialEvent, TrialResult } from '../trial/result.js';
+import type { TrialTask } from '../trial/task.js';
 import { loadDataset } from '../data/registry.js';
 import { initBackend, type BackendChoice } from '../engine/backend.js';
 import { resolveNetwork } from '../space/network.js';
@@ -35,11 +37,12 @@ export async function runTrial(task: TrialTask, onEvent?: (e: TrialEvent) => voi
     backend = (await initBackend((task.backend ?? 'auto') as BackendChoice)).name;
     const dataset = await cachedDataset(task.data);
     const classes = dataset.classes;
-    const recorder = new TelemetryRecorder(resolveNetwork(task.space, task.widths, classes));
+    const net = resolveNetwork(task.space, task.widths, classes);
+    const recorder = new TelemetryRecorder(net);
     onEvent?.({ trialId: task.trialId, kind: 'started', epochs: task.recipe.epochs });
     let stepsPerEpoch = 1;
     const result = await runTraining(
-      { space: task.space, widths: task.widths, data: task.data, recipe: task.recipe, seed: task.seed, classes, sparseNonzero: task.sparseNonzero },
+      { space: task.space, widths: task.widths, data: task.data, recipe: task.recipe, seed: task.seed, classes, net, sparseNonzero: task.sparseNonzero },
       {
         signal,
         onStart: (model) => recorder.record(model, 0, 0),

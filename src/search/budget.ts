@@ -10,7 +10,7 @@
  * and params only grow with any width, which makes each step safe to check.
  */
 import { BudgetError } from '../core/errors.js';
-import type { WidthVector } from '../core/types.js';
+import type { WidthVector } from '../core/shapes.js';
 import { spaceCost } from '../cost/cost.js';
 import type { SearchSpace, WidthGroup } from '../space/types.js';
 

@@ -5,7 +5,12 @@
  * trials are kept, trials that were in flight run again with the same widths and seed.
  */
 import { deriveSeed, createRng } from '../core/rng.js';
-import type { DataSpec, TrainRecipe, TrialEvent, TrialResult, TrialTask, WidthVector } from '../core/types.js';
+import type { DataSpec } from '../core/dataset.js';
+import type { TrainRecipe } from '../core/recipe.js';
+import type { WidthVector } from '../core/shapes.js';
+import type { Evaluator } from '../trial/evaluator.js';
+import type { TrialEvent, TrialResult } from '../trial/result.js';
+import type { TrialTask } from '../trial/task.js';
 import { WidthwiseError } from '../core/errors.js';
 import type { SearchSpace } from '../space/types.js';
 import type { Journal, JournalEvent } from '../storage/journal.js';
@@ -14,12 +19,6 @@ import { readGroups } from './labels.js';
 import { signalSettings, type NormKind, type ScoreName, type SignalSettings } from '../variance/index.js';
 import { createSampler, type SamplerName } from './samplers.js';
 import { bestTrial, type FrozenTrial } from './types.js';
-
-/** Runs trials; the runtime's evaluators satisfy it. */
-export interface TrialRunner {
-  readonly concurrency: number;
-  evaluate(task: TrialTask, onEvent?: (event: TrialEvent) => void): Promise<TrialResult>;
-}
 
 /** Everything that defines a study; stored whole in the journal and compared on resume. */
 export interface StudyConfig {
@@ -64,6 +63,17 @@ function canonical(value: unknown): string {
   return JSON.stringify(value, (_, v) => (v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b))) : v));
 }
 
+/**
+ * A config as resume compares it: plain JSON without the space's `file`, since where the space
+ * was read from (a checkout, an installed package) is not part of the study; its content is.
+ */
+function comparable(config: unknown): Record<string, unknown> {
+  const plain = JSON.parse(JSON.stringify(config)) as Record<string, unknown>;
+  const space = plain.space as Record<string, unknown> | undefined;
+  if (space && typeof space === 'object') delete space.file;
+  return plain;
+}
+
 /** The study's signal with its label band. */
 export function studySignal(config: Pick<StudyConfig, 'normKind' | 'score'>): SignalSettings {
   return signalSettings(config.normKind, config.score);
@@ -91,7 +101,7 @@ export class Study {
   private nextTrialId = 0;
   private stopping = false;
 
-  constructor(readonly config: StudyConfig, private readonly runner: TrialRunner, private readonly journal: Journal) {}
+  constructor(readonly config: StudyConfig, private readonly evaluator: Evaluator, private readonly journal: Journal) {}
 
   /** Starts a new journal with the whole config. */
   create(): void {
@@ -102,9 +112,9 @@ export class Study {
   restore(events: JournalEvent[]): void {
     const created = events.find((e) => e.type === 'study-created');
     if (!created || created.type !== 'study-created') throw new ResumeError('the journal has no study-created event: it is not a widthwise search journal');
-    if (canonical(created.config) !== canonical(JSON.parse(JSON.stringify(this.config)))) {
-      const a = created.config as Record<string, unknown>;
-      const b = JSON.parse(JSON.stringify(this.config)) as Record<string, unknown>;
+    const a = comparable(created.config);
+    const b = comparable(this.config);
+    if (canonical(a) !== canonical(b)) {
       const diff = Object.keys({ ...a, ...b }).filter((k) => canonical(a[k]) !== canonical(b[k]));
       throw new ResumeError(`the journal's study was created with a different config (${diff.join(', ')} differ); resume without changing those options, or start a new run`);
     }
@@ -176,7 +186,7 @@ export class Study {
         trialId: t.trialId, space: c.space, widths: t.widths, seed: t.seed, data: c.data, recipe: c.proxyRecipe,
         recordEvery: c.recordEvery, backend: c.backend, timeoutSeconds: c.trialTimeoutSeconds,
       };
-      const result = await this.runner.evaluate(task, hooks.onTrialEvent);
+      const result = await this.evaluator.evaluate(task, hooks.onTrialEvent);
       if (this.stopping && result.status === 'failed') return; // aborted by a stop: runs again on resume
       if (result.status === 'ok') this.journal.append({ type: 'trial-finished', trialId: t.trialId, result });
       else this.journal.append({ type: 'trial-failed', trialId: t.trialId, reason: result.reason ?? 'unknown', result });

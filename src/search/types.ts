@@ -1,5 +1,6 @@
 /** The search's view of trials: frozen records only (samplers never see live objects). */
-import type { TrialMetrics, WidthVector } from '../core/types.js';
+import type { WidthVector } from '../core/shapes.js';
+import type { TrialMetrics } from '../trial/result.js';
 
 export type LayerLabel = 'IS' | 'DS' | 'undetermined';
 

@@ -4,7 +4,7 @@
  * one description, so they cannot disagree about what the network is.
  */
 import { SpaceError } from '../core/errors.js';
-import type { ImageShape, WidthVector } from '../core/types.js';
+import type { ImageShape, WidthVector } from '../core/shapes.js';
 import type { Activation, Padding, SearchSpace } from './types.js';
 
 /** A convolution with its shapes fixed. `group` is null for layers with no variable width. */

@@ -3,7 +3,7 @@
  * a default dataset, named width groups and a list of layers. Every variable width belongs to a
  * group; layers whose outputs are added together (a residual stream) share one group.
  */
-import type { ImageShape } from '../core/types.js';
+import type { ImageShape } from '../core/shapes.js';
 
 /** A named width with its base value and the grid the search may move it on. */
 export interface WidthGroup {

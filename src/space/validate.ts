@@ -4,7 +4,7 @@
  * unequal groups, shapes that shrink to nothing) run on the base widths after the schema checks.
  */
 import { SpaceError } from '../core/errors.js';
-import type { ImageShape } from '../core/types.js';
+import type { ImageShape } from '../core/shapes.js';
 import type { LayerDecl, SearchSpace, WidthGroup } from './types.js';
 
 type Json = unknown;

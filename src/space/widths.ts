@@ -1,5 +1,5 @@
 import { SpaceError, UsageError } from '../core/errors.js';
-import type { WidthVector } from '../core/types.js';
+import type { WidthVector } from '../core/shapes.js';
 import type { SearchSpace } from './types.js';
 import { widthProblem } from './validate.js';
 

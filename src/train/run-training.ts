@@ -4,12 +4,13 @@
  */
 import { DataError } from '../core/errors.js';
 import type { DataSpec, Dataset, WidthVector } from '../core/types.js';
-import { spaceCost } from '../cost/cost.js';
+import { networkCost } from '../cost/cost.js';
 import { loadDataset } from '../data/registry.js';
 import { backendInfo } from '../engine/backend.js';
+import { resolveNetwork, type Network } from '../space/network.js';
 import type { SearchSpace } from '../space/types.js';
 import * as tf from '@tensorflow/tfjs';
-import { buildModel, type WeightsRecord, type WidthModel } from './model.js';
+import { WidthModel, type WeightsRecord } from './model.js';
 import { countNonzeroKernelWeights, sparsify } from './sparse.js';
 import { evaluate, train, type EpochReport, type TrainHooks, type TrainRecipe } from './trainer.js';
 
@@ -22,6 +23,11 @@ export interface TrainingRequest {
   seed: number;
   /** Output classes; default: the dataset's. */
   classes?: number;
+  /**
+   * `space` resolved at `widths` with that many classes, when the caller has it already (a trial
+   * resolves its network once, for telemetry, cost and model); resolved here otherwise.
+   */
+  net?: Network;
   /** Static random sparsity: keep exactly this many nonzero kernel weights (wide & sparse). */
   sparseNonzero?: number;
   /** Resuming: weights to start from and the epochs they already had. */
@@ -72,8 +78,9 @@ export async function runTraining(
   const data = options.dataset ?? (await loadDataset(request.data));
   checkCompatible(request.space, data);
   const classes = request.classes ?? data.classes;
-  const cost = spaceCost(request.space, request.widths, classes);
-  const model = buildModel(request.space, request.widths, request.seed, classes);
+  const net = request.net ?? resolveNetwork(request.space, request.widths, classes);
+  const cost = networkCost(net);
+  const model = new WidthModel(net, request.seed);
   const sparse = request.sparseNonzero !== undefined ? sparsify(model, request.sparseNonzero, request.seed) : undefined;
   if (request.initialWeights) model.setWeights(request.initialWeights);
   let best: { accuracy: number; epoch: number; weights: WeightsRecord } | undefined;

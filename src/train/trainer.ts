@@ -59,19 +59,8 @@ export interface TrainOutcome {
   seconds: number;
 }
 
-/** The recipe's defaults: SGD momentum 0.9, weight decay 5e-4, cosine schedule, batch 128. */
-export function defaultRecipe(overrides: Partial<TrainRecipe> = {}): TrainRecipe {
-  const optimizer = overrides.optimizer ?? { name: 'sgd', momentum: 0.9, weightDecay: 5e-4 };
-  return {
-    epochs: 3,
-    batchSize: 128,
-    lr: optimizer.name === 'adam' ? 1e-3 : 0.05,
-    optimizer,
-    schedule: { name: 'cosine' },
-    seed: 0,
-    ...overrides,
-  };
-}
+// Moved to core/recipe (pure, so the controller can build recipes without tfjs); re-exported here.
+export { defaultRecipe } from '../core/recipe.js';
 
 /** Trains `model` on `split` following `recipe`. Throws `TrainError` on a NaN or infinite loss. */
 export async function train(model: WidthModel, split: DataSplit, shape: ImageShape, recipe: TrainRecipe, hooks: TrainHooks = {}): Promise<TrainOutcome> {

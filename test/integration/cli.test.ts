@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { COMMANDS } from '../../src/cli/command-list.js';
 
 const BIN = new URL('../../bin/widthwise.js', import.meta.url).pathname;
 
@@ -95,4 +96,16 @@ test('probe --json: every group a finite score and the label its band gives; lay
   const byName = Object.fromEntries(p.layers.map((l: { name: string }) => [l.name, l]));
   assert.equal(byName.fc1.score, p.groups[0].value);
   assert.equal(byName.out.score, null, 'the output layer has no group and no score');
+});
+
+test('the top-level help lists every command, described as its own help describes it', () => {
+  const top = run('--help');
+  assert.equal(top.code, 0, top.stderr);
+  for (const { name, describe } of Object.values(COMMANDS)) {
+    // main.ts lists the commands that do not run from command-list; train and probe keep their own text.
+    const own = run(name, '--help');
+    assert.equal(own.code, 0, own.stderr);
+    assert.ok(own.stdout.split('\n').some((line) => line.trim() === describe), `${name} --help describes it as command-list does`);
+    assert.match(top.stdout, new RegExp(`widthwise ${name}\\b`));
+  }
 });

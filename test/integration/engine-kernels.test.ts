@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { createRng } from '../../src/core/rng.js';
 import { initBackend } from '../../src/engine/backend.js';
+import { relError } from '../helpers/rel-error.js';
 
 before(async () => {
   await initBackend('wasm');
@@ -24,15 +25,6 @@ function convGrads(backend: string, x: number[], w: number[], dyv: number[], xSh
     const [gx, gw] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, stride, pad as never).mul(dy).sum())([xt, wt]);
     return [Array.from(gx.dataSync()), Array.from(gw.dataSync()), gx.shape, gw.shape] as const;
   });
-}
-
-function relError(a: number[], b: number[]): number {
-  let diff = 0, scale = 0;
-  for (let i = 0; i < a.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i] - b[i]));
-    scale = Math.max(scale, Math.abs(b[i]));
-  }
-  return diff / (scale || 1);
 }
 
 type Pad = 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]];

@@ -10,9 +10,10 @@ import { makeSynthetic } from '../../src/data/synthetic.js';
 import { CheckpointError, loadCheckpoint, saveCheckpoint } from '../../src/export/checkpoint.js';
 import { buildOnnxModel } from '../../src/export/onnx.js';
 import { checkParity } from '../../src/export/parity.js';
-import { baseWidths, loadSpace, resolveNetwork, scaledWidths, shippedSpaceNames } from '../../src/space/index.js';
+import { baseWidths, loadSpace, scaledWidths, shippedSpaceNames } from '../../src/space/index.js';
 import { buildModel } from '../../src/train/model.js';
-import { kernelBudgets, sparsify } from '../../src/train/sparse.js';
+import { spaceKernelWeights } from '../../src/cost/cost.js';
+import { sparsify } from '../../src/train/sparse.js';
 import { defaultRecipe, train } from '../../src/train/trainer.js';
 
 const BIN = new URL('../../bin/widthwise.js', import.meta.url).pathname;
@@ -29,7 +30,7 @@ test('a trained checkpoint of every shipped space (and a wide & sparse one) read
     const widths = sparse ? scaledWidths(space, 2) : name.endsWith('mnist') ? baseWidths(space) : scaledWidths(space, 0.125);
     const model = buildModel(space, widths, 1);
     const data = makeSynthetic({ inputShape: space.input, classes: space.classes, trainCount: 32, testCount: 16 }, 2);
-    const masks = sparse ? sparsify(model, kernelBudgets(resolveNetwork(space, baseWidths(space))).reduce((s, l) => s + l.weights, 0), 1).masks : {};
+    const masks = sparse ? sparsify(model, spaceKernelWeights(space, baseWidths(space)), 1).masks : {};
     // One epoch moves BN statistics and weights away from their initial values.
     await train(model, data.train, space.input, defaultRecipe({ epochs: 1, batchSize: 16 }), { gradientMasks: masks });
     const dir = tmp();

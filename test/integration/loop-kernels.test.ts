@@ -3,20 +3,12 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/engine/backend.js';
 import { BATCH_NORM_TRAIN } from '../../src/engine/loop-kernels.js';
+import { relError } from '../helpers/rel-error.js';
 
 before(async () => {
   await initBackend('cpu');
   await initBackend('wasm');
 });
-
-function relError(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let diff = 0, scale = 0;
-  for (let i = 0; i < a.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i] - b[i]));
-    scale = Math.max(scale, Math.abs(b[i]));
-  }
-  return diff / (scale || 1);
-}
 
 const wave = (n: number, f: number) => Array.from({ length: n }, (_, i) => Math.sin(i * f + 0.3));
 

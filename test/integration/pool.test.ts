@@ -1,11 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { TrialEvent, TrialTask } from '../../src/core/types.js';
-import { defaultRecipe } from '../../src/train/trainer.js';
+import { defaultRecipe } from '../../src/core/recipe.js';
+import type { TrialEvent } from '../../src/trial/result.js';
+import type { TrialTask } from '../../src/trial/task.js';
 import { loadSpace } from '../../src/space/index.js';
 import { PoolEvaluator } from '../../src/runtime/pool-evaluator.js';
 
 const space = loadSpace('mlp-mnist');
+/** Runs tasks in the real worker, except those with a `fault`, which it injects. */
+const FAULTY_WORKER = new URL('../helpers/faulty-worker.mjs', import.meta.url);
+const withFault = (t: TrialTask, fault: 'throw' | 'exit' | 'hang') => ({ ...t, fault }) as TrialTask;
 const task = (trialId: number, overrides: Partial<TrialTask> = {}): TrialTask => ({
   trialId, space, widths: [16, 8], seed: trialId, backend: 'wasm',
   data: { name: 'synthetic', synthetic: { inputShape: [28, 28, 1], classes: 10, trainCount: 256, testCount: 64 } },
@@ -14,15 +18,15 @@ const task = (trialId: number, overrides: Partial<TrialTask> = {}): TrialTask =>
 });
 
 test('the pool runs trials in workers; a NaN, a throw, a dead worker and a timeout each come back failed and the others finish', async () => {
-  const pool = new PoolEvaluator({ workers: 2 });
+  const pool = new PoolEvaluator({ workers: 2, workerFile: FAULTY_WORKER });
   try {
     const events: TrialEvent[] = [];
     const [ok, nan, thrown, exited, hung, after] = await Promise.all([
       pool.evaluate(task(0), (e) => events.push(e)),
       pool.evaluate(task(1, { recipe: defaultRecipe({ epochs: 2, batchSize: 64, lr: 1e12 }) })),
-      pool.evaluateWithFault(task(2), 'throw'),
-      pool.evaluateWithFault(task(3), 'exit'),
-      pool.evaluateWithFault(task(4, { timeoutSeconds: 2 }), 'hang'),
+      pool.evaluate(withFault(task(2), 'throw')),
+      pool.evaluate(withFault(task(3), 'exit')),
+      pool.evaluate(withFault(task(4, { timeoutSeconds: 2 }), 'hang')),
       pool.evaluate(task(5)),
     ]);
     assert.equal(ok.status, 'ok', ok.reason);

@@ -3,9 +3,10 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/engine/backend.js';
 import { makeSynthetic } from '../../src/data/synthetic.js';
-import { loadSpace, resolveNetwork, scaledWidths } from '../../src/space/index.js';
+import { loadSpace, scaledWidths } from '../../src/space/index.js';
 import { buildModel } from '../../src/train/model.js';
-import { kernelBudgets, sparsify } from '../../src/train/sparse.js';
+import { spaceKernelWeights } from '../../src/cost/cost.js';
+import { sparsify } from '../../src/train/sparse.js';
 import { defaultRecipe, train } from '../../src/train/trainer.js';
 
 before(async () => {
@@ -14,7 +15,7 @@ before(async () => {
 
 test('pruned weights stay exactly zero through many SGD-momentum and weight-decay steps, and Adam steps', async () => {
   const space = loadSpace('cnn-mnist');
-  const base = kernelBudgets(resolveNetwork(space, scaledWidths(space, 0.25))).reduce((s, l) => s + l.weights, 0);
+  const base = spaceKernelWeights(space, scaledWidths(space, 0.25));
   const data = makeSynthetic({ inputShape: [28, 28, 1], classes: 10, trainCount: 160, testCount: 16 }, 4);
   for (const optimizer of [{ name: 'sgd' as const, momentum: 0.9, weightDecay: 5e-3 }, { name: 'adam' as const, weightDecay: 5e-3 }]) {
     const model = buildModel(space, scaledWidths(space, 0.5), 1);

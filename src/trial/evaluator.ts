@@ -1,7 +1,8 @@
-import type { TrialEvent, TrialResult, TrialTask } from '../core/types.js';
+import type { TrialEvent, TrialResult } from './result.js';
+import type { TrialTask } from './task.js';
 
 /**
- * Runs trials somewhere (this thread, a worker pool, later other machines). The search sees only
+ * Runs trials somewhere (a worker pool, a test's fake, later other machines). The search sees only
  * this interface: tasks go in, results come out, both plain data. `evaluate` never rejects for a
  * failing trial; the result says `failed` and why.
  */

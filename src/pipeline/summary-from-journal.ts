@@ -2,11 +2,12 @@
  * A search run's summary, rebuilt from its journal alone, so `widthwise report` and the end of
  * `widthwise search` say the same thing.
  */
-import type { ModelSummary, SearchSummary, TrialResult, TrialSummary } from '../core/types.js';
-import type { JournalEvent } from '../storage/journal.js';
-import type { StudyConfig } from './study.js';
-import { readGroups } from './labels.js';
-import { studySignal } from './study.js';
+import type { ModelSummary, SearchSummary, TrialSummary } from '../report/search-summary.js';
+import { readGroups } from '../search/labels.js';
+import { studySignal, type StudyConfig } from '../search/study.js';
+import { JournalError, type JournalEvent } from '../storage/journal.js';
+import type { TrialResult } from '../trial/result.js';
+import { decodeRunEvents, journalVersionOf, type FinalModelName } from './run-events.js';
 
 function modelSummary(r: TrialResult): ModelSummary | undefined {
   if (r.status !== 'ok' || !r.metrics) return undefined;
@@ -16,17 +17,20 @@ function modelSummary(r: TrialResult): ModelSummary | undefined {
   };
 }
 
+/**
+ * The summary of the run in `runDir` from its journal's events. Throws `JournalError` when there is
+ * no `study-created` event and `JournalVersionError` for a journal newer than this code.
+ */
 export function summaryFromJournal(events: JournalEvent[], runDir: string): SearchSummary {
   const created = events.find((e) => e.type === 'study-created');
-  if (!created || created.type !== 'study-created') throw new Error('the journal has no study-created event');
+  if (!created || created.type !== 'study-created') throw new JournalError(`${runDir}: the journal has no study-created event: it is not a widthwise search journal`);
+  journalVersionOf(created.config, runDir);
   const config = created.config as unknown as StudyConfig;
   const signal = studySignal(config);
   const trials = new Map<number, TrialSummary>();
   const results = new Map<number, TrialResult>();
   let winnerId: number | undefined;
-  let base: ModelSummary | undefined;
-  let winner: ModelSummary | undefined;
-  let wideSparse: ModelSummary | undefined;
+  const finals = new Map<FinalModelName, ModelSummary | undefined>();
   let finished = false;
   let onnx: SearchSummary['onnx'];
   let backend: string | undefined;
@@ -55,17 +59,19 @@ export function summaryFromJournal(events: JournalEvent[], runDir: string): Sear
         }
         break;
       }
+    }
+  }
+  for (const e of decodeRunEvents(events)) {
+    switch (e.type) {
       case 'winner-chosen':
         winnerId = e.trialId;
         break;
-      case 'final-trained': {
-        const r = e.result as TrialResult;
-        if (e.which === 'base') base = modelSummary(r);
-        if (e.which === 'winner') winner = modelSummary(r);
-        if (e.which === 'wide-sparse') wideSparse = modelSummary(r);
-        if (e.which === 'onnx') onnx = e.result as SearchSummary['onnx'];
+      case 'final-trained':
+        finals.set(e.which, modelSummary(e.result));
         break;
-      }
+      case 'onnx-exported':
+        onnx = e.onnx;
+        break;
       case 'study-finished':
         finished = true;
         break;
@@ -74,11 +80,12 @@ export function summaryFromJournal(events: JournalEvent[], runDir: string): Sear
   const history = [...trials.values()].sort((a, b) => a.trialId - b.trialId);
   const done = history.filter((t) => t.status !== 'running');
   const startTrial = history[0];
+  const winner = finals.get('winner');
   return {
     runDir, space: config.space.name, dataset: config.data.name, backend, sampler: config.sampler,
     groups: config.space.groups.map((g) => g.name), budgetMacs: config.budget.macs, maxParams: config.budget.params,
     trials: done.length, failedTrials: done.filter((t) => t.status === 'failed').length,
-    base, winner: winner && winnerId !== undefined ? { ...winner, trialId: winnerId } : undefined, wideSparse,
+    base: finals.get('base'), winner: winner && winnerId !== undefined ? { ...winner, trialId: winnerId } : undefined, wideSparse: finals.get('wide-sparse'),
     winnerTelemetry: winnerId !== undefined ? results.get(winnerId)?.telemetry : undefined,
     startTelemetry: startTrial ? results.get(startTrial.trialId)?.telemetry : undefined,
     winnerGroupTelemetry: winnerId !== undefined ? results.get(winnerId)?.groupTelemetry : undefined,

@@ -1,0 +1,248 @@
+/**
+ * A search end to end, with no console I/O: configure (or resume from the journal), run the study,
+ * train base and winner (and wide & sparse) fully, export the winner to ONNX, write the report.
+ * What happens is told to an observer; the command line, a queue worker or a dashboard decide
+ * what to show. Every step is journaled before the next starts, so a resumed run does only what
+ * is left: finished trials, final trainings and the export are never done twice.
+ */
+import { mkdirSync, existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { UsageError, WidthwiseError } from '../core/errors.js';
+import type { DataSpec } from '../core/dataset.js';
+import type { OnnxSummary, SearchSummary } from '../report/search-summary.js';
+import { PoolEvaluator } from '../runtime/pool-evaluator.js';
+import { Study, type StudyProgress } from '../search/study.js';
+import type { FrozenTrial } from '../search/types.js';
+import { loadSpace } from '../space/load.js';
+import { Journal, repairTornTail, replayJournal, type JournalEvent, type Replay } from '../storage/journal.js';
+import type { Evaluator } from '../trial/evaluator.js';
+import type { TrialEvent } from '../trial/result.js';
+import { finalModels, finalRecipe, finalTrainingTask, type FinalModel } from './final-trainings.js';
+import { appendRunEvent, decodeRunEvents, journalVersionOf, RUN_JOURNAL_VERSION, type FinalModelName } from './run-events.js';
+import { checkSearchOptions, SEARCH_DEFAULTS, studyConfigFor, type SearchOptions, type SearchStudyConfig } from './search-options.js';
+import { writeSearchReport } from './write-report.js';
+
+/** A search that cannot give a winner: every proxy trial failed. */
+export class SearchError extends WidthwiseError {}
+
+/** What a caller asks for: a new run, or the resumption of one. */
+export interface SearchRunRequest {
+  /** Options set by the caller; the others come from `SEARCH_DEFAULTS` or, on resume, from the journal. */
+  options?: Partial<SearchOptions>;
+  /** Folder of a new run (default `results/<space>-<yyyymmdd-hhmmss>`); must not hold a journal yet. */
+  out?: string;
+  /** Folder of a run to resume from its journal. */
+  resume?: string;
+  /**
+   * Stop after the study and its report: no final trainings, no export (for experiments that train
+   * the winners their own way). The run is not marked finished, so a later full run can resume it.
+   */
+  studyOnly?: boolean;
+}
+
+/** The backend a run trains on, as the engine reports it. */
+export interface RunBackend {
+  name: string;
+  threads?: number;
+}
+
+/** The implementations a run uses; tests replace them, the defaults train for real. */
+export interface SearchRunDeps {
+  /** Starts the tfjs backend of the main thread (for the ONNX export). */
+  startBackend(choice: string): Promise<RunBackend>;
+  createEvaluator(options: { workers: number; trialTimeoutSeconds?: number }): Evaluator;
+  /** Writes `<runDir>/winner.onnx` from `<runDir>/winner` and checks it; throws when it cannot. */
+  exportWinner(runDir: string, data: DataSpec): Promise<OnnxSummary>;
+}
+
+/** The real implementations; tfjs is loaded only when a run starts its backend or exports. */
+export const DEFAULT_SEARCH_RUN_DEPS: SearchRunDeps = {
+  startBackend: async (choice) => (await import('../engine/backend.js')).initBackend(choice as never),
+  createEvaluator: (options) => new PoolEvaluator(options),
+  exportWinner: async (runDir, data) => {
+    const { exportCheckpoint } = await import('./export-checkpoint.js');
+    const { path, bytes, examples, maxAbsDiff, argmaxAgreement } = await exportCheckpoint(join(runDir, 'winner'), { out: join(runDir, 'winner.onnx'), data });
+    return { path, bytes, examples, maxAbsDiff, argmaxAgreement };
+  },
+};
+
+/** What a run tells as it goes; every hook is optional. */
+export interface SearchRunObserver {
+  /** A torn last journal line (a crash mid-write) of `bytes` bytes was cut off before resuming. */
+  onJournalRepaired?(bytes: number): void;
+  onBackend?(backend: RunBackend): void;
+  /** The study is about to run; `trialsDone` were finished before (on resume). */
+  onStudyStart?(start: { config: SearchStudyConfig; runDir: string; backend: RunBackend; trialsDone: number }): void;
+  onTrialDone?(progress: StudyProgress): void;
+  /** The sampler stopped before the trial limit, with its reason in words (e.g. streamline's patience ran out). */
+  onSamplerStopped?(stop: { trials: number; best: FrozenTrial; reason?: string }): void;
+  onFinalTrainingsStart?(models: FinalModel[], epochs: number): void;
+  onFinalTrainingEvent?(which: FinalModelName, event: TrialEvent): void;
+  onOnnxExported?(onnx: OnnxSummary): void;
+  onOnnxFailed?(error: Error): void;
+}
+
+/** How a run ended: finished, or stopped by `stop()` (resume it to go on). */
+export interface SearchOutcome {
+  status: 'finished' | 'stopped';
+  runDir: string;
+  /** Finished proxy trials. */
+  trials: number;
+  /** The study's best trial, if any succeeded. */
+  best?: FrozenTrial;
+  summary: SearchSummary;
+}
+
+/** The default folder of a new run: `results/<space>-<yyyymmdd-hhmmss>` (UTC). */
+export function defaultRunDir(spaceName: string, now: Date): string {
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  return join('results', `${spaceName}-${stamp}`);
+}
+
+/**
+ * One search run. `open` checks everything that can be checked without training (options, space,
+ * budget, the run folder, the journal's version); `execute` does the work.
+ */
+export class SearchRun {
+  private study?: Study;
+  private evaluator?: Evaluator;
+  private stopping = false;
+
+  private constructor(
+    readonly runDir: string,
+    readonly options: SearchOptions,
+    readonly config: SearchStudyConfig,
+    private readonly replay: Replay | undefined,
+    private readonly deps: SearchRunDeps,
+    private readonly studyOnly: boolean,
+  ) {}
+
+  /**
+   * Resolves the options (defaults, then the journal's on resume, then the caller's) and the study
+   * they define. Throws `UsageError`, `SpaceError`, `BudgetError`, `JournalError` or
+   * `JournalVersionError` before any work starts.
+   */
+  static open(request: SearchRunRequest, deps: SearchRunDeps = DEFAULT_SEARCH_RUN_DEPS): SearchRun {
+    if (request.resume !== undefined && request.out !== undefined) throw new UsageError('give either --resume or --out, not both');
+    const explicit = Object.fromEntries(Object.entries(request.options ?? {}).filter(([, v]) => v !== undefined)) as Partial<SearchOptions>;
+    if (request.resume !== undefined) {
+      const runDir = resolve(request.resume);
+      const replay = replayJournal(join(runDir, 'journal.jsonl'));
+      const created = replay.events.find((e) => e.type === 'study-created');
+      const stored = created?.type === 'study-created' ? created.config : undefined;
+      const version = stored ? journalVersionOf(stored, runDir) : RUN_JOURNAL_VERSION;
+      const options = { ...((stored?.options as SearchOptions | undefined) ?? SEARCH_DEFAULTS), ...explicit };
+      // A resumed run keeps the version it was created with: the config must match the journal's.
+      return new SearchRun(runDir, options, configFor(options, version), replay, deps, request.studyOnly ?? false);
+    }
+    const options = { ...SEARCH_DEFAULTS, ...explicit };
+    const runDir = resolve(request.out ?? defaultRunDir(loadSpace(options.space).name, new Date()));
+    if (existsSync(join(runDir, 'journal.jsonl'))) throw new UsageError(`${runDir} already holds a search journal: use --resume ${runDir}, or another --out`);
+    return new SearchRun(runDir, options, configFor(options, RUN_JOURNAL_VERSION), undefined, deps, request.studyOnly ?? false);
+  }
+
+  /** Asks the run to stop: running trainings are aborted and run again on resume. */
+  stop(): void {
+    this.stopping = true;
+    this.study?.stop();
+    void this.evaluator?.close();
+  }
+
+  /**
+   * Runs what is left of the search. Throws `ResumeError` when the journal's study differs from the
+   * options, `SearchError` when every proxy trial failed; a failed ONNX export is told to the
+   * observer and leaves the summary without `onnx`.
+   */
+  async execute(observer: SearchRunObserver = {}): Promise<SearchOutcome> {
+    const journalPath = join(this.runDir, 'journal.jsonl');
+    if (this.replay?.tornLastLine !== undefined) {
+      repairTornTail(journalPath, this.replay);
+      observer.onJournalRepaired?.(this.replay.tornLastLine.length);
+    }
+    const events: JournalEvent[] = this.replay?.events ?? [];
+    const backend = await this.deps.startBackend(this.options.backend);
+    observer.onBackend?.(backend);
+    mkdirSync(this.runDir, { recursive: true });
+    const journal = new Journal(journalPath);
+    const evaluator = this.deps.createEvaluator({ workers: this.options.workers, trialTimeoutSeconds: this.options.trialTimeout });
+    this.evaluator = evaluator;
+    try {
+      const study = new Study(this.config, evaluator, journal);
+      this.study = study;
+      if (this.replay) study.restore(events);
+      else study.create();
+      if (this.stopping) study.stop();
+      observer.onStudyStart?.({ config: this.config, runDir: this.runDir, backend, trialsDone: study.history.length });
+      await study.run({ onTrialDone: (p) => observer.onTrialDone?.(p) });
+      if (study.stopped) return await this.ended('stopped', journal, study);
+      const best = study.best();
+      if (!best) {
+        const first = study.history[0];
+        throw new SearchError(`every proxy trial failed (see ${join(this.runDir, 'report.html')}); first reason: ${(first && study.results.get(first.trialId)?.reason) ?? '?'}`);
+      }
+      if (study.history.length < this.options.trials) observer.onSamplerStopped?.({ trials: study.history.length, best, reason: study.samplerStopReason });
+      if (this.studyOnly) {
+        await evaluator.close();
+        return await this.ended('finished', journal, study);
+      }
+      const done = decodeRunEvents(events);
+      if (!done.some((e) => e.type === 'winner-chosen')) appendRunEvent(journal, { type: 'winner-chosen', trialId: best.trialId, widths: [...best.widths] });
+      const trained = new Set(done.flatMap((e) => (e.type === 'final-trained' ? [e.which] : [])));
+      const models = finalModels(this.config.space, [...best.widths], this.options).filter((m) => !trained.has(m.which));
+      await this.trainFinals(models, journal, evaluator, observer);
+      await evaluator.close();
+      if (this.stopping) return await this.ended('stopped', journal, study);
+      if (!done.some((e) => e.type === 'onnx-exported')) {
+        try {
+          const onnx = await this.deps.exportWinner(this.runDir, this.config.data);
+          appendRunEvent(journal, { type: 'onnx-exported', onnx });
+          observer.onOnnxExported?.(onnx);
+        } catch (err) {
+          observer.onOnnxFailed?.(err instanceof Error ? err : new Error(String(err)));
+        }
+      }
+      appendRunEvent(journal, { type: 'study-finished' });
+      journal.close();
+      return { status: 'finished', runDir: this.runDir, trials: study.history.length, best, summary: await writeSearchReport(this.runDir) };
+    } catch (err) {
+      await evaluator.close().catch(() => undefined);
+      closeQuietly(journal);
+      throw err;
+    }
+  }
+
+  private async trainFinals(models: FinalModel[], journal: Journal, evaluator: Evaluator, observer: SearchRunObserver): Promise<void> {
+    if (models.length === 0) return;
+    observer.onFinalTrainingsStart?.(models, this.options.finalEpochs);
+    const recipe = finalRecipe(this.options);
+    // The final trainings use all the training data, not the proxy's `maxTrain` part.
+    await Promise.all(models.map(async (model) => {
+      const task = finalTrainingTask(this.config.space, model, {
+        studySeed: this.options.seed, data: { ...this.config.data, maxTrain: undefined }, recipe, backend: this.options.backend, saveTo: join(this.runDir, model.which),
+      });
+      const result = await evaluator.evaluate(task, (e) => observer.onFinalTrainingEvent?.(model.which, e));
+      if (this.stopping && result.status === 'failed') return; // aborted by a stop: trains again on resume
+      appendRunEvent(journal, { type: 'final-trained', which: model.which, result: { ...result, telemetry: undefined } });
+    }));
+  }
+
+  private async ended(status: SearchOutcome['status'], journal: Journal, study: Study): Promise<SearchOutcome> {
+    journal.close();
+    return { status, runDir: this.runDir, trials: study.history.length, best: study.best(), summary: await writeSearchReport(this.runDir) };
+  }
+}
+
+/** The study config of `options`, stamped with the journal format it is written in. */
+function configFor(options: SearchOptions, journalVersion: number): SearchStudyConfig {
+  checkSearchOptions(options);
+  // Version-1 journals had no journalVersion; leaving it out keeps their configs equal on resume.
+  return { ...studyConfigFor(options), options, ...(journalVersion > 1 ? { journalVersion } : {}) };
+}
+
+function closeQuietly(journal: Journal): void {
+  try {
+    journal.close();
+  } catch {
+    // already closed
+  }
+}

@@ -1,0 +1,75 @@
+/**
+ * What a search run reports, rebuilt from its journal alone (`pipeline/summary-from-journal`), so
+ * `widthwise report` and the end of `widthwise search` say the same thing. The report module
+ * renders exactly these types; the pipeline builds them.
+ */
+import type { WidthVector } from '../core/shapes.js';
+import type { GroupTelemetry, LayerTelemetry } from '../trial/result.js';
+
+/** One model of a search summary: its widths and what the final training measured. */
+export interface ModelSummary {
+  widths: WidthVector;
+  params: number;
+  macs: number;
+  validationAccuracy: number;
+  testAccuracy: number;
+  trainLoss: number;
+  seconds: number;
+  /** Nonzero conv/dense kernel weights (fewer than the kernels' size for a sparse network). */
+  nonzeroWeights?: number;
+}
+
+/** A trial as a search report lists it. */
+export interface TrialSummary {
+  trialId: number;
+  round: number;
+  widths: WidthVector;
+  status: 'ok' | 'failed' | 'running';
+  reason?: string;
+  validationAccuracy?: number;
+  params?: number;
+  macs?: number;
+  groupLabels?: Record<string, string>;
+  /** How much each group needs width under the study's signal (higher = more); null where undefined. */
+  groupScores?: Record<string, number | null>;
+  note?: string;
+}
+
+/** The winner's ONNX file and its parity check in ONNX Runtime against tfjs. */
+export interface OnnxSummary {
+  path: string;
+  bytes: number;
+  examples: number;
+  maxAbsDiff: number;
+  argmaxAgreement: number;
+}
+
+/** Everything a search run reports, rebuilt from its journal alone. */
+export interface SearchSummary {
+  runDir: string;
+  space: string;
+  dataset: string;
+  backend?: string;
+  sampler: string;
+  groups: string[];
+  budgetMacs: number;
+  maxParams?: number;
+  /** Finished proxy trials (ok or failed). */
+  trials: number;
+  failedTrials: number;
+  base?: ModelSummary;
+  winner?: ModelSummary & { trialId: number };
+  /** With --compare-wide-sparse: the wide & sparse network with the winner's nonzero weights. */
+  wideSparse?: ModelSummary;
+  /** Proxy telemetry of the winning trial and of the start trial. */
+  winnerTelemetry?: LayerTelemetry[];
+  startTelemetry?: LayerTelemetry[];
+  winnerGroupTelemetry?: GroupTelemetry[];
+  startGroupTelemetry?: GroupTelemetry[];
+  /** The width signal the study read (norm kind and score names). */
+  signal?: { norm: string; score: string };
+  history: TrialSummary[];
+  finished: boolean;
+  /** ONNX file of the winner, when exported, with its parity check in ONNX Runtime. */
+  onnx?: OnnxSummary;
+}
