@@ -6,7 +6,8 @@
  */
 import type { TrialTask, WidthVector } from '../../src/core/types.js';
 import { loadSpace, parseSpace, type SearchSpace } from '../../src/space/index.js';
-import { defaultRecipe } from '../../src/train/trainer.js';
+import { defaultRecipe } from '../../src/core/recipe.js';
+import { spaceCost } from '../../src/cost/cost.js';
 
 /** The shipped spaces with their grid maxima raised, so a 64-wide group can still be widened. */
 function widened(name: string): SearchSpace {
@@ -85,10 +86,14 @@ export function groundTruthTask(v: BaseVector, widths: WidthVector, seed: number
 
 export interface GroundTruthJob { vector: BaseVector; variant: Variant; widths: WidthVector; seed: number; task: TrialTask }
 
-/** Every ground-truth training, seed-major (each configuration gets seed 0 before any gets seed 1). */
+/**
+ * Every ground-truth training, seed-major (each configuration gets seed 0 before any gets seed 1)
+ * and, within a seed, the cheapest base vectors first: a run cut short misses the costliest.
+ */
 export function groundTruthJobs(seeds: number[] = GROUND_TRUTH_SEEDS): GroundTruthJob[] {
   const jobs: GroundTruthJob[] = [];
-  for (const seed of seeds) for (const vector of BASE_VECTORS) for (const { variant, widths } of variants(vector)) {
+  const byCost = [...BASE_VECTORS].sort((a, b) => spaceCost(SPACES[a.family], a.widths).macs - spaceCost(SPACES[b.family], b.widths).macs);
+  for (const seed of seeds) for (const vector of byCost) for (const { variant, widths } of variants(vector)) {
     jobs.push({ vector, variant, widths, seed, task: groundTruthTask(vector, widths, seed, jobs.length) });
   }
   return jobs;

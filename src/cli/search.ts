@@ -70,7 +70,7 @@ export function searchCommand(yargs: Argv): Argv {
         .option('workers', { type: 'number', describe: 'worker threads (default: the number of cores)' })
         .option('proxy-epochs', { type: 'number', describe: `epochs of each proxy training (default ${SEARCH_DEFAULTS.proxyEpochs})` })
         .option('proxy-max-train', { type: 'number', describe: `training images per proxy training (default ${SEARCH_DEFAULTS.proxyMaxTrain})` })
-        .option('final-epochs', { type: 'number', describe: `epochs of the final training of base and winner (default ${SEARCH_DEFAULTS.finalEpochs})` })
+        .option('final-epochs', { type: 'number', describe: `epochs of the final trainings of base, uniform scaling and winner (default ${SEARCH_DEFAULTS.finalEpochs})` })
         .option('budget-macs', { type: 'number', describe: 'MACs budget per example' })
         .option('budget-ratio', { type: 'number', describe: 'budget as a fraction of the base MACs (default 1.0)' })
         .option('max-params', { type: 'number', describe: 'cap on parameters' })
@@ -122,6 +122,7 @@ export function searchCommand(yargs: Argv): Argv {
       }
       console.log(`${'model'.padEnd(7)} ${'widths'.padEnd(24)} ${'params'.padStart(11)} ${'MACs'.padStart(14)}  val acc test acc`);
       console.log(modelRow('base', summary.base));
+      console.log(modelRow('uniform', summary.uniform));
       console.log(modelRow('winner', summary.winner));
       if (summary.wideSparse) console.log(`${modelRow('w&s', summary.wideSparse)}  (${summary.wideSparse.nonzeroWeights?.toLocaleString('en-US')} nonzero weights)`);
       console.log(`\n${summary.trials} trials (${summary.failedTrials} failed); report: ${join(outcome.runDir, 'report.html')}`);

@@ -1,13 +1,15 @@
 /**
- * The final trainings of a search: the base widths, the winner and, when asked, the wide & sparse
- * network with the winner's nonzero kernel weights, each trained with one recipe on all the
- * training data and saved as a checkpoint.
+ * The final trainings of a search: the base widths, the winner, the start scaled uniformly onto the
+ * budget and, when asked, the wide & sparse network with the winner's nonzero kernel weights, each
+ * trained with one recipe on all the training data and saved as a checkpoint.
  */
 import type { DataSpec } from '../core/dataset.js';
 import { defaultRecipe, type TrainRecipe } from '../core/recipe.js';
 import type { WidthVector } from '../core/shapes.js';
 import { spaceKernelWeights } from '../cost/cost.js';
-import { baseWidths, scaledWidths } from '../space/widths.js';
+import { baseWidths, parseWidths, scaledWidths } from '../space/widths.js';
+import type { Budget } from '../search/budget.js';
+import { uniformScaling } from '../search/uniform-scaling.js';
 import type { SearchSpace } from '../space/types.js';
 import type { TrialTask } from '../trial/task.js';
 import { FINAL_MODELS, type FinalModelName } from './run-events.js';
@@ -42,15 +44,36 @@ export function finalRecipe(o: SearchOptions): TrainRecipe {
   return defaultRecipe({ epochs: o.finalEpochs, batchSize: o.batchSize, seed: o.seed, keepBest: true, ...(o.lr !== undefined ? { lr: o.lr } : {}) });
 }
 
-/** The models a search trains fully once its winner is known, in `FINAL_MODELS` order. */
-export function finalModels(space: SearchSpace, winner: WidthVector, o: SearchOptions): FinalModel[] {
+/**
+ * The models a search trains fully once its winner is known: the base widths, the winner, the
+ * start scaled uniformly onto the budget (the baseline a search must beat), and when asked the wide
+ * & sparse network. Networks that are the same are trained once (see `distinctTrainings`).
+ */
+export function finalModels(space: SearchSpace, winner: WidthVector, o: SearchOptions, budget: Budget): FinalModel[] {
+  const start = o.widths ? parseWidths(space, o.widths) : baseWidths(space);
+  const uniform = uniformScaling(space, start, budget);
   return [
     { which: 'base', widths: baseWidths(space) },
     { which: 'winner', widths: [...winner] },
+    ...(uniform ? [{ which: 'uniform' as const, widths: uniform.widths }] : []),
     ...(o.compareWideSparse
       ? [{ which: 'wide-sparse' as const, widths: scaledWidths(space, o.wideSparseScale ?? 2), sparseNonzero: spaceKernelWeights(space, [...winner]) }]
       : []),
   ];
+}
+
+/**
+ * Final models grouped by the network they train (same widths, same sparsity): one training per
+ * group, its result recorded under every name of the group. The winner's group comes first, so its
+ * checkpoint lands in `winner/`, which the export reads.
+ */
+export function distinctTrainings(models: FinalModel[]): FinalModel[][] {
+  const groups = new Map<string, FinalModel[]>();
+  for (const m of models) {
+    const key = `${m.widths.join(',')}|${m.sparseNonzero ?? 'dense'}`;
+    groups.set(key, [...(groups.get(key) ?? []), m]);
+  }
+  return [...groups.values()].map((g) => [...g].sort((a, b) => Number(b.which === 'winner') - Number(a.which === 'winner')));
 }
 
 /** The task of one final training on `data`, seeded by `finalTrainingSeed`, saved to `saveTo` if given. */

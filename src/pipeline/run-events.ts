@@ -19,7 +19,8 @@ export const RUN_JOURNAL_VERSION = 2;
 export class JournalVersionError extends WidthwiseError {}
 
 /** The models a search trains fully after its study, in this order. */
-export const FINAL_MODELS = ['base', 'winner', 'wide-sparse'] as const;
+// Appended, never reordered: a final training's trial id is its position here.
+export const FINAL_MODELS = ['base', 'winner', 'wide-sparse', 'uniform'] as const;
 export type FinalModelName = (typeof FINAL_MODELS)[number];
 
 /** The events this module owns, as written (the journal adds `at`). */

@@ -17,7 +17,7 @@ import { loadSpace } from '../space/load.js';
 import { Journal, repairTornTail, replayJournal, type JournalEvent, type Replay } from '../storage/journal.js';
 import type { Evaluator } from '../trial/evaluator.js';
 import type { TrialEvent } from '../trial/result.js';
-import { finalModels, finalRecipe, finalTrainingTask, type FinalModel } from './final-trainings.js';
+import { distinctTrainings, finalModels, finalRecipe, finalTrainingTask, type FinalModel } from './final-trainings.js';
 import { appendRunEvent, decodeRunEvents, journalVersionOf, RUN_JOURNAL_VERSION, type FinalModelName } from './run-events.js';
 import { checkSearchOptions, SEARCH_DEFAULTS, studyConfigFor, type SearchOptions, type SearchStudyConfig } from './search-options.js';
 import { writeSearchReport } from './write-report.js';
@@ -188,7 +188,7 @@ export class SearchRun {
       const done = decodeRunEvents(events);
       if (!done.some((e) => e.type === 'winner-chosen')) appendRunEvent(journal, { type: 'winner-chosen', trialId: best.trialId, widths: [...best.widths] });
       const trained = new Set(done.flatMap((e) => (e.type === 'final-trained' ? [e.which] : [])));
-      const models = finalModels(this.config.space, [...best.widths], this.options).filter((m) => !trained.has(m.which));
+      const models = finalModels(this.config.space, [...best.widths], this.options, this.config.budget).filter((m) => !trained.has(m.which));
       await this.trainFinals(models, journal, evaluator, observer);
       await evaluator.close();
       if (this.stopping) return await this.ended('stopped', journal, study);
@@ -216,13 +216,14 @@ export class SearchRun {
     observer.onFinalTrainingsStart?.(models, this.options.finalEpochs);
     const recipe = finalRecipe(this.options);
     // The final trainings use all the training data, not the proxy's `maxTrain` part.
-    await Promise.all(models.map(async (model) => {
+    await Promise.all(distinctTrainings(models).map(async (same) => {
+      const [model] = same;
       const task = finalTrainingTask(this.config.space, model, {
         studySeed: this.options.seed, data: { ...this.config.data, maxTrain: undefined }, recipe, backend: this.options.backend, saveTo: join(this.runDir, model.which),
       });
       const result = await evaluator.evaluate(task, (e) => observer.onFinalTrainingEvent?.(model.which, e));
       if (this.stopping && result.status === 'failed') return; // aborted by a stop: trains again on resume
-      appendRunEvent(journal, { type: 'final-trained', which: model.which, result: { ...result, telemetry: undefined } });
+      for (const m of same) appendRunEvent(journal, { type: 'final-trained', which: m.which, result: { ...result, telemetry: undefined, groupTelemetry: undefined } });
     }));
   }
 

@@ -85,7 +85,7 @@ export function summaryFromJournal(events: JournalEvent[], runDir: string): Sear
     runDir, space: config.space.name, dataset: config.data.name, backend, sampler: config.sampler,
     groups: config.space.groups.map((g) => g.name), budgetMacs: config.budget.macs, maxParams: config.budget.params,
     trials: done.length, failedTrials: done.filter((t) => t.status === 'failed').length,
-    base: finals.get('base'), winner: winner && winnerId !== undefined ? { ...winner, trialId: winnerId } : undefined, wideSparse: finals.get('wide-sparse'),
+    base: finals.get('base'), winner: winner && winnerId !== undefined ? { ...winner, trialId: winnerId } : undefined, wideSparse: finals.get('wide-sparse'), uniform: finals.get('uniform'),
     winnerTelemetry: winnerId !== undefined ? results.get(winnerId)?.telemetry : undefined,
     startTelemetry: startTrial ? results.get(startTrial.trialId)?.telemetry : undefined,
     winnerGroupTelemetry: winnerId !== undefined ? results.get(winnerId)?.groupTelemetry : undefined,

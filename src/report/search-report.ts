@@ -63,9 +63,10 @@ export function searchReportHtml(s: SearchSummary, figures: Record<string, strin
 <body>
 <h1>Width search: ${esc(s.space)} on ${esc(s.dataset)}</h1>
 <p>Sampler <b>${esc(s.sampler)}</b>, ${s.trials} proxy trials (${s.failedTrials} failed), budget ${int(s.budgetMacs)} MACs${s.maxParams !== undefined ? ` and ${int(s.maxParams)} params` : ''}, backend ${esc(s.backend ?? '?')}. Run folder: <code>${esc(s.runDir)}</code>.${s.finished ? '' : ' <b>The run has not finished.</b>'}</p>
-<h2>Base against winner (same final training recipe)</h2>
+<h2>Base, uniform scaling and winner (same final training recipe; identical networks are trained once)</h2>
 <table><tr><th>model</th><th>widths (${esc(s.groups.join(', '))})</th><th>params</th><th>MACs</th><th>validation acc</th><th>test acc</th><th>time</th></tr>
 ${modelRow('base', s.base)}
+${modelRow('uniform scaling of the start', s.uniform)}
 ${modelRow(`winner (trial ${s.winner?.trialId ?? '-'})`, s.winner)}
 ${s.wideSparse ? modelRow(`wide &amp; sparse (${int(s.wideSparse.nonzeroWeights)} nonzero weights)`, s.wideSparse) : ''}
 </table>

@@ -38,7 +38,7 @@ function fakeDeps() {
 const journalLines = (dir: string) => readFileSync(join(dir, 'journal.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
 const newDir = () => join(mkdtempSync(join(tmpdir(), 'ww-run-')), 'run');
 
-test('a run trains base, winner and wide & sparse with the study seed under ids no proxy trial has, and journals the export as its own event', async () => {
+test('a run trains base, winner, uniform scaling and wide & sparse with the study seed under ids no proxy trial has, the same network once, and journals the export as its own event', async () => {
   const dir = newDir();
   const { deps, evaluators, exports } = fakeDeps();
   const outcome = await SearchRun.open({ options: OPTIONS, out: dir }, deps).execute();
@@ -60,7 +60,11 @@ test('a run trains base, winner and wide & sparse with the study seed under ids 
   assert.equal(784 * a + a * b + 10 * b, spaceKernelWeights(loadSpace('mlp-mnist'), winner.widths));
   assert.deepEqual(exports, [dir]);
   const types = journalLines(dir).map((e) => e.type);
-  assert.deepEqual(types.slice(-6), ['winner-chosen', 'final-trained', 'final-trained', 'final-trained', 'onnx-exported', 'study-finished']);
+  // Four final models, three trainings: at the base's own MACs, uniform scaling of the base is the
+  // base itself (any larger multiplier widens fc1 to 264 or more and goes over), trained once.
+  assert.deepEqual(types.slice(-7), ['winner-chosen', 'final-trained', 'final-trained', 'final-trained', 'final-trained', 'onnx-exported', 'study-finished']);
+  assert.deepEqual(outcome.summary.uniform?.widths, [256, 128]);
+  assert.deepEqual(outcome.summary.uniform, outcome.summary.base);
   assert.ok(!journalLines(dir).some((e) => e.which === 'onnx'), 'no final-trained event for the export');
   assert.deepEqual(outcome.summary.onnx, ONNX);
   assert.equal(evaluators[0].closed >= 1, true, 'the evaluator is closed');
