@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { DATASET_NAMES } from '../data/registry.js';
 import { SEARCH_DEFAULTS, SEARCH_OPTION_KEYS, type SearchOptions } from '../pipeline/search-options.js';
 import { SearchRun, type SearchRunObserver } from '../pipeline/search-run.js';
+import { distinctTrainings } from '../pipeline/final-trainings.js';
 import { writeSearchReport } from '../pipeline/write-report.js';
 import type { ModelSummary } from '../report/search-summary.js';
 import { SAMPLER_NAMES } from '../search/samplers.js';
@@ -41,7 +42,9 @@ function progressPrinter(options: SearchOptions): SearchRunObserver {
     onSamplerStopped: ({ trials, reason }) => {
       process.stderr.write(`the ${options.sampler} sampler stopped after ${trials} of ${options.trials} trials${reason ? `: ${reason}` : ''}\n`);
     },
-    onFinalTrainingsStart: (models, epochs) => process.stderr.write(`final training (${epochs} epochs, all training data): ${models.map((f) => `${f.which} ${f.widths.join(',')}`).join('; ')}\n`),
+    onFinalTrainingsStart: (models, epochs) => process.stderr.write(
+      `final training (${epochs} epochs, all training data): ${distinctTrainings(models).map((same) => `${same.map((f) => f.which).join(' = ')} ${same[0].widths.join(',')}`).join('; ')}\n`,
+    ),
     onFinalTrainingEvent: (which, e) => {
       if (e.kind === 'epoch') process.stderr.write(`  ${which}: epoch ${e.epoch}/${e.epochs} loss ${e.loss?.toFixed(4)}\n`);
     },
