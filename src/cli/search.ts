@@ -49,7 +49,6 @@ function progressPrinter(options: SearchOptions): SearchRunObserver {
       if (e.kind === 'epoch') process.stderr.write(`  ${which}: epoch ${e.epoch}/${e.epochs} loss ${e.loss?.toFixed(4)}\n`);
     },
     onOnnxExported: (onnx) => process.stderr.write(`ONNX: ${onnx.path} (${onnx.bytes.toLocaleString('en-US')} bytes); ONNX Runtime vs tfjs on ${onnx.examples} test inputs: max |difference| ${onnx.maxAbsDiff.toExponential(2)}, argmax agreement ${(100 * onnx.argmaxAgreement).toFixed(1)}%\n`),
-    onOnnxFailed: (err) => process.stderr.write(`ONNX export failed: ${err.message}\n`),
   };
 }
 

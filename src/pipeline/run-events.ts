@@ -28,6 +28,9 @@ export type RunEvent =
   | { type: 'winner-chosen'; trialId: number; widths: number[] }
   | { type: 'final-trained'; which: FinalModelName; result: TrialResult }
   | { type: 'onnx-exported'; onnx: OnnxSummary }
+  /** A final training or the export that failed: an attempt, never a result; a resume tries again. */
+  | { type: 'final-failed'; which: FinalModelName; reason: string }
+  | { type: 'export-failed'; reason: string }
   | { type: 'study-finished' };
 
 /** The journal version of a run whose `study-created` config is `config` (1 when unstated). */
@@ -66,6 +69,12 @@ export function decodeRunEvents(events: readonly JournalEvent[]): RunEvent[] {
         break;
       case 'onnx-exported':
         out.push({ type: 'onnx-exported', onnx: raw.onnx as OnnxSummary });
+        break;
+      case 'final-failed':
+        out.push({ type: 'final-failed', which: raw.which as FinalModelName, reason: String(raw.reason) });
+        break;
+      case 'export-failed':
+        out.push({ type: 'export-failed', reason: String(raw.reason) });
         break;
       case 'study-finished':
         out.push({ type: 'study-finished' });

@@ -187,18 +187,28 @@ export class SearchRun {
       }
       const done = decodeRunEvents(events);
       if (!done.some((e) => e.type === 'winner-chosen')) appendRunEvent(journal, { type: 'winner-chosen', trialId: best.trialId, widths: [...best.widths] });
-      const trained = new Set(done.flatMap((e) => (e.type === 'final-trained' ? [e.which] : [])));
+      // Only successes count: a failed final training (journaled as `final-failed`, or as a failed
+      // `final-trained` by older versions) is tried again.
+      const trained = new Set(done.flatMap((e) => (e.type === 'final-trained' && e.result.status === 'ok' ? [e.which] : [])));
       const models = finalModels(this.config.space, [...best.widths], this.options, this.config.budget).filter((m) => !trained.has(m.which));
-      await this.trainFinals(models, journal, evaluator, observer);
+      const failures = await this.trainFinals(models, journal, evaluator, observer);
       await evaluator.close();
       if (this.stopping) return await this.ended('stopped', journal, study);
+      if (failures.length) {
+        await this.ended('stopped', journal, study);
+        throw new SearchError(`${failures.map((f) => `final training of the ${f.which} failed: ${f.reason}`).join('; ')}. Nothing was exported; resume with: widthwise search --resume ${this.runDir}`);
+      }
       if (!done.some((e) => e.type === 'onnx-exported')) {
         try {
           const onnx = await this.deps.exportWinner(this.runDir, this.config.data);
           appendRunEvent(journal, { type: 'onnx-exported', onnx });
           observer.onOnnxExported?.(onnx);
         } catch (err) {
-          observer.onOnnxFailed?.(err instanceof Error ? err : new Error(String(err)));
+          const error = err instanceof Error ? err : new Error(String(err));
+          appendRunEvent(journal, { type: 'export-failed', reason: `${error.name}: ${error.message}` });
+          observer.onOnnxFailed?.(error);
+          await this.ended('stopped', journal, study);
+          throw new SearchError(`the ONNX export of the winner failed: ${error.message}; resume with: widthwise search --resume ${this.runDir} to try it again`);
         }
       }
       appendRunEvent(journal, { type: 'study-finished' });
@@ -211,10 +221,12 @@ export class SearchRun {
     }
   }
 
-  private async trainFinals(models: FinalModel[], journal: Journal, evaluator: Evaluator, observer: SearchRunObserver): Promise<void> {
-    if (models.length === 0) return;
+  /** Trains what is left of the final models; returns the ones that failed (journaled as `final-failed`). */
+  private async trainFinals(models: FinalModel[], journal: Journal, evaluator: Evaluator, observer: SearchRunObserver): Promise<{ which: FinalModelName; reason: string }[]> {
+    if (models.length === 0) return [];
     observer.onFinalTrainingsStart?.(models, this.options.finalEpochs);
     const recipe = finalRecipe(this.options);
+    const failures: { which: FinalModelName; reason: string }[] = [];
     // The final trainings use all the training data, not the proxy's `maxTrain` part.
     await Promise.all(distinctTrainings(models).map(async (same) => {
       const [model] = same;
@@ -223,8 +235,17 @@ export class SearchRun {
       });
       const result = await evaluator.evaluate(task, (e) => observer.onFinalTrainingEvent?.(model.which, e));
       if (this.stopping && result.status === 'failed') return; // aborted by a stop: trains again on resume
-      for (const m of same) appendRunEvent(journal, { type: 'final-trained', which: m.which, result: { ...result, telemetry: undefined, groupTelemetry: undefined } });
+      for (const m of same) {
+        if (result.status === 'ok') {
+          appendRunEvent(journal, { type: 'final-trained', which: m.which, result: { ...result, telemetry: undefined, groupTelemetry: undefined } });
+        } else {
+          const reason = result.reason ?? 'unknown reason';
+          appendRunEvent(journal, { type: 'final-failed', which: m.which, reason });
+          failures.push({ which: m.which, reason });
+        }
+      }
     }));
+    return failures;
   }
 
   private async ended(status: SearchOutcome['status'], journal: Journal, study: Study): Promise<SearchOutcome> {

@@ -61,6 +61,8 @@ export function summaryFromJournal(events: JournalEvent[], runDir: string): Sear
       }
     }
   }
+  // What failed and has not succeeded since (a resume retries it).
+  const failures = new Map<string, string>();
   for (const e of decodeRunEvents(events)) {
     switch (e.type) {
       case 'winner-chosen':
@@ -68,9 +70,17 @@ export function summaryFromJournal(events: JournalEvent[], runDir: string): Sear
         break;
       case 'final-trained':
         finals.set(e.which, modelSummary(e.result));
+        if (e.result.status === 'ok') failures.delete(e.which);
+        break;
+      case 'final-failed':
+        failures.set(e.which, e.reason);
         break;
       case 'onnx-exported':
         onnx = e.onnx;
+        failures.delete('export');
+        break;
+      case 'export-failed':
+        failures.set('export', e.reason);
         break;
       case 'study-finished':
         finished = true;
@@ -92,5 +102,6 @@ export function summaryFromJournal(events: JournalEvent[], runDir: string): Sear
     startGroupTelemetry: startTrial ? results.get(startTrial.trialId)?.groupTelemetry : undefined,
     signal: { norm: signal.norm, score: signal.score },
     history, finished, onnx,
+    ...(failures.size ? { failures: [...failures].map(([what, reason]) => ({ what, reason })) } : {}),
   };
 }

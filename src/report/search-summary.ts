@@ -61,6 +61,8 @@ export interface SearchSummary {
   winner?: ModelSummary & { trialId: number };
   /** With --compare-wide-sparse: the wide & sparse network with the winner's nonzero weights. */
   wideSparse?: ModelSummary;
+  /** Final trainings (by model name) or the export (`export`) that failed and have not succeeded since. */
+  failures?: { what: string; reason: string }[];
   /** The start scaled uniformly onto the budget (largest grid multiplier that fits), trained like the winner. */
   uniform?: ModelSummary;
   /** Proxy telemetry of the winning trial and of the start trial. */

@@ -138,3 +138,55 @@ test('studyOnly stops after the study: its best trial, no final training, no exp
   const resumed = await SearchRun.open({ resume: dir }, fakeDeps().deps).execute();
   assert.ok(resumed.summary.finished && resumed.summary.winner);
 });
+
+/** A fake evaluator whose final training of `which` (by its save folder) fails, as a NaN loss would. */
+class FailingFinal extends FakeEvaluator {
+  constructor(private readonly which: string) {
+    super(OPTIMUM);
+  }
+  override async evaluate(task: Parameters<FakeEvaluator['evaluate']>[0]) {
+    const result = await super.evaluate(task);
+    return task.saveTo?.endsWith(`/${this.which}`) ? { trialId: task.trialId, status: 'failed' as const, reason: 'TrainError: loss is NaN at epoch 1', widths: task.widths, seconds: 0 } : result;
+  }
+}
+
+test('a failed final training is a failure: journaled as an attempt, no export, an error; a resume trains only it, then exports', async () => {
+  const dir = newDir();
+  const exports: string[] = [];
+  const deps = (evaluator: FakeEvaluator): SearchRunDeps => ({
+    startBackend: async () => ({ name: 'fake' }), createEvaluator: () => evaluator,
+    exportWinner: async (runDir) => {
+      exports.push(runDir);
+      return ONNX;
+    },
+  });
+  await assert.rejects(SearchRun.open({ options: OPTIONS, out: dir }, deps(new FailingFinal('winner'))).execute(), /final training of the winner failed: TrainError: loss is NaN/);
+  const types = journalLines(dir).map((e) => e.type);
+  assert.ok(types.includes('final-failed') && !types.includes('study-finished') && !types.includes('onnx-exported'));
+  assert.deepEqual(exports, []);
+  assert.deepEqual(summaryFromJournal(replayJournal(join(dir, 'journal.jsonl')).events, dir).failures?.map((f) => f.what), ['winner']);
+
+  const retry = new FakeEvaluator(OPTIMUM);
+  const outcome = await SearchRun.open({ resume: dir }, deps(retry)).execute();
+  assert.deepEqual(retry.tasks.map((t) => t.saveTo), [join(dir, 'winner')], 'only the failed training runs again');
+  assert.deepEqual(exports, [dir]);
+  assert.ok(outcome.summary.finished && outcome.summary.winner && !outcome.summary.failures);
+});
+
+test('a failed export is journaled, fails the command, and is retried by a resume', async () => {
+  const dir = newDir();
+  let attempts = 0;
+  const deps: SearchRunDeps = {
+    startBackend: async () => ({ name: 'fake' }), createEvaluator: () => new FakeEvaluator(OPTIMUM),
+    exportWinner: async () => {
+      if (++attempts === 1) throw new Error('ENOSPC: no space left on device');
+      return ONNX;
+    },
+  };
+  await assert.rejects(SearchRun.open({ options: OPTIONS, out: dir }, deps).execute(), /ONNX export of the winner failed: ENOSPC/);
+  assert.ok(journalLines(dir).some((e) => e.type === 'export-failed'));
+  const outcome = await SearchRun.open({ resume: dir }, deps).execute();
+  assert.equal(attempts, 2);
+  assert.deepEqual(outcome.summary.onnx, ONNX);
+  assert.ok(outcome.summary.finished && !outcome.summary.failures);
+});
