@@ -2,6 +2,7 @@
 import type { Argv } from 'yargs';
 import { availableParallelism } from 'node:os';
 import { UsageError } from '../core/errors.js';
+import { ensureWritableDir } from '../storage/writable-dir.js';
 import { defaultBaselineDir, runBaseline } from '../pipeline/baseline-run.js';
 import { PoolEvaluator } from '../runtime/pool-evaluator.js';
 import { loadSpace } from '../space/load.js';
@@ -25,9 +26,12 @@ export function baselineCommand(yargs: Argv): Argv {
       const scales = String(args.scales).split(',').map(Number);
       if (scales.some((s) => !(s > 0))) throw new UsageError(`--scales: expected comma-separated positive numbers, found "${args.scales}"`);
       if (!(Number.isInteger(args.seeds) && args.seeds >= 1)) throw new UsageError(`--seeds: expected a positive integer, found ${args.seeds}`);
+      if (!(Number.isInteger(args.workers) && args.workers >= 1)) throw new UsageError(`--workers: expected a positive integer, found ${args.workers}`);
+      const out = args.out ?? defaultBaselineDir(space.name, new Date());
+      // Before the backend and the pool start: a folder that cannot be written fails at once.
+      ensureWritableDir(out, '--out');
       const recipe = recipeFromArgs(args, space.dataset);
       const backend = await startBackend(args.backend as never);
-      const out = args.out ?? defaultBaselineDir(space.name, new Date());
       const request = {
         space, scales, seeds: args.seeds, recipe, backend: args.backend, out,
         data: { name: args.dataset ?? space.dataset, dataDir: args.dataDir, maxTrain: args.maxTrain, validationFraction: args.validationFraction },

@@ -1,5 +1,5 @@
 import type { Argv } from 'yargs';
-import { mkdirSync } from 'node:fs';
+import { ensureWritableDir } from '../storage/writable-dir.js';
 import { writeFileAtomic } from '../storage/files.js';
 import { join } from 'node:path';
 import { UsageError } from '../core/errors.js';
@@ -38,7 +38,7 @@ export function probeCommand(yargs: Argv): Argv {
       const backend = await startBackend(args.backend as never);
       const recipe = recipeFromArgs(args, space.dataset);
       const out = args.out ?? join('results', `probe-${space.name}-${new Date().toISOString().replace(/[:.]/g, '-')}`);
-      mkdirSync(out, { recursive: true });
+      ensureWritableDir(out, '--out');
       process.stderr.write(`probing ${space.name} at widths ${widths.join(',')}, ${recipe.epochs} epochs\n`);
       const result: TrialResult = await runTrial(
         {

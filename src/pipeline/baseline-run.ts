@@ -4,7 +4,7 @@
  * base network, the sparse one that keeps exactly the base network's count; every network over
  * several seeds; the table, `baseline.json` and the plot written to the output folder.
  */
-import { mkdirSync } from 'node:fs';
+import { ensureWritableDir } from '../storage/writable-dir.js';
 import { join } from 'node:path';
 import type { DataSpec } from '../core/dataset.js';
 import { WidthwiseError } from '../core/errors.js';
@@ -133,7 +133,7 @@ export interface BaselineObserver {
  */
 export async function runBaseline(request: BaselineRequest, evaluator: Evaluator, observer: BaselineObserver = {}): Promise<BaselineOutcome> {
   const { baseKernelWeights, jobs } = baselineJobs(request);
-  mkdirSync(request.out, { recursive: true });
+  ensureWritableDir(request.out, '--out');
   observer.onStart?.({ trainings: jobs.length, baseKernelWeights });
   let finished = 0;
   const done = await Promise.all(jobs.map(async (job) => {

@@ -5,7 +5,8 @@
  * what to show. Every step is journaled before the next starts, so a resumed run does only what
  * is left: finished trials, final trainings and the export are never done twice.
  */
-import { mkdirSync, existsSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { ensureWritableDir } from '../storage/writable-dir.js';
 import { join, resolve } from 'node:path';
 import { UsageError, WidthwiseError } from '../core/errors.js';
 import type { DataSpec } from '../core/dataset.js';
@@ -138,6 +139,7 @@ export class SearchRun {
     const options = { ...SEARCH_DEFAULTS, ...explicit };
     const runDir = resolve(request.out ?? defaultRunDir(loadSpace(options.space).name, new Date()));
     if (existsSync(join(runDir, 'journal.jsonl'))) throw new UsageError(`${runDir} already holds a search journal: use --resume ${runDir}, or another --out`);
+    ensureWritableDir(runDir, '--out');
     return new SearchRun(runDir, options, configFor(options, RUN_JOURNAL_VERSION), undefined, deps, request.studyOnly ?? false);
   }
 
@@ -162,7 +164,7 @@ export class SearchRun {
     const events: JournalEvent[] = this.replay?.events ?? [];
     const backend = await this.deps.startBackend(this.options.backend);
     observer.onBackend?.(backend);
-    mkdirSync(this.runDir, { recursive: true });
+    ensureWritableDir(this.runDir, this.replay ? '--resume' : '--out');
     const journal = new Journal(journalPath);
     const evaluator = this.deps.createEvaluator({ workers: this.options.workers, trialTimeoutSeconds: this.options.trialTimeout });
     this.evaluator = evaluator;
