@@ -15,8 +15,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { EngineError } from '../core/errors.js';
-import { registerWasmTrainingKernels } from './wasm-kernels.js';
-import { registerLoopKernels } from './loop-kernels.js';
+import { registerEngineKernels } from './register.js';
 
 export type BackendChoice = 'auto' | 'node-gpu' | 'node' | 'wasm' | 'cpu';
 
@@ -64,8 +63,7 @@ async function tryWasm(threads: number): Promise<string | undefined> {
     wasm.setThreadsCount(threads);
     if (!(await tf.setBackend('wasm'))) return 'the wasm backend failed to initialise (its .wasm binary could not be loaded)';
     await tf.ready();
-    registerWasmTrainingKernels();
-    registerLoopKernels('wasm');
+    registerEngineKernels('wasm');
     return undefined;
   } catch (e) {
     return `@tensorflow/tfjs-backend-wasm failed to load (${reason(e)})`;
@@ -74,7 +72,7 @@ async function tryWasm(threads: number): Promise<string | undefined> {
 
 async function tryCpu(): Promise<string | undefined> {
   if (!(await tf.setBackend('cpu'))) return 'the cpu backend failed to initialise';
-  registerLoopKernels('cpu');
+  registerEngineKernels('cpu');
   return undefined;
 }
 

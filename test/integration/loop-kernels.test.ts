@@ -2,7 +2,7 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/engine/backend.js';
-import { BATCH_NORM_TRAIN } from '../../src/engine/loop-kernels.js';
+import { BATCH_NORM_TRAIN } from '../../src/engine/kernels/batch-norm-train.js';
 
 before(async () => {
   await initBackend('cpu');
