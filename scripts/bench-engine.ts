@@ -74,7 +74,7 @@ const forwardOnly = flag('forward-only');
 const log = (line: string) => (json ? process.stderr : process.stdout).write(`${line}\n`);
 
 const backend = await initBackend(option('backend', 'wasm') as BackendChoice);
-log(`tfjs backend ${backend.name}${backend.threads ? `, ${backend.threads} thread` : ''}; ${steps} timed ${forwardOnly ? 'forward passes' : 'training steps'} after ${warmup} warm-up`);
+log(`tfjs backend ${backend.name}${backend.threads ? `, ${backend.threads} thread` : ''}${backend.simd ? `, engine kernels ${backend.simd}` : ''}; ${steps} timed ${forwardOnly ? 'forward passes' : 'training steps'} after ${warmup} warm-up`);
 
 async function benchTfjs(name: string, profiling: boolean): Promise<{ ms: number; params: number; grew: number; bytesGrew: number; heapGrew: number | null }> {
   const { space, batch } = MODELS[name];
@@ -168,7 +168,7 @@ const rows: Row[] = names.map((name) => {
   return { model: name, batch: MODELS[name].batch, params: info.get(name)!.params, tfjsMsPerStep: tfjsMs, torchMsPerStep: torchMs, ratio: torchMs ? tfjsMs / torchMs : null, tensorsGrew: info.get(name)!.grew, bytesGrew: info.get(name)!.bytesGrew, wasmHeapGrew: info.get(name)!.heapGrew };
 });
 if (json) {
-  console.log(JSON.stringify(rows.map((r) => ({ ...r, backend: backend.name, rounds, steps, forwardOnly })), null, 2));
+  console.log(JSON.stringify(rows.map((r) => ({ ...r, backend: backend.name, simd: backend.simd ?? null, rounds, steps, forwardOnly })), null, 2));
 } else {
   log(`${'model'.padEnd(16)} ${'batch'.padStart(5)} ${'params'.padStart(8)} ${`tfjs-${backend.name} ms`.padStart(13)} ${'torch ms'.padStart(9)} ${'ratio'.padStart(6)}  growth over the timed steps (tensors, tensor bytes, wasm heap bytes)`);
   for (const r of rows) {

@@ -16,6 +16,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { EngineError } from '../core/errors.js';
 import { registerEngineKernels } from './register.js';
+import { simdMode, type SimdMode } from './simd/kernel-module.js';
 
 export type BackendChoice = 'auto' | 'node-gpu' | 'node' | 'wasm' | 'cpu';
 
@@ -26,6 +27,11 @@ export interface BackendInfo {
   tfBackend: string;
   /** wasm only: the number of threads the backend actually runs (1 under Node). */
   threads?: number;
+  /**
+   * wasm only: the build of the engine's compiled kernels in use: `relaxed-simd` (fused
+   * multiply-add), `simd`, or `unavailable` (the XNNPACK formulations serve instead).
+   */
+  simd?: SimdMode;
 }
 
 let current: BackendInfo | undefined;
@@ -105,7 +111,7 @@ export async function initBackend(choice: BackendChoice = 'auto', opts: { thread
   for (const [name, attempt] of wanted) {
     const failure = await attempt();
     if (failure === undefined) {
-      current = { name, tfBackend: tf.getBackend(), ...(name === 'wasm' ? { threads: await wasmThreads() } : {}) };
+      current = { name, tfBackend: tf.getBackend(), ...(name === 'wasm' ? { threads: await wasmThreads(), simd: simdMode() } : {}) };
       return current;
     }
     failures.push(`${name}: ${failure}`);

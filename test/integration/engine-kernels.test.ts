@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { createRng } from '../../src/core/rng.js';
 import { initBackend } from '../../src/engine/backend.js';
+import { preferSimdBuild, simdMode, type SimdPreference } from '../../src/engine/simd/kernel-module.js';
 
 before(async () => {
   await initBackend('wasm');
@@ -43,7 +44,19 @@ for (const [h, w] of [[7, 9], [5, 5], [8, 6]]) for (const k of [1, 3]) for (cons
   GRID.push({ h, w, k, stride, pad, batch: GRID.length % 2 ? 1 : 3, cin: [1, 3, 4][GRID.length % 3], cout: [4, 1, 3][GRID.length % 3] });
 }
 
-test('wasm conv gradients equal the cpu backend over strides 1/2, same/valid/explicit padding, odd sizes, 1x1/3x3, batch 1/3', () => {
+// Channels that are not multiples of the SIMD tile (4 input by 8 output channels), and maps wide
+// and tall enough that the SIMD filter gradient walks several chunks of output rows.
+for (const [h, w, cin, cout, k, stride, pad, batch] of [
+  [23, 37, 5, 9, 3, 1, 'same'], [23, 37, 5, 13, 3, 2, 'valid'], [40, 40, 8, 16, 3, 1, 'same'], [19, 21, 7, 6, 3, 2, 'same'], [17, 18, 6, 7, 1, 1, 'valid'],
+  [9, 9, 12, 17, 5, 2, 'same'],
+] as [number, number, number, number, number, number, Pad, number?][]) GRID.push({ h, w, k, stride, pad, batch: batch ?? 2, cin, cout });
+
+/** Each build of the SIMD kernels, and none (the XNNPACK formulations). */
+const BUILDS: SimdPreference[] = ['relaxed-simd', 'simd', 'none'];
+
+for (const build of BUILDS) test(`wasm conv gradients (SIMD build: ${build}) equal the cpu backend over strides 1/2, same/valid/explicit padding, odd sizes and channels, 1x1/3x3/5x5, batch 1/2/3`, () => {
+  preferSimdBuild(build);
+  if (build !== 'none') assert.equal(simdMode(), build, 'this Node should load every build');
   for (const c of GRID) {
     const xShape = [c.batch, c.h, c.w, c.cin], wShape = [c.k, c.k, c.cin, c.cout];
     const x = rngValues(xShape.reduce((a, b) => a * b), `x${JSON.stringify(c)}`);
@@ -56,6 +69,7 @@ test('wasm conv gradients equal the cpu backend over strides 1/2, same/valid/exp
     assert.ok(relError(wasm[0], cpu[0]) < 1e-4, `input gradient ${JSON.stringify(c)}: ${relError(wasm[0], cpu[0])}`);
     assert.ok(relError(wasm[1], cpu[1]) < 1e-4, `filter gradient ${JSON.stringify(c)}: ${relError(wasm[1], cpu[1])}`);
   }
+  preferSimdBuild('auto');
   tf.setBackend('wasm');
 });
 

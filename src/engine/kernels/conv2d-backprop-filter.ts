@@ -1,11 +1,13 @@
 /**
- * Conv2DBackpropFilter for the wasm backend, which ships none: the filter gradient built around
- * the backend's XNNPACK convolution and matrix product, in the formulation that is fastest for
- * the layer's shape.
+ * Conv2DBackpropFilter for the wasm backend, which ships none: the engine's compiled SIMD kernel
+ * (src/engine/simd/conv2d-filter-grad.as) reading x and dy where they lie, or, where no SIMD build
+ * loads, the gradient built around the backend's XNNPACK convolution and matrix product in the
+ * formulation that is fastest for the layer's shape.
  */
 import * as tf from '@tensorflow/tfjs';
-import { heapOutput, reshape, run, transpose, withTemps, type Ctx, type Info, type KernelArgs } from './heap.js';
+import { heapOffset, heapOutput, reshape, run, transpose, withTemps, type Ctx, type Info, type KernelArgs, type WasmBackend } from './heap.js';
 import { convGeometry, cropForConv, padOrCrop, stridesOf } from './conv-geometry.js';
+import { simdKernels, type SimdKernels } from '../simd/kernel-module.js';
 
 /** out[i, j, c, n] = o[n, kh-1-i, kw-1-j, c]: the swapped filter gradient back in filter layout, one pass. */
 function flipToFilterLayout(ctx: Ctx, o: Info): Info {
@@ -133,18 +135,62 @@ function conv2dBackpropFilterShifted({ inputs, backend, attrs }: KernelArgs): In
 }
 
 /**
- * Picks the faster formulation per layer, as measured on the reference CNN's layers (figures in
- * results/experiments/engine.md): the dilated convolution for strided layers, the matrix product
+ * The SIMD kernel where a build of it loads; otherwise the faster XNNPACK formulation per layer,
+ * as measured on the reference CNN's layers (figures in results/experiments/engine.md): the dilated convolution for strided layers, the matrix product
  * for 1x1 stride 1 (a transpose and one XNNPACK product), and for 3x3 stride 1 whichever operand
  * arrangement gives XNNPACK the smaller filter to pack.
  */
 function conv2dBackpropFilterFastest(args: KernelArgs): Info {
+  const kernels = simdKernels(args.backend as unknown as WasmBackend);
+  const simd = kernels && conv2dBackpropFilterSimd(kernels, args);
+  if (simd) return simd;
   const [kh, kw] = args.attrs.filterShape as number[];
   const [sh, sw] = stridesOf(args.attrs);
   if (sh !== 1 || sw !== 1) return conv2dBackpropFilter(args);
   if (kh === 1 && kw === 1) return conv2dBackpropFilterShifted(args);
   const [, , cin, cout] = args.attrs.filterShape as number[];
   return cin < cout ? conv2dBackpropFilterDyAsInput(args) : conv2dBackpropFilter(args);
+}
+
+/** Output pixels per chunk of the SIMD kernel: the chunk's dy and x rows stay in the L2 cache. */
+const CHUNK_PIXELS = 256;
+/** Bytes the SIMD kernel may read past the end of x or dy (whole vectors over the last channels). */
+const OVERREAD_BYTES = 32;
+
+/**
+ * The filter gradient on the SIMD kernel. Its output is laid out with Cin rounded up to 4 rows and
+ * Cout to 8 columns per tap (the kernel's tile); where that is not the filter's own layout, the
+ * padding is dropped in one pass.
+ */
+function conv2dBackpropFilterSimd(kernels: SimdKernels, { inputs, backend, attrs }: KernelArgs): Info | undefined {
+  const { x, dy } = inputs;
+  const heap = backend as unknown as WasmBackend;
+  const filterShape = attrs.filterShape as number[];
+  const info = convGeometry(x.shape, filterShape, attrs);
+  const [kh, kw, cin, cout] = filterShape;
+  const [b, h, w] = x.shape;
+  const { strideHeight: sh, strideWidth: sw, outHeight: ho, outWidth: wo, padInfo } = info;
+  const cinPad = Math.ceil(cin / 4) * 4, dwRow = Math.ceil(cout / 8) * 8;
+  const direct = cinPad === cin && dwRow === cout;
+  const xAt = heapOffset(heap, x), dyAt = heapOffset(heap, dy);
+  const end = Math.max(xAt + 4 * x.shape.reduce((p, q) => p * q, 1), dyAt + 4 * dy.shape.reduce((p, q) => p * q, 1));
+  // Allocating the output may grow the heap, never shrink it, so this bound holds for the call.
+  if (end + OVERREAD_BYTES > heap.wasm.HEAPU8.length) return undefined;
+  return withTemps(backend, (ctx) => {
+    const acc = heapOutput(ctx, direct ? filterShape : [kh * kw * cinPad, dwRow], (out) => out.fill(0));
+    kernels.conv2dFilterGrad(xAt, dyAt, heapOffset(heap, acc), b, h, w, cin, ho, wo, cout, kh, kw, sh, sw, padInfo.top, padInfo.left,
+      dwRow, Math.max(1, Math.floor(CHUNK_PIXELS / wo)));
+    if (direct) return acc;
+    return heapOutput(ctx, filterShape, (out, read) => {
+      const src = read(acc);
+      for (let tap = 0; tap < kh * kw; tap++) {
+        for (let ci = 0; ci < cin; ci++) {
+          const from = (tap * cinPad + ci) * dwRow, to = (tap * cin + ci) * cout;
+          out.set(src.subarray(from, from + cout), to);
+        }
+      }
+    });
+  });
 }
 
 /** The filter gradient on wasm. */

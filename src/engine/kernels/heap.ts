@@ -19,6 +19,14 @@ export interface WasmBackend extends Backend {
   typedArrayFromHeap(t: Info): Float32Array;
   /** The backend's emscripten module; its `asm.memory` is the heap that tensors live in. */
   wasm: { HEAPU8: Uint8Array; asm?: { memory?: WebAssembly.Memory } };
+  dataIdMap: { get(id: object): { memoryOffset: number } | undefined };
+}
+
+/** The byte offset of a tensor's data on the wasm heap. */
+export function heapOffset(backend: WasmBackend, t: Info): number {
+  const entry = backend.dataIdMap.get(t.dataId);
+  if (!entry) throw new Error('tensor is not on the wasm heap');
+  return entry.memoryOffset;
 }
 
 /** The cpu backend's array access. */

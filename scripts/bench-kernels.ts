@@ -1,0 +1,68 @@
+/**
+ * Kernel-level A/B of the engine's convolution gradients on the wasm backend: each layer shape of
+ * the reference models is timed with the relaxed-SIMD build, the plain-SIMD build and without the
+ * SIMD kernels (the XNNPACK formulations), alternating in rounds inside one process so that the
+ * machine's load hits every variant alike. Prints ms per call (median of rounds) and GMAC/s.
+ *
+ *   npx tsx scripts/bench-kernels.ts [--rounds 5] [--calls 5] [--kernels filter,input] [--json]
+ */
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '../src/engine/backend.js';
+import { preferSimdBuild, simdMode, type SimdPreference } from '../src/engine/simd/kernel-module.js';
+
+const argv = process.argv.slice(2);
+const option = (name: string, fallback: string) => {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 && argv[i + 1] !== undefined ? argv[i + 1] : fallback;
+};
+const rounds = Number(option('rounds', '5'));
+const calls = Number(option('calls', '5'));
+const which = option('kernels', 'filter,input').split(',');
+const json = argv.includes('--json');
+
+/** [name, batch, h, w, cin, cout, k, stride] of the reference CNN (batch 64) and ResNet-20 (batch 128). */
+const LAYERS: [string, number, number, number, number, number, number, number][] = [
+  ['cnn c1 32x32 3->32', 64, 32, 32, 3, 32, 3, 1],
+  ['cnn c2 16x16 32->64', 64, 16, 16, 32, 64, 3, 1],
+  ['cnn c3 8x8 64->128', 64, 8, 8, 64, 128, 3, 1],
+  ['r20 stage1 32x32 16->16', 128, 32, 32, 16, 16, 3, 1],
+  ['r20 down 32x32 16->32 s2', 128, 32, 32, 16, 32, 3, 2],
+  ['r20 stage2 16x16 32->32', 128, 16, 16, 32, 32, 3, 1],
+  ['r20 stage3 8x8 64->64', 128, 8, 8, 64, 64, 3, 1],
+];
+const VARIANTS: SimdPreference[] = ['relaxed-simd', 'simd', 'none'];
+
+await initBackend('wasm');
+const median = (v: number[]) => [...v].sort((a, b) => a - b)[v.length >> 1];
+const rows: Record<string, unknown>[] = [];
+for (const [name, b, h, w, cin, cout, k, s] of LAYERS) {
+  const x = tf.randomNormal([b, h, w, cin]) as tf.Tensor4D;
+  const filter = tf.randomNormal([k, k, cin, cout]) as tf.Tensor4D;
+  const ho = Math.ceil(h / s), wo = Math.ceil(w / s);
+  const dy = tf.randomNormal([b, ho, wo, cout]) as tf.Tensor4D;
+  const macs = b * ho * wo * k * k * cin * cout;
+  const kernels: Record<string, () => tf.Tensor> = {
+    filter: () => tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { strides: s, pad: 'same', dataFormat: 'NHWC', filterShape: [k, k, cin, cout] } as never) as tf.Tensor,
+    input: () => tf.engine().runKernel('Conv2DBackpropInput', { dy, filter }, { strides: s, pad: 'same', dataFormat: 'NHWC', inputShape: [b, h, w, cin] } as never) as tf.Tensor,
+  };
+  for (const kernel of which) {
+    const times = new Map<SimdPreference, number[]>(VARIANTS.map((v) => [v, []]));
+    for (let r = 0; r < rounds; r++) {
+      for (const v of VARIANTS) {
+        preferSimdBuild(v);
+        kernels[kernel]().dispose();
+        const t0 = performance.now();
+        for (let c = 0; c < calls; c++) kernels[kernel]().dispose();
+        times.get(v)!.push((performance.now() - t0) / calls);
+      }
+    }
+    const ms = Object.fromEntries(VARIANTS.map((v) => [v, median(times.get(v)!)]));
+    rows.push({ layer: name, kernel, macs, ms });
+    if (!json) {
+      console.log(`${kernel.padEnd(6)} ${name.padEnd(26)} ${VARIANTS.map((v) => `${v} ${ms[v].toFixed(2)} ms (${(macs / ms[v] / 1e6).toFixed(1)} GMAC/s)`).join('  ')}  none/relaxed ${(ms.none / ms['relaxed-simd']).toFixed(2)}x`);
+    }
+  }
+  tf.dispose([x, filter, dy]);
+}
+preferSimdBuild('auto');
+if (json) console.log(JSON.stringify({ simd: simdMode(), rounds, calls, rows }, null, 2));
