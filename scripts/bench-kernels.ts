@@ -4,7 +4,7 @@
  * SIMD kernels (the XNNPACK formulations), alternating in rounds inside one process so that the
  * machine's load hits every variant alike. Prints ms per call (median of rounds) and GMAC/s.
  *
- *   npx tsx scripts/bench-kernels.ts [--rounds 5] [--calls 5] [--kernels filter,input] [--json]
+ *   npx tsx scripts/bench-kernels.ts [--rounds 5] [--calls 5] [--kernels filter,input] [--layers c2,stage3] [--json]
  */
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/engine/backend.js';
@@ -19,6 +19,7 @@ const rounds = Number(option('rounds', '5'));
 const calls = Number(option('calls', '5'));
 const which = option('kernels', 'filter,input').split(',');
 const json = argv.includes('--json');
+const only = option('layers', '');
 
 /** [name, batch, h, w, cin, cout, k, stride] of the reference CNN (batch 64) and ResNet-20 (batch 128). */
 const LAYERS: [string, number, number, number, number, number, number, number][] = [
@@ -35,7 +36,7 @@ const VARIANTS: SimdPreference[] = ['relaxed-simd', 'simd', 'none'];
 await initBackend('wasm');
 const median = (v: number[]) => [...v].sort((a, b) => a - b)[v.length >> 1];
 const rows: Record<string, unknown>[] = [];
-for (const [name, b, h, w, cin, cout, k, s] of LAYERS) {
+for (const [name, b, h, w, cin, cout, k, s] of LAYERS.filter(([n]) => !only || only.split(',').some((o) => n.includes(o)))) {
   const x = tf.randomNormal([b, h, w, cin]) as tf.Tensor4D;
   const filter = tf.randomNormal([k, k, cin, cout]) as tf.Tensor4D;
   const ho = Math.ceil(h / s), wo = Math.ceil(w / s);

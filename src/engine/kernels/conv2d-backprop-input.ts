@@ -1,10 +1,53 @@
 /**
- * Conv2DBackpropInput for the wasm backend, replacing the shipped loop: stride-1 convolutions on
- * the backend's XNNPACK Conv2D, one per output phase of a strided layer, interleaved in one pass.
+ * Conv2DBackpropInput for the wasm backend, replacing the shipped loop: the engine's compiled SIMD
+ * kernel (src/engine/simd/conv2d-input-grad.as), or, where no SIMD build loads or Cin is not a
+ * multiple of 4, stride-1 convolutions on the backend's XNNPACK Conv2D, one per output phase of a
+ * strided layer, interleaved in one pass.
  */
 import * as tf from '@tensorflow/tfjs';
-import { heapOutput, run, withTemps, type Ctx, type Info, type KernelArgs } from './heap.js';
+import { heapOffset, heapOutput, run, withTemps, type Ctx, type Info, type KernelArgs, type WasmBackend } from './heap.js';
 import { convGeometry, cropForConv } from './conv-geometry.js';
+import { simdKernels, type SimdKernels } from '../simd/kernel-module.js';
+
+/** The input gradient on the SIMD kernel (Cin a multiple of 4), or undefined where it does not apply. */
+function conv2dBackpropInputSimd(kernels: SimdKernels, { inputs, backend, attrs }: KernelArgs): Info | undefined {
+  const { dy, filter } = inputs;
+  const inputShape = attrs.inputShape as number[];
+  const [b, h, w, cin] = inputShape;
+  if (cin % 4 !== 0) return undefined;
+  const info = convGeometry(inputShape, filter.shape, attrs);
+  const [kh, kw, , cout] = filter.shape;
+  const { strideHeight: sh, strideWidth: sw, outHeight: ho, outWidth: wo, padInfo } = info;
+  const heap = backend as unknown as WasmBackend;
+  return withTemps(backend, (ctx) => {
+    // wt[i, j, co, ci] = w[i, j, ci, co]: the tile's input channels contiguous, one pass over the small filter.
+    const wt = heapOutput(ctx, [kh, kw, cout, cin], (out, read) => {
+      const src = read(filter);
+      for (let tap = 0; tap < kh * kw; tap++) {
+        const base = tap * cin * cout;
+        for (let ci = 0; ci < cin; ci++) for (let co = 0; co < cout; co++) out[base + co * cin + ci] = src[base + ci * cout + co];
+      }
+    });
+    // dx with the forward padding around it (every position a tap reaches), cropped afterwards.
+    const hp = (ho - 1) * sh + kh, wp = (wo - 1) * sw + kw;
+    const padded = heapOutput(ctx, [b, hp, wp, cin], (out) => out.fill(0));
+    kernels.conv2dInputGrad(heapOffset(heap, dy), heapOffset(heap, wt), heapOffset(heap, padded), b, cin, ho, wo, cout, kh, kw, sh, sw);
+    const { top, left } = padInfo;
+    if (top === 0 && left === 0 && hp === h && wp === w) return padded;
+    return heapOutput(ctx, inputShape, (dx, read) => {
+      const src = read(padded);
+      // Rows and columns the forward pass never read (beyond hp, wp) keep a zero gradient.
+      const rows = Math.min(h, hp - top), run = Math.min(w, wp - left) * cin;
+      dx.fill(0);
+      for (let n = 0; n < b; n++) {
+        for (let r = 0; r < rows; r++) {
+          const from = ((n * hp + r + top) * wp + left) * cin;
+          dx.set(src.subarray(from, from + run), (n * h + r) * w * cin);
+        }
+      }
+    });
+  });
+}
 
 /**
  * dx = the forward convolution transposed. At stride 1 it is one convolution of dy with the filter
@@ -18,7 +61,7 @@ import { convGeometry, cropForConv } from './conv-geometry.js';
  * a stride-1 convolution of dy with that reversed sub-filter, padded by M - 1 - c on top (M taps).
  * The s*s phase results are interleaved into dx in one pass; a phase with no taps stays zero.
  */
-function conv2dBackpropInput({ inputs, backend, attrs }: KernelArgs): Info {
+function conv2dBackpropInputXnnpack({ inputs, backend, attrs }: KernelArgs): Info {
   const { dy, filter } = inputs;
   const inputShape = attrs.inputShape as number[];
   const info = convGeometry(inputShape, filter.shape, attrs);
@@ -88,6 +131,12 @@ function phaseFilter(ctx: Ctx, w: Info, ah: number, aw: number, sh: number, sw: 
       }
     }
   });
+}
+
+/** The SIMD kernel where it applies, otherwise the XNNPACK formulation. */
+function conv2dBackpropInput(args: KernelArgs): Info {
+  const kernels = simdKernels(args.backend as unknown as WasmBackend);
+  return (kernels && conv2dBackpropInputSimd(kernels, args)) ?? conv2dBackpropInputXnnpack(args);
 }
 
 /** The input gradient on wasm. */

@@ -24,9 +24,14 @@ export interface SimdKernels {
     kh: number, kw: number, sh: number, sw: number, padTop: number, padLeft: number,
     dwRow: number, chunkRows: number,
   ): void;
+  conv2dInputGrad(
+    dy: number, wt: number, dxPadded: number,
+    batch: number, cin: number, ho: number, wo: number, cout: number,
+    kh: number, kw: number, sh: number, sw: number,
+  ): void;
 }
 
-const SOURCES = ['conv2d-filter-grad'] as const;
+const SOURCES = ['conv2d-filter-grad', 'conv2d-input-grad'] as const;
 
 /** Which build to load: the best V8 accepts (`auto`), one of them, or none (the XNNPACK formulations). */
 export type SimdPreference = 'auto' | 'relaxed-simd' | 'simd' | 'none';
