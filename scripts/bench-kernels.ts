@@ -4,11 +4,13 @@
  * SIMD kernels (the XNNPACK formulations), alternating in rounds inside one process so that the
  * machine's load hits every variant alike. Prints ms per call (median of rounds) and GMAC/s.
  *
- *   npx tsx scripts/bench-kernels.ts [--rounds 5] [--calls 5] [--kernels filter,input] [--layers c2,stage3] [--json]
+ *   npx tsx scripts/bench-kernels.ts [--rounds 5] [--calls 5] [--kernels filter,input,batch-norm] [--layers c2,stage3] [--json]
  */
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/engine/backend.js';
 import { preferSimdBuild, simdMode, type SimdPreference } from '../src/engine/simd/kernel-module.js';
+import { BATCH_NORM_TRAIN } from '../src/engine/kernels/batch-norm-train.js';
+import { BATCH_NORM_TRAIN_GRAD } from '../src/engine/kernels/batch-norm-train-grad.js';
 
 const argv = process.argv.slice(2);
 const option = (name: string, fallback: string) => {
@@ -42,9 +44,17 @@ for (const [name, b, h, w, cin, cout, k, s] of LAYERS.filter(([n]) => !only || o
   const ho = Math.ceil(h / s), wo = Math.ceil(w / s);
   const dy = tf.randomNormal([b, ho, wo, cout]) as tf.Tensor4D;
   const macs = b * ho * wo * k * k * cin * cout;
+  const gamma = tf.ones([cout]), beta = tf.zeros([cout]), dStat = tf.zeros([cout]);
   const kernels: Record<string, () => tf.Tensor> = {
     filter: () => tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { strides: s, pad: 'same', dataFormat: 'NHWC', filterShape: [k, k, cin, cout] } as never) as tf.Tensor,
     input: () => tf.engine().runKernel('Conv2DBackpropInput', { dy, filter }, { strides: s, pad: 'same', dataFormat: 'NHWC', inputShape: [b, h, w, cin] } as never) as tf.Tensor,
+    // Batch norm forward and backward on the layer's output (the 'MAC' column then means nothing).
+    'batch-norm': () => {
+      const [y, mean, variance] = tf.engine().runKernel(BATCH_NORM_TRAIN, { x: dy, scale: gamma, offset: beta }, { varianceEpsilon: 1e-5 } as never) as tf.Tensor[];
+      const grads = tf.engine().runKernel(BATCH_NORM_TRAIN_GRAD, { dy, x: dy, scale: gamma, mean, variance, dMean: dStat, dVariance: dStat }, { varianceEpsilon: 1e-5 } as never) as tf.Tensor[];
+      tf.dispose([y, mean, variance, ...grads.slice(1)]);
+      return grads[0];
+    },
   };
   for (const kernel of which) {
     const times = new Map<SimdPreference, number[]>(VARIANTS.map((v) => [v, []]));
@@ -58,12 +68,12 @@ for (const [name, b, h, w, cin, cout, k, s] of LAYERS.filter(([n]) => !only || o
       }
     }
     const ms = Object.fromEntries(VARIANTS.map((v) => [v, median(times.get(v)!)]));
-    rows.push({ layer: name, kernel, macs, ms });
+    rows.push({ layer: name, kernel, macs: kernel === 'batch-norm' ? null : macs, ms });
     if (!json) {
-      console.log(`${kernel.padEnd(6)} ${name.padEnd(26)} ${VARIANTS.map((v) => `${v} ${ms[v].toFixed(2)} ms (${(macs / ms[v] / 1e6).toFixed(1)} GMAC/s)`).join('  ')}  none/relaxed ${(ms.none / ms['relaxed-simd']).toFixed(2)}x`);
+      console.log(`${kernel.padEnd(6)} ${name.padEnd(26)} ${VARIANTS.map((v) => `${v} ${ms[v].toFixed(2)} ms${kernel === 'batch-norm' ? '' : ` (${(macs / ms[v] / 1e6).toFixed(1)} GMAC/s)`}`).join('  ')}  none/relaxed ${(ms.none / ms['relaxed-simd']).toFixed(2)}x`);
     }
   }
-  tf.dispose([x, filter, dy]);
+  tf.dispose([x, filter, dy, gamma, beta, dStat]);
 }
 preferSimdBuild('auto');
 if (json) console.log(JSON.stringify({ simd: simdMode(), rounds, calls, rows }, null, 2));

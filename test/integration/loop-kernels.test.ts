@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/engine/backend.js';
 import { BATCH_NORM_TRAIN } from '../../src/engine/kernels/batch-norm-train.js';
+import { preferSimdBuild, simdMode, type SimdPreference } from '../../src/engine/simd/kernel-module.js';
 
 before(async () => {
   await initBackend('cpu');
@@ -81,8 +82,13 @@ function bnRun(backend: string, impl: typeof loopBn, shape: number[]) {
   });
 }
 
-test('batch-norm loop kernel on wasm equals tfjs moments + batchNorm on the cpu backend: outputs and gradients through y, mean and variance', () => {
-  for (const shape of [[4, 5, 3, 6], [16, 8, 8, 32], [7, 3]]) {
+const BUILDS: SimdPreference[] = ['relaxed-simd', 'simd', 'none'];
+
+for (const build of BUILDS) test(`batch-norm kernel on wasm (SIMD build: ${build}) equals tfjs moments + batchNorm on the cpu backend: outputs and gradients through y, mean and variance`, () => {
+  preferSimdBuild(build);
+  if (build !== 'none') assert.equal(simdMode(), build);
+  // Channels in vectors of 4 with a scalar rest, one to many blocks of rows, a large mean.
+  for (const shape of [[4, 5, 3, 6], [16, 8, 8, 32], [7, 3], [3, 7, 9, 13], [128, 5, 5, 16]]) {
     const loop = bnRun('wasm', loopBn, shape);
     const ref = bnRun('cpu', composedBn, shape);
     ['y', 'mean', 'variance', 'dx', 'dgamma', 'dbeta'].forEach((name, i) => {
@@ -90,6 +96,7 @@ test('batch-norm loop kernel on wasm equals tfjs moments + batchNorm on the cpu 
       assert.ok(relError(loop[i], ref[i]) < 2e-5, `${shape} ${name}: ${relError(loop[i], ref[i])}`);
     });
   }
+  preferSimdBuild('auto');
   tf.setBackend('wasm');
 });
 

@@ -1,7 +1,8 @@
 /** The backward kernel of training-mode batch norm: one pass for the two sums, one for dx. */
 import * as tf from '@tensorflow/tfjs';
-import { BLOCK_ROWS, requireFloat, storageOf, type Info } from './heap.js';
+import { BLOCK_ROWS, heapOffset, heapScratch, requireFloat, storageOf, type Info, type WasmBackend } from './heap.js';
 import { affineRows } from './affine-rows.js';
+import { simdKernels, type SimdKernels } from '../simd/kernel-module.js';
 
 /** The kernel's name; outputs dx, dgamma, dbeta. */
 export const BATCH_NORM_TRAIN_GRAD = 'WidthwiseBatchNormTrainGrad';
@@ -50,10 +51,49 @@ export function batchNormTrainGradLoop(
   affineRows(dy, a, { x, k }, b, dx, c);
 }
 
+/**
+ * The same on the SIMD kernels (src/engine/simd/batch-norm.as): the two sums per channel as
+ * float32 vector sums per block of rows added into float64 totals, the per-channel arithmetic in
+ * float64 here, then one pass for dx = a dy + k (x - mean) + b.
+ */
+function batchNormTrainGradSimd(kernels: SimdKernels, backend: WasmBackend, t: Record<string, Info>, eps: number): Info[] {
+  const { dy, x } = t;
+  const c = x.shape[x.shape.length - 1];
+  const rows = x.shape.reduce((p, q) => p * q, 1) / c;
+  const [dx, dGamma, dBeta] = [x.shape, [c], [c]].map((s) => backend.makeOutput(s, 'float32'));
+  const scratch = heapScratch(backend);
+  try {
+    const totals = scratch.takeFloat64(2 * c);
+    const dyAt = heapOffset(backend, dy), xAt = heapOffset(backend, x), meanAt = heapOffset(backend, t.mean);
+    kernels.channelSums(dyAt, scratch.take(c), xAt, meanAt, rows, c, totals);
+    const sums = scratch.readFloat64(totals, 2 * c);
+    const read = (i: Info) => backend.typedArrayFromHeap(i).slice();
+    const [gamma, variance, dMean, dVariance] = [t.scale, t.variance, t.dMean, t.dVariance].map(read);
+    const a = new Float32Array(c), k = new Float32Array(c), b = new Float32Array(c), g = new Float32Array(c), be = new Float32Array(c);
+    for (let d = 0; d < c; d++) {
+      const s1 = sums[d], s2 = sums[c + d];
+      const r = 1 / Math.sqrt(variance[d] + eps);
+      be[d] = s1;
+      g[d] = r * s2;
+      a[d] = gamma[d] * r;
+      k[d] = (-gamma[d] * r * r * r * s2 + 2 * dVariance[d]) / rows;
+      b[d] = (dMean[d] - a[d] * s1) / rows;
+    }
+    backend.typedArrayFromHeap(dGamma).set(g);
+    backend.typedArrayFromHeap(dBeta).set(be);
+    kernels.channelAffine(dyAt, scratch.take(a), xAt, scratch.take(k), meanAt, scratch.take(b), heapOffset(backend, dx), rows, c);
+  } finally {
+    scratch.dispose();
+  }
+  return [dx, dGamma, dBeta];
+}
+
 const batchNormTrainGradKernel: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   const { dy, x, scale, mean, variance, dMean, dVariance } = inputs as Record<string, Info>;
   requireFloat(BATCH_NORM_TRAIN_GRAD, dy, x, scale, mean, variance, dMean, dVariance);
   const eps = (attrs as { varianceEpsilon: number }).varianceEpsilon;
+  const kernels = simdKernels(backend);
+  if (kernels) return batchNormTrainGradSimd(kernels, backend as unknown as WasmBackend, inputs as Record<string, Info>, eps);
   const c = x.shape[x.shape.length - 1];
   return storageOf(backend).write([x.shape, [c], [c]], ([dx, dGamma, dBeta], read) =>
     batchNormTrainGradLoop(read(dy), read(x), read(scale), read(mean), read(variance), read(dMean), read(dVariance), eps, dx, dGamma, dBeta));

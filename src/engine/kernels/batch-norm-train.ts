@@ -4,8 +4,9 @@
  * version against tfjs's own composition on the cpu backend.
  */
 import * as tf from '@tensorflow/tfjs';
-import { BLOCK_ROWS, requireFloat, storageOf, type Info } from './heap.js';
+import { BLOCK_ROWS, heapOffset, heapScratch, requireFloat, storageOf, type Info, type WasmBackend } from './heap.js';
 import { affineRows } from './affine-rows.js';
+import { simdKernels, type SimdKernels } from '../simd/kernel-module.js';
 
 /** The kernel's name; outputs y, the batch mean and the biased batch variance. */
 export const BATCH_NORM_TRAIN = 'WidthwiseBatchNormTrain';
@@ -50,10 +51,45 @@ export function batchNormTrainLoop(x: Float32Array, gamma: Float32Array, beta: F
   affineRows(x, scale, undefined, shift, y, c);
 }
 
+/**
+ * The same on the SIMD kernels (src/engine/simd/batch-norm.as): float32 vector sums per block of
+ * rows added into float64 totals, the per-channel arithmetic in float64 here, then one pass for y.
+ */
+function batchNormTrainSimd(kernels: SimdKernels, backend: WasmBackend, x: Info, scale: Info, offset: Info, eps: number): Info[] {
+  const c = x.shape[x.shape.length - 1];
+  const rows = x.shape.reduce((p, q) => p * q, 1) / c;
+  const [y, mean, variance] = [x.shape, [c], [c]].map((s) => backend.makeOutput(s, 'float32'));
+  const scratch = heapScratch(backend);
+  try {
+    const xAt = heapOffset(backend, x);
+    const totals = scratch.takeFloat64(2 * c);
+    // Moments shifted by the first row (xAt) so that E[t^2] - E[t]^2 does not cancel.
+    kernels.channelSums(xAt, xAt, xAt, xAt, rows, c, totals);
+    const sums = scratch.readFloat64(totals, 2 * c);
+    const read = (t: Info) => backend.typedArrayFromHeap(t);
+    const first = read(x).slice(0, c), gamma = read(scale).slice(), beta = read(offset).slice();
+    const m = new Float32Array(c), v = new Float32Array(c), s = new Float32Array(c);
+    for (let d = 0; d < c; d++) {
+      const shiftedMean = sums[d] / rows;
+      m[d] = first[d] + shiftedMean;
+      v[d] = Math.max(0, sums[c + d] / rows - shiftedMean * shiftedMean);
+      s[d] = gamma[d] / Math.sqrt(v[d] + eps);
+    }
+    read(mean).set(m);
+    read(variance).set(v);
+    kernels.channelAffine(xAt, scratch.take(c), xAt, scratch.take(s), heapOffset(backend, mean), scratch.take(beta), heapOffset(backend, y), rows, c);
+  } finally {
+    scratch.dispose();
+  }
+  return [y, mean, variance];
+}
+
 const batchNormTrainKernel: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   const { x, scale, offset } = inputs as { x: Info; scale: Info; offset: Info };
   requireFloat(BATCH_NORM_TRAIN, x, scale, offset);
   const eps = (attrs as { varianceEpsilon: number }).varianceEpsilon;
+  const kernels = simdKernels(backend);
+  if (kernels) return batchNormTrainSimd(kernels, backend as unknown as WasmBackend, x, scale, offset, eps);
   const c = x.shape[x.shape.length - 1];
   return storageOf(backend).write([x.shape, [c], [c]], ([y, mean, variance], read) =>
     batchNormTrainLoop(read(x), read(scale), read(offset), eps, y, mean, variance));

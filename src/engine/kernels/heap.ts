@@ -90,6 +90,38 @@ export function heapOutput(ctx: Ctx, shape: number[], fill: (out: Float32Array, 
   return out;
 }
 
+/**
+ * Arrays on the wasm heap for a kernel's small per-channel operands, freed by `dispose`. `take`
+ * copies float32 values in (or allocates zeros) and returns the array's byte offset; float64
+ * totals are allocated with `takeFloat64` and read back with `readFloat64` (a fresh view, as
+ * allocations may have grown the heap).
+ */
+export function heapScratch(backend: WasmBackend) {
+  const infos: Info[] = [];
+  return {
+    take(values: ArrayLike<number> | number): number {
+      const n = typeof values === 'number' ? values : values.length;
+      const info = backend.makeOutput([n], 'float32');
+      infos.push(info);
+      const view = backend.typedArrayFromHeap(info);
+      if (typeof values === 'number') view.fill(0);
+      else view.set(values);
+      return heapOffset(backend, info);
+    },
+    /** n float64 zeros, 8-byte aligned; returns their byte offset. */
+    takeFloat64(n: number): number {
+      const at = this.take(2 * n + 1);
+      return at + (at % 8);
+    },
+    readFloat64(at: number, n: number): Float64Array {
+      return new Float64Array(backend.wasm.HEAPU8.buffer, at, n).slice();
+    },
+    dispose(): void {
+      for (const i of infos) backend.disposeData(i.dataId);
+    },
+  };
+}
+
 /** Storage access for one backend: input views, and outputs allocated then filled. */
 export interface Storage {
   read(t: Info): Float32Array;

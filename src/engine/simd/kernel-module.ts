@@ -24,6 +24,8 @@ export interface SimdKernels {
     kh: number, kw: number, sh: number, sw: number, padTop: number, padLeft: number,
     dwRow: number, chunkRows: number,
   ): void;
+  channelSums(u: number, ref: number, w: number, wRef: number, rows: number, c: number, totals: number): void;
+  channelAffine(u: number, a: number, w: number, k: number, m: number, b: number, out: number, rows: number, c: number): void;
   conv2dInputGrad(
     dy: number, wt: number, dxPadded: number,
     batch: number, cin: number, ho: number, wo: number, cout: number,
@@ -31,7 +33,7 @@ export interface SimdKernels {
   ): void;
 }
 
-const SOURCES = ['conv2d-filter-grad', 'conv2d-input-grad'] as const;
+const SOURCES = ['batch-norm', 'conv2d-filter-grad', 'conv2d-input-grad'] as const;
 
 /** Which build to load: the best V8 accepts (`auto`), one of them, or none (the XNNPACK formulations). */
 export type SimdPreference = 'auto' | 'relaxed-simd' | 'simd' | 'none';
@@ -92,13 +94,13 @@ export function simdUnavailableReason(): string | undefined {
   return load().reason;
 }
 
-/** The backend's heap. */
-export function heapMemory(backend: WasmBackend): WebAssembly.Memory | undefined {
-  return backend.wasm.asm?.memory;
+/** The backend's heap (undefined for backends other than wasm). */
+export function heapMemory(backend: unknown): WebAssembly.Memory | undefined {
+  return (backend as Partial<WasmBackend>).wasm?.asm?.memory;
 }
 
-/** The kernels bound to this backend's memory, or undefined when no build is in use. */
-export function simdKernels(backend: WasmBackend): SimdKernels | undefined {
+/** The kernels bound to this backend's memory, or undefined when it is not wasm or no build is in use. */
+export function simdKernels(backend: unknown): SimdKernels | undefined {
   const memory = heapMemory(backend);
   if (!memory) return undefined;
   const { modules, instances } = load();
