@@ -1,10 +1,10 @@
 /**
- * Kernel-level A/B of the engine's convolution gradients on the wasm backend: each layer shape of
+ * Kernel-level A/B of the engine's convolution kernels on the wasm backend: each layer shape of
  * the reference models is timed with the relaxed-SIMD build, the plain-SIMD build and without the
  * SIMD kernels (the XNNPACK formulations), alternating in rounds inside one process so that the
  * machine's load hits every variant alike. Prints ms per call (median of rounds) and GMAC/s.
  *
- *   npx tsx scripts/bench-kernels.ts [--rounds 5] [--calls 5] [--kernels filter,input,batch-norm] [--layers c2,stage3] [--json]
+ *   npx tsx scripts/bench-kernels.ts [--rounds 5] [--calls 5] [--kernels forward,filter,input,batch-norm] [--layers c2,stage3] [--json]
  */
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/engine/backend.js';
@@ -19,7 +19,7 @@ const option = (name: string, fallback: string) => {
 };
 const rounds = Number(option('rounds', '5'));
 const calls = Number(option('calls', '5'));
-const which = option('kernels', 'filter,input').split(',');
+const which = option('kernels', 'forward,filter,input').split(',');
 const json = argv.includes('--json');
 const only = option('layers', '');
 
@@ -46,6 +46,7 @@ for (const [name, b, h, w, cin, cout, k, s] of LAYERS.filter(([n]) => !only || o
   const macs = b * ho * wo * k * k * cin * cout;
   const gamma = tf.ones([cout]), beta = tf.zeros([cout]), dStat = tf.zeros([cout]);
   const kernels: Record<string, () => tf.Tensor> = {
+    forward: () => tf.conv2d(x, filter, s, 'same'),
     filter: () => tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { strides: s, pad: 'same', dataFormat: 'NHWC', filterShape: [k, k, cin, cout] } as never) as tf.Tensor,
     input: () => tf.engine().runKernel('Conv2DBackpropInput', { dy, filter }, { strides: s, pad: 'same', dataFormat: 'NHWC', inputShape: [b, h, w, cin] } as never) as tf.Tensor,
     // Batch norm forward and backward on the layer's output (the 'MAC' column then means nothing).

@@ -13,6 +13,7 @@ import { batchNormTrainGradConfigs } from './kernels/batch-norm-train-grad.js';
 import { batchMatMulConfig } from './kernels/batch-mat-mul.js';
 import { identityConfig } from './kernels/identity.js';
 import { sumConfig } from './kernels/sum.js';
+import { conv2dConfig } from './kernels/conv2d.js';
 import { stridedSliceGradConfig } from './gradients/strided-slice-grad.js';
 import { batchNormTrainGradConfig } from './gradients/batch-norm-train-grad.js';
 
@@ -26,7 +27,7 @@ export const KERNELS: readonly tf.KernelConfig[] = [
 ];
 
 /** Shipped kernels wrapped with faster paths. */
-export const WRAPPING_KERNELS: readonly WrappingKernelConfig[] = [batchMatMulConfig, identityConfig, sumConfig];
+export const WRAPPING_KERNELS: readonly WrappingKernelConfig[] = [conv2dConfig, batchMatMulConfig, identityConfig, sumConfig];
 
 /** Gradients tfjs-core lacks (backend-independent). */
 export const GRADIENTS: readonly tf.GradConfig[] = [stridedSliceGradConfig, batchNormTrainGradConfig];

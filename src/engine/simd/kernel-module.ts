@@ -24,6 +24,11 @@ export interface SimdKernels {
     kh: number, kw: number, sh: number, sw: number, padTop: number, padLeft: number,
     dwRow: number, chunkRows: number,
   ): void;
+  conv2d(
+    x: number, w: number, y: number,
+    batch: number, h: number, width: number, cin: number, ho: number, wo: number, cout: number,
+    kh: number, kw: number, sh: number, sw: number, padTop: number, padLeft: number,
+  ): void;
   channelSums(u: number, ref: number, w: number, wRef: number, rows: number, c: number, totals: number): void;
   channelAffine(u: number, a: number, w: number, k: number, m: number, b: number, out: number, rows: number, c: number): void;
   conv2dInputGrad(
@@ -33,7 +38,7 @@ export interface SimdKernels {
   ): void;
 }
 
-const SOURCES = ['batch-norm', 'conv2d-filter-grad', 'conv2d-input-grad'] as const;
+const SOURCES = ['batch-norm', 'conv2d', 'conv2d-filter-grad', 'conv2d-input-grad'] as const;
 
 /** Which build to load: the best V8 accepts (`auto`), one of them, or none (the XNNPACK formulations). */
 export type SimdPreference = 'auto' | 'relaxed-simd' | 'simd' | 'none';
