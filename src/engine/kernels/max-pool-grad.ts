@@ -1,9 +1,11 @@
 /**
- * MaxPoolGrad for the wasm backend as a loop on the heap: the shipped kernel (tfjs-backend-wasm
- * 4.22) is a slow loop and disagrees with the cpu backend for some shapes.
+ * MaxPoolGrad for the wasm backend as a loop on the heap (the SIMD kernel for 2x2 stride-2
+ * windows): the shipped kernel (tfjs-backend-wasm 4.22) is a slow loop and disagrees with the cpu
+ * backend for some shapes.
  */
 import * as tf from '@tensorflow/tfjs';
-import { requireFloat, storageOf, type Info } from './heap.js';
+import { heapOffset, requireFloat, storageOf, type Info, type WasmBackend } from './heap.js';
+import { simdKernels } from '../simd/kernel-module.js';
 
 /**
  * dx of a 2-D max pool (NHWC): each output's gradient goes to the first maximum of its window in
@@ -94,6 +96,16 @@ const maxPoolGradKernel: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   requireFloat('MaxPoolGrad', dy, input);
   const a = attrs as unknown as { filterSize: number | [number, number]; strides: number | [number, number]; pad: 'same' | 'valid' | number; dimRoundingMode?: 'floor' | 'round' | 'ceil' };
   const info = tf.backend_util.computePool2DInfo(input.shape as [number, number, number, number], a.filterSize, a.strides, 1, a.pad, a.dimRoundingMode);
+  const kernels = simdKernels(backend);
+  if (kernels && isPlain2x2(info)) {
+    // The SIMD kernel (src/engine/simd/max-pool-grad.as), same rule as maxPoolGrad2x2.
+    const heap = backend as unknown as WasmBackend;
+    const dx = heap.makeOutput(input.shape, 'float32');
+    heap.typedArrayFromHeap(dx).fill(0);
+    kernels.maxPoolGrad2x2(heapOffset(heap, dy), heapOffset(heap, input), heapOffset(heap, dx),
+      info.batchSize, info.inHeight, info.inWidth, info.inChannels, info.outHeight, info.outWidth);
+    return dx;
+  }
   return storageOf(backend).write([input.shape], ([dx], read) => maxPoolGradLoop(read(dy), read(input), dx, info))[0];
 };
 

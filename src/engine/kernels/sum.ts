@@ -1,6 +1,7 @@
 /** Sum on wasm with sums over leading axes (bias gradients) as one loop. */
 import * as tf from '@tensorflow/tfjs';
-import { BLOCK_ROWS, storageOf, type Info, type WrappingKernelConfig } from './heap.js';
+import { BLOCK_ROWS, heapOffset, heapScratch, storageOf, type Info, type WasmBackend, type WrappingKernelConfig } from './heap.js';
+import { simdKernels } from '../simd/kernel-module.js';
 
 /** out[j] = sum over i of x[i * out.length + j], float64 accumulation. */
 export function sumLeadingLoop(x: Float32Array, out: Float32Array): void {
@@ -33,6 +34,22 @@ function sumKernel(shipped: tf.KernelFunc): tf.KernelFunc {
     if (x.dtype !== 'float32' || !leading) return shipped(args);
     const rest = x.shape.slice(axes.length);
     const shape = keepDims ? [...axes.map(() => 1), ...rest] : rest;
+    const kernels = simdKernels(args.backend);
+    if (kernels) {
+      // The SIMD kernel (src/engine/simd/column-sums.as): float32 vector sums per block of rows into float64 totals.
+      const heap = args.backend as unknown as WasmBackend;
+      const n = rest.reduce((p, q) => p * q, 1);
+      const out = heap.makeOutput(shape, 'float32');
+      const scratch = heapScratch(heap);
+      try {
+        const totals = scratch.takeFloat64(n);
+        kernels.columnSums(heapOffset(heap, x), x.shape.reduce((p, q) => p * q, 1) / n, n, totals);
+        heap.typedArrayFromHeap(out).set(scratch.readFloat64(totals, n));
+      } finally {
+        scratch.dispose();
+      }
+      return out;
+    }
     return storageOf(args.backend).write([shape], ([out], read) => sumLeadingLoop(read(x), out))[0];
   };
 }

@@ -29,6 +29,8 @@ export interface SimdKernels {
     batch: number, h: number, width: number, cin: number, ho: number, wo: number, cout: number,
     kh: number, kw: number, sh: number, sw: number, padTop: number, padLeft: number,
   ): void;
+  columnSums(x: number, rows: number, n: number, totals: number): void;
+  maxPoolGrad2x2(dy: number, x: number, dx: number, batch: number, h: number, w: number, c: number, ho: number, wo: number): void;
   channelSums(u: number, ref: number, w: number, wRef: number, rows: number, c: number, totals: number): void;
   channelAffine(u: number, a: number, w: number, k: number, m: number, b: number, out: number, rows: number, c: number): void;
   conv2dInputGrad(
@@ -38,7 +40,7 @@ export interface SimdKernels {
   ): void;
 }
 
-const SOURCES = ['batch-norm', 'conv2d', 'conv2d-filter-grad', 'conv2d-input-grad'] as const;
+const SOURCES = ['batch-norm', 'column-sums', 'conv2d', 'conv2d-filter-grad', 'conv2d-input-grad', 'max-pool-grad'] as const;
 
 /** Which build to load: the best V8 accepts (`auto`), one of them, or none (the XNNPACK formulations). */
 export type SimdPreference = 'auto' | 'relaxed-simd' | 'simd' | 'none';
