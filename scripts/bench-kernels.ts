@@ -2,10 +2,12 @@
  * Kernel-level A/B of the engine's convolution kernels on the wasm backend: each layer shape of
  * the reference models is timed with the relaxed-SIMD build, the plain-SIMD build and without the
  * SIMD kernels (the XNNPACK formulations), alternating in rounds inside one process so that the
- * machine's load hits every variant alike. Prints ms per call (median of rounds) and GMAC/s.
+ * machine's load hits every variant alike. Prints ms per call (median of rounds) and GMAC/s, and
+ * first the GMAC/s of a register-only multiply-add probe in each build (the ceiling).
  *
  *   npx tsx scripts/bench-kernels.ts [--rounds 5] [--calls 5] [--kernels forward,filter,input,batch-norm] [--layers c2,stage3] [--json]
  */
+import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/engine/backend.js';
 import { preferSimdBuild, simdMode, type SimdPreference } from '../src/engine/simd/kernel-module.js';
@@ -36,6 +38,22 @@ const LAYERS: [string, number, number, number, number, number, number, number][]
 const VARIANTS: SimdPreference[] = ['relaxed-simd', 'simd', 'none'];
 
 await initBackend('wasm');
+
+/** GMAC/s of the register-only multiply-add probe (src/engine/simd/peak.as) in one build: the ceiling. */
+function peakGmacs(build: 'relaxed' | 'simd'): number {
+  const bytes = readFileSync(new URL(`../src/engine/simd/peak.${build}.wasm`, import.meta.url));
+  const probe = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory: new WebAssembly.Memory({ initial: 0 }) } }).exports as { maddRounds(n: number, seed: number): number };
+  probe.maddRounds(1e5, 1e-7);
+  let best = Infinity;
+  for (let r = 0; r < rounds; r++) {
+    const t0 = performance.now();
+    probe.maddRounds(2e6, 1e-7);
+    best = Math.min(best, performance.now() - t0);
+  }
+  return (2e6 * 48) / best / 1e6;
+}
+const peak = { 'relaxed-simd': peakGmacs('relaxed'), simd: peakGmacs('simd') };
+if (!json) console.log(`register-only multiply-add peak (best of ${rounds}): relaxed-simd ${peak['relaxed-simd'].toFixed(1)} GMAC/s, simd ${peak.simd.toFixed(1)} GMAC/s`);
 const median = (v: number[]) => [...v].sort((a, b) => a - b)[v.length >> 1];
 const rows: Record<string, unknown>[] = [];
 for (const [name, b, h, w, cin, cout, k, s] of LAYERS.filter(([n]) => !only || only.split(',').some((o) => n.includes(o)))) {
@@ -77,4 +95,4 @@ for (const [name, b, h, w, cin, cout, k, s] of LAYERS.filter(([n]) => !only || o
   tf.dispose([x, filter, dy, gamma, beta, dStat]);
 }
 preferSimdBuild('auto');
-if (json) console.log(JSON.stringify({ simd: simdMode(), rounds, calls, rows }, null, 2));
+if (json) console.log(JSON.stringify({ simd: simdMode(), peakGmacs: peak, rounds, calls, rows }, null, 2));
