@@ -136,9 +136,10 @@ function conv2dBackpropFilterShifted({ inputs, backend, attrs }: KernelArgs): In
 
 /**
  * The SIMD kernel where a build of it loads; otherwise the faster XNNPACK formulation per layer,
- * as measured on the reference CNN's layers (figures in results/experiments/engine.md): the dilated convolution for strided layers, the matrix product
- * for 1x1 stride 1 (a transpose and one XNNPACK product), and for 3x3 stride 1 whichever operand
- * arrangement gives XNNPACK the smaller filter to pack.
+ * as measured on the reference CNN's layers (figures in results/experiments/engine.md): the
+ * dilated convolution for strided layers, the matrix product for 1x1 stride 1 (a transpose and
+ * one XNNPACK product), and for 3x3 stride 1 whichever operand arrangement gives XNNPACK the
+ * smaller filter to pack.
  */
 function conv2dBackpropFilterFastest(args: KernelArgs): Info {
   const kernels = simdKernels(args.backend as unknown as WasmBackend);
