@@ -39,10 +39,10 @@ function conv2dSimdFirst(shipped: tf.KernelFunc): tf.KernelFunc {
           }
         });
       }
-      const [, sh2, sw2] = source.shape;
+      const [, sourceHeight, sourceWidth] = source.shape;
       const y = heapOutput(ctx, [b, ho, wo, cout], () => undefined);
       kernels.conv2d(heapOffset(backend, source), heapOffset(backend, filter), heapOffset(backend, y),
-        b, sh2, sw2, cin, ho, wo, cout, info.filterHeight, info.filterWidth, sh, sw, source === x ? top : 0, source === x ? left : 0);
+        b, sourceHeight, sourceWidth, cin, ho, wo, cout, info.filterHeight, info.filterWidth, sh, sw, 0, 0);
       return y;
     });
   };
