@@ -153,8 +153,12 @@ function conv2dBackpropFilterFastest(args: KernelArgs): Info {
   return cin < cout ? conv2dBackpropFilterDyAsInput(args) : conv2dBackpropFilter(args);
 }
 
-/** Output pixels per chunk of the SIMD kernel: the chunk's dy and x rows stay in the L2 cache. */
-const CHUNK_PIXELS = 256;
+/**
+ * Output pixels per chunk of the SIMD kernel: small enough that a chunk's dy and x rows stay in
+ * the L1 cache while every tap and tile reads them (the fastest of 32, 64, 256 and 1024 pixels in
+ * a same-process A/B; results/experiments/engine.md).
+ */
+const CHUNK_PIXELS = 64;
 /** Bytes the SIMD kernel may read past the end of x or dy (whole vectors over the last channels). */
 const OVERREAD_BYTES = 32;
 

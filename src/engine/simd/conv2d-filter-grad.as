@@ -7,7 +7,7 @@
 // Both operands are read where they lie (NHWC): for one filter tap the sum is a product
 // x_tap^T (Cin x P) times dy (P x Cout) over the P output pixels, accumulated in registers for a
 // tile of 4 input channels by 8 output channels while the pixels stream past. Pixels are taken in
-// chunks of output rows small enough to stay in the L2 cache while every tap and tile reads them.
+// chunks of output rows small enough to stay in the L1 cache while every tap and tile reads them.
 //
 // Tiles read whole vectors past the last channel (up to 3 floats of x, 7 of dy); those lanes and
 // rows only reach padding rows and columns of `dw`, which is laid out as
