@@ -1,6 +1,6 @@
 /**
- * Compiles the engine's SIMD kernels (src/engine/simd/*.as, AssemblyScript) into the .wasm files
- * committed beside them: one build with plain wasm SIMD (`<name>.simd.wasm`) and one with relaxed
+ * Compiles the engine's SIMD kernels (src/engine/simd/*.as, AssemblyScript, with helpers they
+ * import from src/engine/simd/lib/) into the .wasm files committed beside them: one build with plain wasm SIMD (`<name>.simd.wasm`) and one with relaxed
  * SIMD, whose fused multiply-add V8 has behind a flag (`<name>.relaxed.wasm`); the engine picks
  * one at run time (src/engine/simd/kernel-module.ts).
  *

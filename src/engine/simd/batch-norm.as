@@ -6,19 +6,7 @@
 // into float64 totals, so rounding grows with the block (at most 256 rows), not with the batch.
 // Blocks are small enough (16 KiB) that the channel-vector passes over a block hit the L1 cache.
 
-@inline function blockRows(c: i32): i32 {
-  return max(16, min(256, 4096 / c));
-}
-
-/** Adds the 4 lanes of a float32 vector into float64 totals at p (4 doubles). */
-@inline function addToTotals(p: usize, v: v128): void {
-  v128.store(p, f64x2.add(v128.load(p), f64x2.promote_low_f32x4(v)));
-  v128.store(p, f64x2.add(v128.load(p, 16), f64x2.promote_low_f32x4(v32x4_high(v))), 16);
-}
-
-@inline function v32x4_high(v: v128): v128 {
-  return i32x4.shuffle(v, v, 2, 3, 0, 1);
-}
+import { addToTotals, blockRows } from './lib/totals';
 
 /**
  * totals[ch] += sum of (u - ref[ch]), totals[c + ch] += sum of (u - ref[ch]) * (w - wRef[ch]):

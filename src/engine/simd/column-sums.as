@@ -3,9 +3,7 @@
 // byte offsets on that heap. Each block of rows is summed in float32 vectors of 4 columns and
 // added into float64 totals, so rounding grows with the block, not with the batch.
 
-@inline function blockRows(n: i32): i32 {
-  return max(16, min(256, 4096 / n));
-}
+import { addToTotals, blockRows } from './lib/totals';
 
 /** totals[j] (float64, zeroed by the caller) += sum over rows of x[row, j]. */
 export function columnSums(x: usize, rows: i32, n: i32, totals: usize): void {
@@ -21,9 +19,7 @@ export function columnSums(x: usize, rows: i32, n: i32, totals: usize): void {
         s = f32x4.add(s, v128.load(p));
         p += rowBytes;
       }
-      const t = totals + (<usize>j << 3);
-      v128.store(t, f64x2.add(v128.load(t), f64x2.promote_low_f32x4(s)));
-      v128.store(t, f64x2.add(v128.load(t, 16), f64x2.promote_low_f32x4(i32x4.shuffle(s, s, 2, 3, 0, 1))), 16);
+      addToTotals(totals + (<usize>j << 3), s);
     }
     for (let j = vecColumns; j < n; j++) {
       let s: f32 = 0;

@@ -14,13 +14,7 @@
 // [kh * kw * cinPad, dwRow] with cinPad = Cin rounded up to 4 and dwRow = Cout rounded up to 8.
 // The caller zero-fills dw, keeps 32 bytes of heap after x and dy, and drops the padding.
 
-@inline function madd(a: v128, b: v128, c: v128): v128 {
-  if (ASC_FEATURE_RELAXED_SIMD) {
-    return v128.relaxed_madd<f32>(a, b, c);
-  } else {
-    return f32x4.add(f32x4.mul(a, b), c);
-  }
-}
+import { madd } from './lib/madd';
 
 /** Accumulates the tile (ci0..ci0+3, co0..co0+7) of one tap over output rows [row0, row1). */
 @inline function tile4x8(

@@ -12,13 +12,7 @@
 // The caller zero-fills the padded dx (below), crops it to dx, and needs Cin to be a multiple of
 // 4 (the last tile of a pixel may be 4 channels wide instead of 8).
 
-@inline function madd(a: v128, b: v128, c: v128): v128 {
-  if (ASC_FEATURE_RELAXED_SIMD) {
-    return v128.relaxed_madd<f32>(a, b, c);
-  } else {
-    return f32x4.add(f32x4.mul(a, b), c);
-  }
-}
+import { madd } from './lib/madd';
 
 @inline function addInto(p: usize, offset: usize, v: v128): void {
   v128.store(p + offset, f32x4.add(v128.load(p + offset), v));

@@ -9,13 +9,7 @@
 // clipped; rows outside the image are skipped. No padded copy of x is made. Cout must be a
 // multiple of 4.
 
-@inline function madd(a: v128, b: v128, c: v128): v128 {
-  if (ASC_FEATURE_RELAXED_SIMD) {
-    return v128.relaxed_madd<f32>(a, b, c);
-  } else {
-    return f32x4.add(f32x4.mul(a, b), c);
-  }
-}
+import { madd } from './lib/madd';
 
 /** 4 pixels (xStep bytes apart in x) by 8 channels over filter rows [iLo, iHi) and runs of n = kw*cin. */
 @inline function tile4x8(xp: usize, wp: usize, yp: usize, iLo: i32, iHi: i32, n: i32, xRowBytes: usize, wRowBytes: usize, wStep: usize, xStep: usize, yStep: usize): void {

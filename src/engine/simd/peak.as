@@ -3,13 +3,7 @@
 // ceiling the benchmarks hold each kernel's GMAC/s against (scripts/bench-kernels.ts). The engine
 // never loads it.
 
-@inline function madd(a: v128, b: v128, c: v128): v128 {
-  if (ASC_FEATURE_RELAXED_SIMD) {
-    return v128.relaxed_madd<f32>(a, b, c);
-  } else {
-    return f32x4.add(f32x4.mul(a, b), c);
-  }
-}
+import { madd } from './lib/madd';
 
 /** Runs `n` rounds of 48 multiply-adds; returns a value that depends on all of them. */
 export function maddRounds(n: i32, seed: f32): f32 {
