@@ -1,8 +1,9 @@
 /**
  * Compiles the engine's SIMD kernels (src/engine/simd/*.as, AssemblyScript, with helpers they
- * import from src/engine/simd/lib/) into the .wasm files committed beside them: one build with plain wasm SIMD (`<name>.simd.wasm`) and one with relaxed
- * SIMD, whose fused multiply-add V8 has behind a flag (`<name>.relaxed.wasm`); the engine picks
- * one at run time (src/engine/simd/kernel-module.ts).
+ * import from src/engine/simd/lib/) into the .wasm files committed beside them: one build with
+ * plain wasm SIMD (`<name>.simd.wasm`) and one with relaxed SIMD, whose fused multiply-add V8 has
+ * behind a flag (`<name>.relaxed.wasm`); the engine picks one at run time
+ * (src/engine/simd/kernel-module.ts).
  *
  *   npx tsx scripts/build-kernels.ts [--check]
  *
