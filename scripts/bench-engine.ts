@@ -4,7 +4,7 @@
  * run. The tfjs side trains the project's own models (WidthModel + Optimizer + the trainer's step);
  * the PyTorch side is scripts/bench-engine-torch.py under /usr/bin/python3 (Debian's python3-torch).
  *
- *   npx tsx scripts/bench-engine.ts [--backend wasm] [--steps 20] [--rounds 3] [--models a,b] [--profile] [--json]
+ *   npx tsx scripts/bench-engine.ts [--backend wasm] [--steps 20] [--rounds 3] [--models a,b] [--builds auto,none] [--profile] [--json]
  *
  * Reference models: `reference-cnn` (32x32x3, batch 64: conv3x3 32, max-pool, conv3x3 64,
  * max-pool, conv3x3 128, global average pool, dense 10; ReLU), `resnet20-cifar` at batch 128 and
@@ -16,6 +16,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, type BackendChoice } from '../src/engine/backend.js';
+import { preferSimdBuild, type SimdPreference } from '../src/engine/simd/kernel-module.js';
 import { parseSpace, loadSpace } from '../src/space/load.js';
 import { baseWidths } from '../src/space/widths.js';
 import { buildModel } from '../src/train/model.js';
@@ -61,7 +62,7 @@ const option = (name: string, fallback: string) => {
 };
 if (flag('help')) {
   console.log(fileURLToPath(import.meta.url));
-  console.log('usage: npx tsx scripts/bench-engine.ts [--backend wasm] [--steps 20] [--warmup 3] [--rounds 3] [--models reference-cnn,resnet20-cifar,mlp-mnist] [--forward-only] [--profile] [--no-torch] [--json]');
+  console.log('usage: npx tsx scripts/bench-engine.ts [--backend wasm] [--steps 20] [--warmup 3] [--rounds 3] [--models reference-cnn,resnet20-cifar,mlp-mnist] [--builds auto,relaxed-simd,simd,none] [--forward-only] [--profile] [--no-torch] [--json]');
   process.exit(0);
 }
 const steps = Number(option('steps', '20'));
@@ -74,7 +75,7 @@ const forwardOnly = flag('forward-only');
 const log = (line: string) => (json ? process.stderr : process.stdout).write(`${line}\n`);
 
 const backend = await initBackend(option('backend', 'wasm') as BackendChoice);
-log(`tfjs backend ${backend.name}${backend.threads ? `, ${backend.threads} thread` : ''}; ${steps} timed ${forwardOnly ? 'forward passes' : 'training steps'} after ${warmup} warm-up`);
+log(`tfjs backend ${backend.name}${backend.threads ? `, ${backend.threads} thread` : ''}${backend.simd ? `, engine kernels ${backend.simd}` : ''}; ${steps} timed ${forwardOnly ? 'forward passes' : 'training steps'} after ${warmup} warm-up`);
 
 async function benchTfjs(name: string, profiling: boolean): Promise<{ ms: number; params: number; grew: number; bytesGrew: number; heapGrew: number | null }> {
   const { space, batch } = MODELS[name];
@@ -141,37 +142,46 @@ function benchTorch(announce: boolean): Map<string, number> {
 }
 
 // Rounds alternate the two engines so that a noisy neighbour on a shared machine hits both; each
-// figure is the median over rounds.
+// figure is the median over rounds. With --builds, each round also runs every listed build of the
+// engine's SIMD kernels in turn (`none`: the XNNPACK formulations and JavaScript loops), a
+// same-process A/B.
 const rounds = Number(option('rounds', '3'));
-const tfjsTimes = new Map<string, number[]>(names.map((n) => [n, []]));
+const builds = option('builds', 'auto').split(',') as SimdPreference[];
+const variants = names.flatMap((n) => builds.map((b) => ({ name: n, build: b, key: builds.length > 1 ? `${n} [${b}]` : n })));
+const tfjsTimes = new Map<string, number[]>(variants.map((v) => [v.key, []]));
 const torchTimes = new Map<string, number[]>(names.map((n) => [n, []]));
 const info = new Map<string, { params: number; grew: number; bytesGrew: number; heapGrew: number | null }>();
 const profiling = flag('profile');
 for (let round = 1; round <= rounds; round++) {
-  for (const name of names) {
+  for (const { name, build, key } of variants) {
+    preferSimdBuild(build);
+    if (profiling && round === 1 && builds.length > 1) log(`  build ${build}:`);
     const r = await benchTfjs(name, profiling && round === 1);
-    tfjsTimes.get(name)!.push(r.ms);
-    const seen = info.get(name);
-    info.set(name, { params: r.params, grew: Math.max(seen?.grew ?? 0, r.grew), bytesGrew: Math.max(seen?.bytesGrew ?? 0, r.bytesGrew), heapGrew: r.heapGrew === null ? null : Math.max(seen?.heapGrew ?? 0, r.heapGrew) });
+    tfjsTimes.get(key)!.push(r.ms);
+    const seen = info.get(key);
+    info.set(key, { params: r.params, grew: Math.max(seen?.grew ?? 0, r.grew), bytesGrew: Math.max(seen?.bytesGrew ?? 0, r.bytesGrew), heapGrew: r.heapGrew === null ? null : Math.max(seen?.heapGrew ?? 0, r.heapGrew) });
   }
+  preferSimdBuild('auto');
   const torch = flag('no-torch') ? new Map<string, number>() : benchTorch(round === 1);
   for (const [name, ms] of torch) torchTimes.get(name)?.push(ms);
-  log(`round ${round}/${rounds}: ${names.map((n) => `${n} ${tfjsTimes.get(n)!.at(-1)!.toFixed(1)}${torch.has(n) ? ` / ${torch.get(n)!.toFixed(1)}` : ''} ms`).join(', ')}`);
+  log(`round ${round}/${rounds}: ${variants.map(({ name, key }) => `${key} ${tfjsTimes.get(key)!.at(-1)!.toFixed(1)}${torch.has(name) ? ` / ${torch.get(name)!.toFixed(1)}` : ''} ms`).join(', ')}`);
 }
 const median = (v: number[]) => {
   const s = [...v].sort((a, b) => a - b);
   return s.length ? (s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2) : null;
 };
-const rows: Row[] = names.map((name) => {
-  const tfjsMs = median(tfjsTimes.get(name)!)!;
+const rows: (Row & { build: string })[] = variants.map(({ name, build, key }) => {
+  const tfjsMs = median(tfjsTimes.get(key)!)!;
   const torchMs = median(torchTimes.get(name)!);
-  return { model: name, batch: MODELS[name].batch, params: info.get(name)!.params, tfjsMsPerStep: tfjsMs, torchMsPerStep: torchMs, ratio: torchMs ? tfjsMs / torchMs : null, tensorsGrew: info.get(name)!.grew, bytesGrew: info.get(name)!.bytesGrew, wasmHeapGrew: info.get(name)!.heapGrew };
+  const i = info.get(key)!;
+  return { model: key, build, batch: MODELS[name].batch, params: i.params, tfjsMsPerStep: tfjsMs, torchMsPerStep: torchMs, ratio: torchMs ? tfjsMs / torchMs : null, tensorsGrew: i.grew, bytesGrew: i.bytesGrew, wasmHeapGrew: i.heapGrew };
 });
 if (json) {
-  console.log(JSON.stringify(rows.map((r) => ({ ...r, backend: backend.name, rounds, steps, forwardOnly })), null, 2));
+  console.log(JSON.stringify(rows.map((r) => ({ ...r, backend: backend.name, simd: r.build === 'auto' ? backend.simd ?? null : r.build, rounds, steps, forwardOnly })), null, 2));
 } else {
-  log(`${'model'.padEnd(16)} ${'batch'.padStart(5)} ${'params'.padStart(8)} ${`tfjs-${backend.name} ms`.padStart(13)} ${'torch ms'.padStart(9)} ${'ratio'.padStart(6)}  growth over the timed steps (tensors, tensor bytes, wasm heap bytes)`);
+  const width = Math.max(16, ...rows.map((r) => r.model.length));
+  log(`${'model'.padEnd(width)} ${'batch'.padStart(5)} ${'params'.padStart(8)} ${`tfjs-${backend.name} ms`.padStart(13)} ${'torch ms'.padStart(9)} ${'ratio'.padStart(6)}  growth over the timed steps (tensors, tensor bytes, wasm heap bytes)`);
   for (const r of rows) {
-    log(`${r.model.padEnd(16)} ${String(r.batch).padStart(5)} ${String(r.params).padStart(8)} ${r.tfjsMsPerStep.toFixed(1).padStart(13)} ${(r.torchMsPerStep?.toFixed(1) ?? '-').padStart(9)} ${(r.ratio?.toFixed(2) ?? '-').padStart(6)}  ${r.tensorsGrew}, ${r.bytesGrew}, ${r.wasmHeapGrew ?? '-'}`);
+    log(`${r.model.padEnd(width)} ${String(r.batch).padStart(5)} ${String(r.params).padStart(8)} ${r.tfjsMsPerStep.toFixed(1).padStart(13)} ${(r.torchMsPerStep?.toFixed(1) ?? '-').padStart(9)} ${(r.ratio?.toFixed(2) ?? '-').padStart(6)}  ${r.tensorsGrew}, ${r.bytesGrew}, ${r.wasmHeapGrew ?? '-'}`);
   }
 }

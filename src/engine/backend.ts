@@ -15,8 +15,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { EngineError } from '../core/errors.js';
-import { registerWasmTrainingKernels } from './wasm-kernels.js';
-import { registerLoopKernels } from './loop-kernels.js';
+import { registerEngineKernels } from './register.js';
+import { simdMode, type SimdMode } from './simd/kernel-module.js';
 
 export type BackendChoice = 'auto' | 'node-gpu' | 'node' | 'wasm' | 'cpu';
 
@@ -27,6 +27,11 @@ export interface BackendInfo {
   tfBackend: string;
   /** wasm only: the number of threads the backend actually runs (1 under Node). */
   threads?: number;
+  /**
+   * wasm only: the build of the engine's compiled kernels in use: `relaxed-simd` (fused
+   * multiply-add), `simd`, or `unavailable` (the XNNPACK formulations serve instead).
+   */
+  simd?: SimdMode;
 }
 
 let current: BackendInfo | undefined;
@@ -64,8 +69,7 @@ async function tryWasm(threads: number): Promise<string | undefined> {
     wasm.setThreadsCount(threads);
     if (!(await tf.setBackend('wasm'))) return 'the wasm backend failed to initialise (its .wasm binary could not be loaded)';
     await tf.ready();
-    registerWasmTrainingKernels();
-    registerLoopKernels('wasm');
+    registerEngineKernels('wasm');
     return undefined;
   } catch (e) {
     return `@tensorflow/tfjs-backend-wasm failed to load (${reason(e)})`;
@@ -74,7 +78,7 @@ async function tryWasm(threads: number): Promise<string | undefined> {
 
 async function tryCpu(): Promise<string | undefined> {
   if (!(await tf.setBackend('cpu'))) return 'the cpu backend failed to initialise';
-  registerLoopKernels('cpu');
+  registerEngineKernels('cpu');
   return undefined;
 }
 
@@ -107,7 +111,7 @@ export async function initBackend(choice: BackendChoice = 'auto', opts: { thread
   for (const [name, attempt] of wanted) {
     const failure = await attempt();
     if (failure === undefined) {
-      current = { name, tfBackend: tf.getBackend(), ...(name === 'wasm' ? { threads: await wasmThreads() } : {}) };
+      current = { name, tfBackend: tf.getBackend(), ...(name === 'wasm' ? { threads: await wasmThreads(), simd: simdMode() } : {}) };
       return current;
     }
     failures.push(`${name}: ${failure}`);

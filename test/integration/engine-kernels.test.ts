@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { createRng } from '../../src/core/rng.js';
 import { initBackend } from '../../src/engine/backend.js';
 import { relError } from '../helpers/rel-error.js';
+import { preferSimdBuild, simdMode, type SimdPreference } from '../../src/engine/simd/kernel-module.js';
 
 before(async () => {
   await initBackend('wasm');
@@ -14,7 +15,7 @@ const rngValues = (n: number, seed: string) => {
   return Array.from({ length: n }, () => rng.next() - 0.5);
 };
 
-/** Input and filter gradients of sum(conv(x, w) * dy) on one backend. */
+/** Input and filter gradients of sum(conv(x, w) * dy) on one backend, and the convolution itself. */
 function convGrads(backend: string, x: number[], w: number[], dyv: number[], xShape: number[], wShape: number[], stride: number, pad: Pad) {
   tf.setBackend(backend);
   return tf.tidy(() => {
@@ -23,7 +24,8 @@ function convGrads(backend: string, x: number[], w: number[], dyv: number[], xSh
     const outShape = tf.conv2d(xt, wt, stride, pad as never).shape;
     const dy = tf.tensor(dyv.slice(0, outShape.reduce((a, b) => a * b, 1)), outShape);
     const [gx, gw] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, stride, pad as never).mul(dy).sum())([xt, wt]);
-    return [Array.from(gx.dataSync()), Array.from(gw.dataSync()), gx.shape, gw.shape] as const;
+    const y = tf.conv2d(xt, wt, stride, pad as never);
+    return [Array.from(gx.dataSync()), Array.from(gw.dataSync()), gx.shape, gw.shape, Array.from(y.dataSync())] as const;
   });
 }
 
@@ -35,7 +37,20 @@ for (const [h, w] of [[7, 9], [5, 5], [8, 6]]) for (const k of [1, 3]) for (cons
   GRID.push({ h, w, k, stride, pad, batch: GRID.length % 2 ? 1 : 3, cin: [1, 3, 4][GRID.length % 3], cout: [4, 1, 3][GRID.length % 3] });
 }
 
-test('wasm conv gradients equal the cpu backend over strides 1/2, same/valid/explicit padding, odd sizes, 1x1/3x3, batch 1/3', () => {
+// Channels that are not multiples of the SIMD tile (4 input by 8 output channels), and maps wide
+// and tall enough that the SIMD filter gradient walks several chunks of output rows.
+for (const [h, w, cin, cout, k, stride, pad, batch] of [
+  [23, 37, 5, 9, 3, 1, 'same'], [23, 37, 5, 13, 3, 2, 'valid'], [40, 40, 8, 16, 3, 1, 'same'], [19, 21, 7, 6, 3, 2, 'same'], [17, 18, 6, 7, 1, 1, 'valid'],
+  [9, 9, 12, 17, 5, 2, 'same'], [13, 30, 3, 12, 3, 1, 'same', 1], [12, 29, 8, 20, 3, 2, 'valid'], [6, 11, 4, 8, 5, 1, 'same'],
+  [10, 13, 5, 8, 3, 1, explicit(2, 0, 1, 2)], [11, 14, 4, 12, 3, 2, explicit(0, 1, 2, 0), 1],
+] as [number, number, number, number, number, number, Pad, number?][]) GRID.push({ h, w, k, stride, pad, batch: batch ?? 2, cin, cout });
+
+/** Each build of the SIMD kernels, and none (the XNNPACK formulations). */
+const BUILDS: SimdPreference[] = ['relaxed-simd', 'simd', 'none'];
+
+for (const build of BUILDS) test(`wasm conv gradients (SIMD build: ${build}) and the convolution equal the cpu backend over strides 1/2, same/valid/explicit padding, odd sizes and channels, 1x1/3x3/5x5, batch 1/2/3`, () => {
+  preferSimdBuild(build);
+  if (build !== 'none') assert.equal(simdMode(), build, 'this Node should load every build');
   for (const c of GRID) {
     const xShape = [c.batch, c.h, c.w, c.cin], wShape = [c.k, c.k, c.cin, c.cout];
     const x = rngValues(xShape.reduce((a, b) => a * b), `x${JSON.stringify(c)}`);
@@ -47,7 +62,9 @@ test('wasm conv gradients equal the cpu backend over strides 1/2, same/valid/exp
     assert.deepEqual(wasm[3], cpu[3]);
     assert.ok(relError(wasm[0], cpu[0]) < 1e-4, `input gradient ${JSON.stringify(c)}: ${relError(wasm[0], cpu[0])}`);
     assert.ok(relError(wasm[1], cpu[1]) < 1e-4, `filter gradient ${JSON.stringify(c)}: ${relError(wasm[1], cpu[1])}`);
+    assert.ok(relError(wasm[4], cpu[4]) < 1e-4, `convolution ${JSON.stringify(c)}: ${relError(wasm[4], cpu[4])}`);
   }
+  preferSimdBuild('auto');
   tf.setBackend('wasm');
 });
 

@@ -2,8 +2,9 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/engine/backend.js';
-import { BATCH_NORM_TRAIN } from '../../src/engine/loop-kernels.js';
+import { BATCH_NORM_TRAIN } from '../../src/engine/kernels/batch-norm-train.js';
 import { relError } from '../helpers/rel-error.js';
+import { preferSimdBuild, simdMode, type SimdPreference } from '../../src/engine/simd/kernel-module.js';
 
 before(async () => {
   await initBackend('cpu');
@@ -25,10 +26,15 @@ function maxPoolGrad(backend: string, xv: number[], shape: [number, number, numb
   });
 }
 
-test('MaxPoolGrad on wasm (loop kernel) equals the cpu backend: odd sizes, same/valid, 2x2 and 3x3 windows, tied zeros', () => {
+/** Each build of the SIMD kernels, and none (the JavaScript loops). */
+const BUILDS: SimdPreference[] = ['relaxed-simd', 'simd', 'none'];
+
+for (const build of BUILDS) test(`MaxPoolGrad on wasm (SIMD build: ${build}) equals the cpu backend: odd sizes, same/valid, 2x2 and 3x3 windows, tied zeros, channels not a multiple of 4`, () => {
+  preferSimdBuild(build);
   const cases: [number, number, number, number, number, number, 'same' | 'valid'][] = [
     [4, 8, 10, 4, 2, 2, 'valid'], [4, 9, 11, 4, 2, 2, 'same'], [2, 7, 7, 3, 3, 2, 'same'],
     [3, 6, 5, 5, 3, 1, 'valid'], [2, 16, 16, 32, 2, 2, 'valid'], [1, 5, 9, 2, 3, 3, 'same'], [2, 9, 11, 3, 2, 2, 'valid'],
+    [3, 10, 12, 7, 2, 2, 'valid'], [1, 7, 9, 13, 2, 2, 'valid'],
   ];
   for (const [b, h, w, c, size, stride, pad] of cases) {
     const xv = wave(b * h * w * c, 1.3);
@@ -36,6 +42,7 @@ test('MaxPoolGrad on wasm (loop kernel) equals the cpu backend: odd sizes, same/
     const cpu = maxPoolGrad('cpu', xv, [b, h, w, c], size, stride, pad);
     assert.ok(relError(wasm, cpu) < 1e-6, `${b}x${h}x${w}x${c} pool ${size}/${stride} ${pad}: ${relError(wasm, cpu)}`);
   }
+  preferSimdBuild('auto');
   tf.setBackend('wasm');
 });
 
@@ -73,8 +80,11 @@ function bnRun(backend: string, impl: typeof loopBn, shape: number[]) {
   });
 }
 
-test('batch-norm loop kernel on wasm equals tfjs moments + batchNorm on the cpu backend: outputs and gradients through y, mean and variance', () => {
-  for (const shape of [[4, 5, 3, 6], [16, 8, 8, 32], [7, 3]]) {
+for (const build of BUILDS) test(`batch-norm kernel on wasm (SIMD build: ${build}) equals tfjs moments + batchNorm on the cpu backend: outputs and gradients through y, mean and variance`, () => {
+  preferSimdBuild(build);
+  if (build !== 'none') assert.equal(simdMode(), build);
+  // Channels in vectors of 4 with a scalar rest, one to many blocks of rows, a large mean.
+  for (const shape of [[4, 5, 3, 6], [16, 8, 8, 32], [7, 3], [3, 7, 9, 13], [128, 5, 5, 16]]) {
     const loop = bnRun('wasm', loopBn, shape);
     const ref = bnRun('cpu', composedBn, shape);
     ['y', 'mean', 'variance', 'dx', 'dgamma', 'dbeta'].forEach((name, i) => {
@@ -82,6 +92,7 @@ test('batch-norm loop kernel on wasm equals tfjs moments + batchNorm on the cpu 
       assert.ok(relError(loop[i], ref[i]) < 2e-5, `${shape} ${name}: ${relError(loop[i], ref[i])}`);
     });
   }
+  preferSimdBuild('auto');
   tf.setBackend('wasm');
 });
 
@@ -108,7 +119,8 @@ test('batch-norm loop kernel gradients agree with central finite differences (fl
   tf.setBackend('wasm');
 });
 
-test('Sum on wasm equals the cpu backend: leading axes (loop), keepDims, other axes (shipped kernel), int32', () => {
+for (const build of BUILDS) test(`Sum on wasm (SIMD build: ${build}) equals the cpu backend: leading axes, keepDims, other axes (shipped kernel), int32, odd widths`, () => {
+  preferSimdBuild(build);
   const shape = [3, 4, 5, 6];
   const xv = wave(360, 0.77).map((v) => v * 100);
   const cases: [number[], boolean][] = [[[0, 1, 2], false], [[0], true], [[1, 0], false], [[2, 3], false], [[1], false], [[0, 1, 2, 3], false]];
@@ -123,6 +135,15 @@ test('Sum on wasm equals the cpu backend: leading axes (loop), keepDims, other a
     assert.deepEqual(wasm.shape, cpu.shape, `axes ${axes} keepDims ${keep}`);
     assert.ok(relError(wasm.values, cpu.values) < 1e-6, `axes ${axes} keepDims ${keep}: ${relError(wasm.values, cpu.values)}`);
   }
+  // Many blocks of rows (a bias gradient of a batch of 64).
+  const big = [64, 9, 9, 21];
+  const bv = wave(big.reduce((p, q) => p * q, 1), 0.53).map((v) => v + 0.25);
+  const [wasmBig, cpuBig] = ['wasm', 'cpu'].map((be) => {
+    tf.setBackend(be);
+    return tf.tidy(() => Array.from(tf.sum(tf.tensor(bv, big), [0, 1, 2]).dataSync()));
+  });
+  assert.ok(relError(wasmBig, cpuBig) < 1e-6, `${big} over leading axes: ${relError(wasmBig, cpuBig)}`);
+  preferSimdBuild('auto');
   tf.setBackend('wasm');
   assert.deepEqual(Array.from(tf.sum(tf.tensor([[1, 2], [3, 4]], [2, 2], 'int32'), 0).dataSync()), [4, 6]);
 });
