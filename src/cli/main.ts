@@ -1,17 +1,41 @@
 /**
  * The `widthwise` command line: the only place that picks concrete implementations and talks to
- * the console. Errors of widthwise's own kinds become one line on stderr and exit code 1; with
- * --verbose the stack is printed too.
+ * the console. Errors of widthwise's own kinds become one line on stderr; with --verbose the stack
+ * is printed too. Exit codes: 0 done, 1 failed, 2 bad input (a bad option or combination).
  */
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { WidthwiseError } from '../core/errors.js';
+import { readFileSync } from 'node:fs';
+import { UsageError, WidthwiseError } from '../core/errors.js';
 import { inspectCommand } from './inspect.js';
 import { trainCommand } from './train.js';
 import { probeCommand } from './probe.js';
 import { reportCommand, searchCommand } from './search.js';
 import { baselineCommand } from './baseline.js';
 import { exportCommand } from './export.js';
+import { recordGivenFlags } from './shared.js';
+
+/** Exit codes, the same in every command. */
+export const EXIT_DONE = 0;
+export const EXIT_FAILED = 1;
+export const EXIT_BAD_INPUT = 2;
+
+const packageVersion = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+/**
+ * Refuses an option given twice (yargs would make it an array, which no option of widthwise is):
+ * the user meant one value, and which one is a guess.
+ */
+function refuseRepeatedOptions(args: Record<string, unknown>): void {
+  for (const [key, value] of Object.entries(args)) {
+    if (key !== '_' && key.includes('-') === false && Array.isArray(value)) {
+      const flag = key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+      throw new UsageError(`--${flag}: given ${value.length} times (${value.join(', ')}); give it once`);
+    }
+  }
+}
+
+const exitCodeOf = (err: unknown) => (err instanceof UsageError ? EXIT_BAD_INPUT : EXIT_FAILED);
 
 function reportError(err: unknown, verbose: boolean): void {
   if (err instanceof WidthwiseError) {
@@ -43,17 +67,18 @@ export async function main(argv: string[]): Promise<void> {
     .recommendCommands()
     .help()
     .alias('h', 'help')
-    .version(false)
+    .version('version', 'print the version of widthwise', packageVersion)
+    .middleware([refuseRepeatedOptions, recordGivenFlags as never], true)
     .wrap(Math.min(120, process.stdout.columns ?? 120))
     .fail((msg, err) => {
       if (err) reportError(err, verbose);
       else process.stderr.write(`${msg}\n\nrun 'widthwise --help' for usage\n`);
-      process.exit(1);
+      process.exit(err ? exitCodeOf(err) : EXIT_BAD_INPUT);
     })
     .parseAsync()
     .catch((err: unknown) => {
       reportError(err, verbose);
-      process.exitCode = 1;
+      process.exitCode = exitCodeOf(err);
     });
 }
 

@@ -26,6 +26,23 @@ export async function startBackend(choice: BackendChoice, quiet = false): Promis
   return info.name;
 }
 
+const GIVEN = Symbol('flags given on the command line');
+
+/**
+ * A yargs middleware that records which options the command line gave (as opposed to defaults),
+ * for `givenFlags`. yargs knows which values are defaults; the parsed arguments do not say.
+ */
+export function recordGivenFlags(args: Record<string | symbol, unknown>, cli: { parsed?: { defaulted?: Record<string, boolean> } | false }): void {
+  const defaulted = (cli.parsed && cli.parsed.defaulted) || {};
+  const given = new Set(Object.keys(args).filter((k) => k !== '_' && k !== '$0' && args[k] !== undefined && !defaulted[k]));
+  Object.defineProperty(args, GIVEN, { value: given, enumerable: false });
+}
+
+/** The options (kebab-case and camelCase names) the command line gave, not filled by defaults. */
+export function givenFlags(args: object): Set<string> {
+  return (args as Record<symbol, Set<string>>)[GIVEN] ?? new Set();
+}
+
 /** Writes a value as pretty JSON on stdout. */
 export function printJson(value: unknown): void {
   process.stdout.write(JSON.stringify(value, null, 2) + '\n');
