@@ -19,6 +19,8 @@ import { writeFileAtomic } from './files.js';
 export const LOCK_DIR = '.widthwise.lock';
 export const HOLDER_FILE = '.widthwise.lock-holder.json';
 const REFRESH_MS = 1000;
+/** Tries (100 ms apart) before a lock folder no live process claims is taken as orphaned. */
+const CLAIM_WAIT_TRIES = 20;
 
 /** Who holds a run folder's lock. */
 export interface LockHolder {
@@ -67,12 +69,16 @@ function lockIdentity(dir: string): LockHolder['lock'] {
   return { ino: stat.ino, birthtimeMs: stat.birthtimeMs };
 }
 
-/** Removes the lock of a process of this host that no longer exists; true if it did. */
-function removeDeadHoldersLock(dir: string, holder: LockHolder): boolean {
+/**
+ * Removes the lock of a process of this host that no longer exists; true if it did. The lock
+ * folder may be a newer holder's whose holder file is not written yet, so one that is not the dead
+ * holder's own is only removed when `orphaned` (nobody has claimed it for a while: a copied folder).
+ */
+function removeDeadHoldersLock(dir: string, holder: LockHolder, orphaned: boolean): boolean {
   try {
-    // The lock folder may already be a newer holder's whose holder file is not written yet.
     const now = lockIdentity(dir);
-    if (now.ino !== holder.lock?.ino || now.birthtimeMs !== holder.lock?.birthtimeMs) return false;
+    const its = now.ino === holder.lock?.ino && now.birthtimeMs === holder.lock?.birthtimeMs;
+    if (!its && !orphaned) return false;
     rmdirSync(join(dir, LOCK_DIR));
     return true;
   } catch {
@@ -107,8 +113,8 @@ export async function lockRunFolder(dir: string, options: LockOptions): Promise<
       const holder = readHolder(folder);
       const gone = holder !== undefined && holder.host === hostname() && holder.pid !== process.pid && processIsGone(holder.pid);
       // A dead holder's lock is taken over; a newer one being set up is given a moment to say whose it is.
-      if (gone && tries < 20) {
-        if (!removeDeadHoldersLock(folder, holder)) await sleep(100);
+      if (gone && tries <= CLAIM_WAIT_TRIES) {
+        if (!removeDeadHoldersLock(folder, holder, tries === CLAIM_WAIT_TRIES)) await sleep(100);
         continue;
       }
       const who = holder ? `process ${holder.pid} on ${holder.host} (${holder.command}, since ${holder.since})` : 'another process';
