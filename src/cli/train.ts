@@ -4,7 +4,7 @@ import type { Argv } from 'yargs';
 import * as tf from '@tensorflow/tfjs';
 import { CheckpointError, UsageError } from '../core/errors.js';
 import type { DataSpec, WidthVector } from '../core/types.js';
-import { loadCheckpoint, saveFinishedCheckpoint, saveTrainingCheckpoint, type CheckpointInfo, type CheckpointMeta } from '../export/checkpoint.js';
+import { loadCheckpoint, readCheckpointMeta, saveFinishedCheckpoint, saveTrainingCheckpoint, type CheckpointInfo, type CheckpointMeta } from '../export/checkpoint.js';
 import { DATASET_NAMES } from '../data/registry.js';
 import type { BackendChoice } from '../engine/backend.js';
 import { loadSpace, type SearchSpace } from '../space/index.js';
@@ -88,6 +88,11 @@ export function checkTrainingArgs(args: RecipeArgs): void {
   if (!Number.isSafeInteger(args.seed)) throw bad('seed', 'an integer', args.seed);
 }
 
+/** The `--augment` name of an augmentation (`auto` resolved). */
+function augmentationName(augment: TrainRecipe['augment']): string {
+  return augment ? (augment.flip ? 'crop-flip' : 'crop') : 'none';
+}
+
 /** The training recipe from the shared training options (`defaultDataset`: the space's). */
 export function recipeFromArgs(args: RecipeArgs, defaultDataset = 'mnist'): TrainRecipe {
   checkTrainingArgs(args);
@@ -164,7 +169,7 @@ function refuseContradictions(args: TrainArgs, given: Set<string>, saved: Traini
   const recipeFlags: [string, (r: TrainRecipe) => unknown][] = [
     ['epochs', (r) => r.epochs], ['batch-size', (r) => r.batchSize], ['optimizer', (r) => r.optimizer.name], ['lr', (r) => r.lr],
     ['momentum', (r) => r.optimizer.momentum], ['weight-decay', (r) => r.optimizer.weightDecay], ['schedule', (r) => r.schedule.name],
-    ['warmup-epochs', (r) => r.warmupEpochs ?? 0], ['label-smoothing', (r) => r.labelSmoothing ?? 0], ['augment', (r) => r.augment ?? 'none'],
+    ['warmup-epochs', (r) => r.warmupEpochs ?? 0], ['label-smoothing', (r) => r.labelSmoothing ?? 0], ['augment', (r) => augmentationName(r.augment)],
     ['keep-best', (r) => r.keepBest ?? false],
   ];
   for (const [flag, field] of recipeFlags) if (asked(flag)) contradiction(flag, field(fresh), field(saved.recipe));
@@ -212,19 +217,21 @@ export function trainCommand(yargs: Argv): Argv {
 }
 
 async function trainOrResume(args: TrainArgs & { resume?: string; json: boolean; backend: string; checkpointEvery: number }, saveDir: string | undefined): Promise<void> {
+  // The settings are checked against the flags before any tensor is read or backend started.
+  const savedMeta = args.resume ? readCheckpointMeta(args.resume) : undefined;
+  const settings = savedMeta ? settingsFromCheckpoint(savedMeta, args.resume!) : settingsFromArgs(args);
+  if (savedMeta) refuseContradictions(args, givenFlags(args), settings, args.resume!);
+  const { space, widths, recipe, data, seed } = settings;
+  if (savedMeta?.progress?.complete) {
+    process.stderr.write(`${args.resume}: the training is complete (${savedMeta.epochsDone ?? recipe.epochs} of ${recipe.epochs} epochs); nothing to resume (export it with 'widthwise export ${args.resume}')\n`);
+    if (args.json) printJson({ space: space.name, widths, complete: true, ...savedMeta.metrics, trainExamples: savedMeta.trainExamples, validationExamples: savedMeta.validationExamples, epochs: savedMeta.history });
+    return;
+  }
   const backend = await startBackend(args.backend as BackendChoice);
   const resumed = args.resume ? await loadCheckpoint(args.resume) : undefined;
   resumed?.model.dispose();
   if (resumed) tf.dispose(Object.values(resumed.masks));
-  const settings = resumed ? settingsFromCheckpoint(resumed.meta, args.resume!) : settingsFromArgs(args);
-  if (resumed) refuseContradictions(args, givenFlags(args), settings, args.resume!);
-  const { space, widths, recipe, data, seed } = settings;
-  if (resumed && !resumed.snapshot) {
-    const m = resumed.meta;
-    process.stderr.write(`${args.resume}: the training is complete (${m.epochsDone ?? recipe.epochs} of ${recipe.epochs} epochs); nothing to resume (export it with 'widthwise export ${args.resume}')\n`);
-    if (args.json) printJson({ space: space.name, widths, complete: true, ...m.metrics, trainExamples: m.trainExamples, validationExamples: m.validationExamples, epochs: m.history });
-    return;
-  }
+  if (resumed && !resumed.snapshot) throw new CheckpointError(`${join(args.resume!, 'checkpoint.json')}: holds no training state to resume; export it instead`);
   const snapshot = resumed?.snapshot;
   if (resumed && snapshot) {
     const t = snapshot.trainer;

@@ -222,7 +222,11 @@ const fail = (where: string, what: string): never => {
   throw new CheckpointError(`${where}: ${what}`);
 };
 
-function readMeta(dir: string): CheckpointMeta {
+/**
+ * Reads and verifies `checkpoint.json` alone (format, self-checksum, dtype): enough to know a
+ * checkpoint's settings before its tensors are loaded. Throws `CheckpointError`.
+ */
+export function readCheckpointMeta(dir: string): CheckpointMeta {
   const where = join(dir, META_FILE);
   if (!existsSync(where)) fail(where, "file not found (expected a checkpoint folder written by 'widthwise train --save')");
   let meta: CheckpointMeta;
@@ -300,7 +304,7 @@ function checkFitsModel(record: WeightsRecord, model: WidthModel, file: string, 
  * checkpoint of a training in progress, the state to resume from. Throws `CheckpointError`.
  */
 export async function loadCheckpoint(dir: string): Promise<LoadedCheckpoint> {
-  const meta = readMeta(dir);
+  const meta = readCheckpointMeta(dir);
   const where = join(dir, META_FILE);
   const space = checkedSpace(meta, where);
   const read = (kind: CheckpointFileKind) => (meta.files[kind] ? readFile(dir, kind, meta.files[kind]!) : undefined);
