@@ -61,7 +61,7 @@ export async function main(argv: string[]): Promise<void> {
   cli = reportCommand(cli);
   cli = baselineCommand(cli);
   cli = exportCommand(cli);
-  await cli
+  cli = cli
     .demandCommand(1, 'name a command: search, inspect, train, probe, report, baseline, export')
     .strict()
     .recommendCommands()
@@ -74,12 +74,14 @@ export async function main(argv: string[]): Promise<void> {
       if (err) reportError(err, verbose);
       else process.stderr.write(`${msg}\n\nrun 'widthwise --help' for usage\n`);
       process.exit(err ? exitCodeOf(err) : EXIT_BAD_INPUT);
-    })
-    .parseAsync()
-    .catch((err: unknown) => {
-      reportError(err, verbose);
-      process.exitCode = exitCodeOf(err);
     });
+  try {
+    // yargs throws some errors (a middleware's) synchronously and rejects with others.
+    await cli.parseAsync();
+  } catch (err) {
+    reportError(err, verbose);
+    process.exitCode = exitCodeOf(err);
+  }
 }
 
 await main(hideBin(process.argv));
