@@ -2,7 +2,7 @@
 // CheckpointError on one line naming the file, and a failed resume or export writes nothing.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { runWidthwise as widthwise } from '../fixtures/widthwise-child.js';
 import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,21 +10,15 @@ import { join } from 'node:path';
 import { initBackend } from '../../src/engine/backend.js';
 import { CheckpointError, loadCheckpoint } from '../../src/export/checkpoint.js';
 
-const BIN = new URL('../../bin/widthwise.js', import.meta.url).pathname;
-const KILLER = new URL('../fixtures/kill-at-checkpoint.mjs', import.meta.url).pathname;
 const tmp = () => mkdtempSync(join(tmpdir(), 'ww-ckpt-'));
 
-function widthwise(args: string[], env: Record<string, string> = {}, preload?: string) {
-  const r = spawnSync(process.execPath, [...(preload ? ['--import', preload] : []), BIN, ...args], { encoding: 'utf8', timeout: 120_000, env: { ...process.env, ...env } });
-  return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
-}
 
 // A sparse SGD training killed 2 steps into its first epoch: weights, optimizer, batch order and masks.
 let original: string;
 before(async () => {
   await initBackend('wasm');
   original = tmp();
-  const r = widthwise(['train', 'mlp-mnist', '--widths', '16,8', '--nonzero-weights', '6000', '--epochs', '2', '--max-train', '200', '--batch-size', '50', '--checkpoint-every', '2', '--save', original], { WIDTHWISE_TEST_KILL: 'after:1' }, KILLER);
+  const r = widthwise(['train', 'mlp-mnist', '--widths', '16,8', '--nonzero-weights', '6000', '--epochs', '2', '--max-train', '200', '--batch-size', '50', '--checkpoint-every', '2', '--save', original], 'after:1');
   assert.equal(r.signal, 'SIGKILL', r.stderr);
 });
 

@@ -3,22 +3,14 @@
 // The kills are real: a preloaded module SIGKILLs the child process at the Nth checkpoint commit.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { runWidthwise as widthwise } from '../fixtures/widthwise-child.js';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-const BIN = new URL('../../bin/widthwise.js', import.meta.url).pathname;
-const KILLER = new URL('../fixtures/kill-at-checkpoint.mjs', import.meta.url).pathname;
 const tmp = () => mkdtempSync(join(tmpdir(), 'ww-kill-'));
 
-function widthwise(args: string[], kill?: string) {
-  const r = spawnSync(process.execPath, [...(kill ? ['--import', KILLER] : []), BIN, ...args], {
-    encoding: 'utf8', timeout: 120_000, env: { ...process.env, ...(kill ? { WIDTHWISE_TEST_KILL: kill } : {}) },
-  });
-  return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
-}
 
 /** sha256 of the final weights file, found by its name pattern (not through checkpoint.json). */
 function finalWeightsSha(dir: string): string {

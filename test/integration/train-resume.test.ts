@@ -2,22 +2,14 @@
 // own copy of the space; `train --resume` uses them and refuses a flag that contradicts them.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { runWidthwise as widthwise } from '../fixtures/widthwise-child.js';
 import { copyFileSync, cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-const BIN = new URL('../../bin/widthwise.js', import.meta.url).pathname;
-const KILLER = new URL('../fixtures/kill-at-checkpoint.mjs', import.meta.url).pathname;
 const SPACE = new URL('../../search-spaces/mlp-mnist.json', import.meta.url).pathname;
 const tmp = () => mkdtempSync(join(tmpdir(), 'ww-resume-'));
 
-function widthwise(args: string[], kill?: string) {
-  const r = spawnSync(process.execPath, [...(kill ? ['--import', KILLER] : []), BIN, ...args], {
-    encoding: 'utf8', timeout: 120_000, env: { ...process.env, ...(kill ? { WIDTHWISE_TEST_KILL: kill } : {}) },
-  });
-  return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
-}
 
 // Trained from a space file that is deleted after the kill: the resume must not need it.
 let killed: string;
