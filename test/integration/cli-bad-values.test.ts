@@ -2,45 +2,58 @@
 // any work (no backend started, nothing trained).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { UsageError } from '../../src/core/errors.js';
+import { checkTrainingArgs, type RecipeArgs } from '../../src/cli/train.js';
+import { runWidthwiseAsync as run } from '../fixtures/widthwise-child.js';
 
 const BIN = new URL('../../bin/widthwise.js', import.meta.url).pathname;
 const VERSION = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version;
 
+// Through the command line: the exit code, the one line, and that nothing started.
 const CASES: [string[], RegExp][] = [
   [['train', 'mlp-mnist', '--max-train', '200', '--max-train', '300'], /^UsageError: --max-train: given 2 times \(200, 300\); give it once$/],
-  [['inspect', 'mlp-mnist', '--classes', '10', '--classes', '3'], /^UsageError: --classes: given 2 times/],
   [['train', 'mlp-mnist', '--momentum', 'NaN'], /^UsageError: --momentum: expected a number in \[0, 1\), found NaN$/],
   [['train', 'mlp-mnist', '--label-smoothing', '2'], /^UsageError: --label-smoothing: expected a number in \[0, 1\), found 2$/],
-  [['train', 'mlp-mnist', '--lr', 'Infinity'], /^UsageError: --lr: expected a positive number, found Infinity$/],
-  [['train', 'mlp-mnist', '--weight-decay', '-1'], /^UsageError: --weight-decay: expected a non-negative number, found -1$/],
-  [['train', 'mlp-mnist', '--validation-fraction', '1'], /^UsageError: --validation-fraction: expected a number in \[0, 1\), found 1$/],
-  [['train', 'mlp-mnist', '--max-train', '0'], /^UsageError: --max-train: expected an integer of at least 2, found 0$/],
-  [['train', 'mlp-mnist', '--epochs', '1.5'], /^UsageError: --epochs: expected a positive integer, found 1\.5$/],
-  [['train', 'mlp-mnist', '--seed', 'NaN'], /^UsageError: --seed: expected an integer, found NaN$/],
   [['train', 'mlp-mnist', '--checkpoint-every', '-1', '--save', '/tmp/never-written'], /^UsageError: --checkpoint-every: expected 0 or a positive integer/],
-  [['train', 'mlp-mnist', '--nonzero-weights', '0'], /^UsageError: --nonzero-weights: expected a positive integer, found 0$/],
   [['inspect', 'mlp-mnist', '--classes', '-3'], /^UsageError: --classes: expected a positive integer, found -3$/],
-  [['inspect', 'mlp-mnist', '--scale', 'NaN'], /^UsageError: --scale: expected a positive number, found NaN$/],
   [['export', '/tmp', '--examples', '0'], /^UsageError: --examples: expected a positive integer, found 0$/],
   [['train', 'mlp-mnist', '--frobnicate', '1'], /^Unknown argument: frobnicate$/],
 ];
 
-/** Runs the CLI without blocking, so the cases can share the machine's cores. */
-function run(args: string[]): Promise<{ status: number | null; stderr: string; ms: number }> {
-  const started = Date.now();
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (d) => { stderr += d; });
-    child.on('close', (status) => resolve({ status, stderr, ms: Date.now() - started }));
-  });
-}
+// In process, the value checks of every shared training option.
+const VALID: RecipeArgs = { epochs: 1, batchSize: 8, optimizer: 'sgd', momentum: 0.9, schedule: 'cosine', seed: 0 };
+const VALUES: [Partial<RecipeArgs>, RegExp][] = [
+  [{ epochs: 1.5 }, /^--epochs: expected a positive integer, found 1\.5$/],
+  [{ epochs: 0 }, /^--epochs: /],
+  [{ batchSize: NaN }, /^--batch-size: expected a positive integer, found NaN$/],
+  [{ lr: Infinity }, /^--lr: expected a positive number, found Infinity$/],
+  [{ lr: 0 }, /^--lr: /],
+  [{ momentum: 1 }, /^--momentum: expected a number in \[0, 1\), found 1$/],
+  [{ momentum: -0.1 }, /^--momentum: /],
+  [{ weightDecay: -1 }, /^--weight-decay: expected a non-negative number, found -1$/],
+  [{ weightDecay: NaN }, /^--weight-decay: /],
+  [{ labelSmoothing: 1 }, /^--label-smoothing: /],
+  [{ warmupEpochs: -1 }, /^--warmup-epochs: /],
+  [{ validationFraction: 1 }, /^--validation-fraction: expected a number in \[0, 1\), found 1$/],
+  [{ validationFraction: NaN }, /^--validation-fraction: /],
+  [{ maxTrain: 0 }, /^--max-train: expected an integer of at least 2, found 0$/],
+  [{ maxTrain: 100.5 }, /^--max-train: /],
+  [{ seed: NaN }, /^--seed: expected an integer, found NaN$/],
+  [{ seed: 1.5 }, /^--seed: /],
+];
+
+test('every shared training option refuses NaN, infinite and out-of-range values, naming the flag', () => {
+  assert.doesNotThrow(() => checkTrainingArgs(VALID));
+  for (const [bad, pattern] of VALUES) {
+    assert.throws(() => checkTrainingArgs({ ...VALID, ...bad }), (e: Error) => e instanceof UsageError && pattern.test(e.message), JSON.stringify(bad));
+  }
+});
 
 test('bad values of train, export and inspect: one line naming the flag, exit code 2, within seconds and before any work', async () => {
-  // Four at a time: each case is mostly the start-up of a Node process.
   const results: Awaited<ReturnType<typeof run>>[] = [];
+  // Four at a time: each case is mostly the start-up of a Node process.
   for (let i = 0; i < CASES.length; i += 4) results.push(...(await Promise.all(CASES.slice(i, i + 4).map(([args]) => run(args)))));
   CASES.forEach(([args, pattern], i) => {
     const r = results[i];

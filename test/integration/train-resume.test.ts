@@ -2,7 +2,7 @@
 // own copy of the space; `train --resume` uses them and refuses a flag that contradicts them.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { runWidthwise as widthwise } from '../fixtures/widthwise-child.js';
+import { runWidthwise as widthwise, runWidthwiseAsync, type ChildRun } from '../fixtures/widthwise-child.js';
 import { copyFileSync, cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -35,7 +35,7 @@ test('the checkpoint records the data settings, the example counts and its own s
   assert.doesNotMatch(JSON.stringify(meta), /my-mlp\.json|\/tmp\//);
 });
 
-test('a flag that contradicts the checkpoint is refused with exit code 2 before any training', () => {
+test('a flag that contradicts the checkpoint is refused with exit code 2 before any training', async () => {
   const cases: [string[], RegExp][] = [
     [['--max-train', '2000'], /^UsageError: --max-train 2000 contradicts the checkpoint in .* \(300\)/],
     [['--validation-fraction', '0.1'], /^UsageError: --validation-fraction 0\.1 contradicts .* \(0\.3\)/],
@@ -46,8 +46,11 @@ test('a flag that contradicts the checkpoint is refused with exit code 2 before 
     [['--epochs', '5'], /^UsageError: --epochs 5 contradicts .* \(2\)/],
     [['--dataset', 'fashion-mnist'], /^UsageError: --dataset fashion-mnist contradicts .* \(mnist\)/],
   ];
-  for (const [flags, pattern] of cases) {
-    const r = widthwise(['train', '--resume', killed, ...flags]);
+  // Four at a time: each case is mostly the start-up of a Node process.
+  const runs: ChildRun[] = [];
+  for (let i = 0; i < cases.length; i += 4) runs.push(...(await Promise.all(cases.slice(i, i + 4).map(([flags]) => runWidthwiseAsync(['train', '--resume', killed, ...flags])))));
+  for (const [i, [flags, pattern]] of cases.entries()) {
+    const r = runs[i];
     assert.equal(r.status, 2, `${flags.join(' ')}: ${r.stderr}`);
     const lines = r.stderr.split('\n').filter((l) => l && !l.startsWith('backend:'));
     assert.equal(lines.length, 1, r.stderr);
