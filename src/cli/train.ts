@@ -205,10 +205,14 @@ export function trainCommand(yargs: Argv): Argv {
       if (args.save && !args.resume && existsSync(join(args.save, 'checkpoint.json'))) {
         throw new UsageError(`--save ${args.save}: the folder already holds a checkpoint; continue it with --resume ${args.save}, or save to another folder`);
       }
+      // The settings are checked against the flags before any tensor is read, lock taken or backend started.
+      const savedMeta = args.resume ? readCheckpointMeta(args.resume) : undefined;
+      const settings = savedMeta ? settingsFromCheckpoint(savedMeta, args.resume!) : settingsFromArgs(args);
+      if (savedMeta) refuseContradictions(args, givenFlags(args), settings, args.resume!);
       // One writer per folder: a second one fails here, before any work.
       const lock = saveDir ? await lockRunFolder(saveDir, { command: `widthwise train ${args.resume ? '--resume' : '--save'}` }) : undefined;
       try {
-        await trainOrResume(args as TrainArgs & typeof args, saveDir);
+        await trainOrResume(args, settings, saveDir);
       } finally {
         await lock?.release();
       }
@@ -216,11 +220,9 @@ export function trainCommand(yargs: Argv): Argv {
   );
 }
 
-async function trainOrResume(args: TrainArgs & { resume?: string; json: boolean; backend: string; checkpointEvery: number }, saveDir: string | undefined): Promise<void> {
-  // The settings are checked against the flags before any tensor is read or backend started.
+/** Trains afresh with `settings`, or resumes `args.resume`'s checkpoint (read again now that the folder is locked). */
+async function trainOrResume(args: { resume?: string; json: boolean; backend: string; checkpointEvery: number }, settings: TrainingSettings, saveDir: string | undefined): Promise<void> {
   const savedMeta = args.resume ? readCheckpointMeta(args.resume) : undefined;
-  const settings = savedMeta ? settingsFromCheckpoint(savedMeta, args.resume!) : settingsFromArgs(args);
-  if (savedMeta) refuseContradictions(args, givenFlags(args), settings, args.resume!);
   const { space, widths, recipe, data, seed } = settings;
   if (savedMeta?.progress?.complete) {
     process.stderr.write(`${args.resume}: the training is complete (${savedMeta.epochsDone ?? recipe.epochs} of ${recipe.epochs} epochs); nothing to resume (export it with 'widthwise export ${args.resume}')\n`);
