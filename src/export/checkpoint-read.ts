@@ -16,7 +16,7 @@ import type { OptimizerState } from '../train/optimizer.js';
 import type { TrainingSnapshot } from '../train/run-training.js';
 import { stepsPerEpochOf } from '../train/trainer.js';
 import { sha256Hex } from '../storage/files.js';
-import { CHECKPOINT_FORMAT, META_FILE, metaHash, type CheckpointFile, type CheckpointFileKind, type CheckpointMeta } from './checkpoint-format.js';
+import { CHECKPOINT_FORMAT, checkpointMetaSchema, META_FILE, metaHash, type CheckpointFile, type CheckpointFileKind, type CheckpointMeta } from './checkpoint-format.js';
 import { unpackTensors, type PlainTensor } from './tensor-file.js';
 
 export interface LoadedCheckpoint {
@@ -40,21 +40,25 @@ const fail = (where: string, what: string): never => {
 export function readCheckpointMeta(dir: string): CheckpointMeta {
   const where = join(dir, META_FILE);
   if (!existsSync(where)) fail(where, "file not found (expected a checkpoint folder written by 'widthwise train --save')");
-  let meta: CheckpointMeta;
+  let raw: Record<string, unknown>;
   try {
-    meta = JSON.parse(readFileSync(where, 'utf8'));
+    raw = JSON.parse(readFileSync(where, 'utf8'));
   } catch (err) {
     return fail(where, `not valid JSON (${(err as Error).message}); the file is truncated or damaged: restore the folder from a copy or train again`);
   }
-  if (meta === null || typeof meta !== 'object') fail(where, 'expected a JSON object; restore the folder from a copy or train again');
-  if (meta.format !== CHECKPOINT_FORMAT) {
-    fail(where, `format ${JSON.stringify(meta.format)}, expected ${CHECKPOINT_FORMAT}${meta.format === 'widthwise-checkpoint/1' ? ' (written by an older widthwise, without optimizer state or checksums): train again with --save' : ''}`);
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return fail(where, 'expected a JSON object; restore the folder from a copy or train again');
+  if (raw.format !== CHECKPOINT_FORMAT) {
+    fail(where, `format ${JSON.stringify(raw.format)}, expected ${CHECKPOINT_FORMAT}${raw.format === 'widthwise-checkpoint/1' ? ' (written by an older widthwise, without optimizer state or checksums): train again with --save' : ''}`);
   }
-  const { sha256, ...body } = meta;
+  const { sha256, ...body } = raw;
   if (sha256 !== metaHash(body)) fail(where, 'its contents do not match their sha256 (the file was edited or damaged after it was written); restore the folder from a copy or train again');
-  if (meta.dtype !== 'float32') fail(where, `dtype ${JSON.stringify(meta.dtype)}, expected float32`);
-  if (!meta.files?.weights) fail(where, 'lists no weights file; restore the folder from a copy or train again');
-  return meta;
+  if (raw.dtype !== 'float32') fail(where, `dtype ${JSON.stringify(raw.dtype)}, expected float32`);
+  const parsed = checkpointMetaSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    fail(where, `$.${issue.path.join('.')}: ${issue.message.toLowerCase()}; the checkpoint is not one widthwise wrote: restore the folder from a copy or train again`);
+  }
+  return parsed.data!;
 }
 
 function readFile(dir: string, kind: CheckpointFileKind, record: CheckpointFile): Map<string, PlainTensor> {

@@ -33,7 +33,7 @@ function previousGeneration(dir: string): number {
 function writeCheckpoint(dir: string, fields: Omit<CheckpointMeta, 'format' | 'createdAt' | 'generation' | 'dtype' | 'files' | 'sha256'>, parts: Parts): CheckpointMeta {
   mkdirSync(dir, { recursive: true });
   const generation = previousGeneration(dir) + 1;
-  const files: CheckpointMeta['files'] = {};
+  const files: Partial<CheckpointMeta['files']> = {};
   for (const kind of FILE_KINDS) {
     const tensors = parts[kind];
     if (!tensors) continue;
@@ -45,11 +45,11 @@ function writeCheckpoint(dir: string, fields: Omit<CheckpointMeta, 'format' | 'c
   fsyncFolder(dir);
   // The checkpoint carries its own copy of the space, not the path it was once read from.
   const { file: _path, ...space } = fields.space;
-  const body: Omit<CheckpointMeta, 'sha256'> = { format: CHECKPOINT_FORMAT, createdAt: new Date().toISOString(), generation, dtype: 'float32', ...fields, space, files };
+  const body: Omit<CheckpointMeta, 'sha256'> = { format: CHECKPOINT_FORMAT, createdAt: new Date().toISOString(), generation, dtype: 'float32', ...fields, space, files: files as CheckpointMeta['files'] };
   const meta: CheckpointMeta = { ...body, sha256: metaHash(body) };
   writeFileAtomic(join(dir, META_FILE), JSON.stringify(meta, null, 2));
   // Only now is the previous checkpoint unreferenced; its files (and any a crash left) go.
-  const kept = new Set(Object.values(files).map((f) => f.path));
+  const kept = new Set(Object.values(files).map((f) => f!.path));
   for (const name of readdirSync(dir)) {
     if ((DATA_FILE.test(name) && !kept.has(name)) || name.startsWith(`${META_FILE}.tmp-`)) rmSync(join(dir, name), { force: true });
   }

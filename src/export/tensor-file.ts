@@ -55,6 +55,7 @@ export function unpackTensors(bytes: Uint8Array, entries: TensorEntry[], file: s
   const out = new Map<string, PlainTensor>();
   let expectedOffset = 0;
   for (const e of entries) {
+    if (out.has(e.name)) throw new CheckpointError(`${file}: tensor ${e.name} is listed twice; the checkpoint is damaged, retrain or restore it`);
     if (e.dtype !== 'float32' && e.dtype !== 'int32') throw new CheckpointError(`${file}: tensor ${e.name} has dtype ${JSON.stringify(e.dtype)}, expected float32 (int32 for the batch order)`);
     if (!Array.isArray(e.shape) || !e.shape.every((d) => Number.isInteger(d) && d >= 0)) throw new CheckpointError(`${file}: tensor ${e.name} has shape ${JSON.stringify(e.shape)}, expected non-negative integers`);
     const count = elementCount(e.shape);

@@ -2,6 +2,8 @@
 // CheckpointError on one line naming the file, and a failed resume or export writes nothing.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import * as tf from '@tensorflow/tfjs';
 import { runWidthwise as widthwise } from '../fixtures/widthwise-child.js';
 import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
@@ -49,7 +51,7 @@ const CASES: [string, (dir: string) => void, RegExp][] = [
   ['a recipe whose optimizer is not the saved state\'s', (d) => rewriteMeta(d, (m) => { m.recipe.optimizer = { name: 'adam', weightDecay: 0 }; }), /optimizer\.\d+\.bin: holds no second moments, but the recipe's optimizer is adam/],
   ['a recipe whose batch size is not the saved position\'s', (d) => rewriteMeta(d, (m) => { m.recipe.batchSize = 20; }), /batch size 20 gives 10 steps per epoch over 200 examples, the saved position has 4/],
   ['a dtype other than float32', (d) => rewriteMeta(d, (m) => { m.dtype = 'float16'; }), /checkpoint\.json: dtype "float16", expected float32/],
-  ['a tensor listed as float64', (d) => rewriteMeta(d, (m) => { m.files.weights.tensors[0].dtype = 'float64'; }), /weights\.\d+\.bin: tensor fc1\/kernel has dtype "float64", expected float32/],
+  ['a tensor listed as float64', (d) => rewriteMeta(d, (m) => { m.files.weights.tensors[0].dtype = 'float64'; }), /checkpoint\.json: \$\.files\.weights\.tensors\.0\.dtype: invalid enum value\. expected 'float32' \| 'int32', received 'float64'/],
   ['a missing file', (d) => rmSync(fileOf(d, 'optimizer')), /optimizer\.\d+\.bin: file not found \(checkpoint\.json lists it as the optimizer file\)/],
   ['a truncated file', (d) => truncateSync(fileOf(d, 'weights'), 1000), /weights\.\d+\.bin: 1000 bytes, expected \d+ \(truncated or replaced\)/],
   ['100 flipped bytes in the middle of the weights (same size)', (d) => {
@@ -147,4 +149,35 @@ test('export of weights whose logits overflow fails its parity check and leaves 
   assert.match(r.stderr, /^ExportError: ONNX Runtime and tfjs disagree/m);
   assert.ok(!existsSync(join(dir, 'model.onnx')), 'no model.onnx after a failed parity check');
   assert.deepEqual(readdirSync(dir).filter((f) => f.includes('onnx')), []);
+});
+
+/** Every path to a value in a JSON document (arrays of numbers count as one value). */
+function jsonPaths(value: unknown, prefix: (string | number)[] = []): (string | number)[][] {
+  if (value === null || typeof value !== 'object' || (Array.isArray(value) && value.every((v) => typeof v === 'number'))) return [prefix];
+  const entries = Array.isArray(value) ? value.map((v, i) => [i, v] as const) : Object.entries(value);
+  return [prefix, ...entries.flatMap(([k, v]) => jsonPaths(v, [...prefix, k]))];
+}
+
+test('property: any field of checkpoint.json replaced by a value of the wrong kind (and re-hashed) is a CheckpointError, never a crash', async () => {
+  const paths = jsonPaths((({ sha256: _s, ...m }) => m)(json(original))).filter((p) => p.length > 0 && p[0] !== 'createdAt');
+  const wrong = fc.constantFrom<unknown>(null, -1, 0, 1.5, 'x', [], {}, true, [1, 2], 1e9);
+  await fc.assert(fc.asyncProperty(fc.constantFrom(...paths), wrong, async (path, value) => {
+    const dir = tmp();
+    cpSync(original, dir, { recursive: true });
+    rewriteMeta(dir, (m) => {
+      let at = m;
+      for (const key of path.slice(0, -1)) at = at[key];
+      at[path[path.length - 1]] = value;
+    });
+    try {
+      const loaded = await loadCheckpoint(dir);
+      // Some replacements are harmless (a recorded metric, a validation accuracy): loading may succeed.
+      loaded.model.dispose();
+      tf.dispose(Object.values(loaded.masks));
+    } catch (err) {
+      assert.ok(err instanceof CheckpointError, `${path.join('.')} = ${JSON.stringify(value)}: ${(err as Error).stack}`);
+    } finally {
+      rmSync(dir, { recursive: true });
+    }
+  }), { numRuns: 300 });
 });
