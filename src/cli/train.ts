@@ -2,13 +2,13 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Argv } from 'yargs';
 import * as tf from '@tensorflow/tfjs';
-import { CheckpointError, UsageError } from '../core/errors.js';
+import { CheckpointError, RunFolderLockedError, UsageError } from '../core/errors.js';
 import type { DataSpec, WidthVector } from '../core/types.js';
 import { loadCheckpoint, readCheckpointMeta, saveFinishedCheckpoint, saveTrainingCheckpoint, type CheckpointInfo, type CheckpointMeta } from '../export/checkpoint.js';
 import { DATASET_NAMES } from '../data/registry.js';
 import type { BackendChoice } from '../engine/backend.js';
 import { loadSpace, type SearchSpace } from '../space/index.js';
-import { lockRunFolder } from '../storage/run-lock.js';
+import { lockRunFolder, type RunFolderLock } from '../storage/run-lock.js';
 import type { OptimizerName } from '../train/optimizer.js';
 import { runTraining } from '../train/run-training.js';
 import type { ScheduleName } from '../train/schedule.js';
@@ -212,7 +212,7 @@ export function trainCommand(yargs: Argv): Argv {
       // One writer per folder: a second one fails here, before any work.
       const lock = saveDir ? await lockRunFolder(saveDir, { command: `widthwise train ${args.resume ? '--resume' : '--save'}` }) : undefined;
       try {
-        await trainOrResume(args, settings, saveDir);
+        await trainOrResume(args, settings, saveDir, lock);
       } finally {
         await lock?.release();
       }
@@ -220,8 +220,13 @@ export function trainCommand(yargs: Argv): Argv {
   );
 }
 
+/** Refuses to write into a folder whose lock was lost (taken over as stale while this run was stalled). */
+function stillHeld(lock: RunFolderLock | undefined): void {
+  if (lock?.compromised) throw new RunFolderLockedError(`${lock.dir}: this run lost its lock (${lock.compromised.message}); another process may be writing the folder, so nothing more is written`);
+}
+
 /** Trains afresh with `settings`, or resumes `args.resume`'s checkpoint (read again now that the folder is locked). */
-async function trainOrResume(args: { resume?: string; json: boolean; backend: string; checkpointEvery: number }, settings: TrainingSettings, saveDir: string | undefined): Promise<void> {
+async function trainOrResume(args: { resume?: string; json: boolean; backend: string; checkpointEvery: number }, settings: TrainingSettings, saveDir: string | undefined, lock: RunFolderLock | undefined): Promise<void> {
   const savedMeta = args.resume ? readCheckpointMeta(args.resume) : undefined;
   const { space, widths, recipe, data, seed } = settings;
   if (savedMeta?.progress?.complete) {
@@ -259,9 +264,9 @@ async function trainOrResume(args: { resume?: string; json: boolean; backend: st
     {
       checkpointEvery: args.checkpointEvery,
       // A crash loses at most the steps since the last checkpoint.
-      onCheckpoint: saveDir ? (s) => { saveTrainingCheckpoint(saveDir, info, s); } : undefined,
+      onCheckpoint: saveDir ? (s) => { stillHeld(lock); saveTrainingCheckpoint(saveDir, info, s); } : undefined,
       // The final checkpoint holds the kept (best) weights and the metrics.
-      keep: saveDir ? (model, metrics, finished) => { saveFinishedCheckpoint(saveDir, { ...info, metrics }, model, finished); } : undefined,
+      keep: saveDir ? (model, metrics, finished) => { stillHeld(lock); saveFinishedCheckpoint(saveDir, { ...info, metrics }, model, finished); } : undefined,
     },
   );
   if (saveDir) process.stderr.write(`checkpoint: ${saveDir}${result.bestEpoch ? ` (weights of epoch ${result.bestEpoch}, the best on validation)` : ''}\n`);
