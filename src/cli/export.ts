@@ -7,7 +7,7 @@ import { loadCheckpoint } from '../export/checkpoint.js';
 import { buildOnnxModel, DEFAULT_OPSET } from '../export/onnx.js';
 import { checkParity } from '../export/parity.js';
 import { writeFileAtomic } from '../storage/files.js';
-import { printJson, startBackend } from './shared.js';
+import { ensureWritableFileFolder, printJson, startBackend } from './shared.js';
 
 export function exportCommand(yargs: Argv): Argv {
   return yargs.command(
@@ -25,6 +25,7 @@ export function exportCommand(yargs: Argv): Argv {
     async (args) => {
       if (!(Number.isInteger(args.examples) && args.examples >= 1)) throw new UsageError(`--examples: expected a positive integer, found ${args.examples}`);
       if (!Number.isInteger(args.opset)) throw new UsageError(`--opset: expected an integer, found ${args.opset}`);
+      if (args.out !== undefined) ensureWritableFileFolder('out', args.out);
       const backend = await startBackend(args.backend as never);
       const { meta, model, masks } = await loadCheckpoint(args.checkpoint);
       try {

@@ -1,4 +1,7 @@
 /** Helpers shared by the CLI commands: width options, backend start-up, output. */
+import { accessSync, constants, statSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { createFolder } from '../storage/files.js';
 import { UsageError } from '../core/errors.js';
 import type { WidthVector } from '../core/types.js';
 import { initBackend, type BackendChoice } from '../engine/backend.js';
@@ -41,6 +44,31 @@ export function recordGivenFlags(args: Record<string | symbol, unknown>, cli: { 
 /** The options (kebab-case and camelCase names) the command line gave, not filled by defaults. */
 export function givenFlags(args: object): Set<string> {
   return (args as Record<symbol, Set<string>>)[GIVEN] ?? new Set();
+}
+
+/**
+ * Makes sure `dir` (the value of `flag`) is a folder this process can write, creating it if need
+ * be; refuses a file in its place, /proc, or a read-only place with a `UsageError` naming the flag.
+ */
+export function ensureWritableFolder(flag: string, dir: string): void {
+  try {
+    createFolder(dir);
+    if (!statSync(dir).isDirectory()) throw new Error('not a folder');
+    accessSync(dir, constants.W_OK);
+  } catch (err) {
+    throw new UsageError(`--${flag} ${dir}: cannot write a folder there (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); give a writable folder`);
+  }
+}
+
+/** Makes sure the folder that will hold file `path` (the value of `flag`) exists and can be written. */
+export function ensureWritableFileFolder(flag: string, path: string): void {
+  const dir = dirname(path);
+  try {
+    if (!statSync(dir).isDirectory()) throw new Error('not a folder');
+    accessSync(dir, constants.W_OK);
+  } catch (err) {
+    throw new UsageError(`--${flag} ${path}: cannot write a file there (${(err as NodeJS.ErrnoException).code ?? (err as Error).message} at ${dir}); give a path in a writable folder`);
+  }
 }
 
 /** Writes a value as pretty JSON on stdout. */

@@ -4,12 +4,12 @@
  * `checkpoint.json` switch to them; the previous checkpoint's files are removed after that. A crash
  * at any moment leaves the previous checkpoint or the new one, whole.
  */
-import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { WeightsRecord, WidthModel } from '../train/model.js';
 import type { FinishedTraining, TrainingSnapshot } from '../train/run-training.js';
-import { fsyncFolder, sha256Hex, writeFileAtomic, writeFileDurable } from '../storage/files.js';
+import { createFolder, fsyncFolder, sha256Hex, writeFileAtomic, writeFileDurable } from '../storage/files.js';
 import { CHECKPOINT_FORMAT, DATA_FILE, FILE_KINDS, META_FILE, metaHash, type CheckpointFileKind, type CheckpointInfo, type CheckpointMeta } from './checkpoint-format.js';
 import { packTensors, type PlainTensor } from './tensor-file.js';
 
@@ -31,7 +31,7 @@ function previousGeneration(dir: string): number {
  * one's files once the new `checkpoint.json` is in place.
  */
 function writeCheckpoint(dir: string, fields: Omit<CheckpointMeta, 'format' | 'createdAt' | 'generation' | 'dtype' | 'files' | 'sha256'>, parts: Parts): CheckpointMeta {
-  mkdirSync(dir, { recursive: true });
+  createFolder(dir);
   const generation = previousGeneration(dir) + 1;
   const files: Partial<CheckpointMeta['files']> = {};
   for (const kind of FILE_KINDS) {

@@ -4,8 +4,8 @@
  * so the rename itself is on the disk. A reader therefore sees the old file or the new one, whole.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 
 /** Writes `data` to `path` and flushes it to the disk before returning (no rename: see `writeFileAtomic`). */
 export function writeFileDurable(path: string, data: string | Uint8Array): void {
@@ -52,4 +52,20 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
 /** The sha256 of `data` as 64 lowercase hex digits. */
 export function sha256Hex(data: string | Uint8Array): string {
   return createHash('sha256').update(data).digest('hex');
+}
+
+/**
+ * `mkdir -p` one level at a time: Node 20's recursive mkdir never returns on some file systems
+ * (it loops on /proc), a plain mkdir fails at once.
+ */
+export function createFolder(dir: string): void {
+  const missing: string[] = [];
+  let at = resolve(dir);
+  while (!existsSync(at)) {
+    missing.unshift(at);
+    const parent = dirname(at);
+    if (parent === at) break;
+    at = parent;
+  }
+  for (const folder of missing) mkdirSync(folder);
 }

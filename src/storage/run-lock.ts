@@ -9,12 +9,12 @@
  * the lock folder it made by inode and birth time, so a newer lock is never mistaken for the dead
  * one's) or it has not been refreshed for `staleSeconds` (any host).
  */
-import { existsSync, mkdirSync, readFileSync, rmdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, rmdirSync, rmSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import lockfile from 'proper-lockfile';
 import { RunFolderLockedError } from '../core/errors.js';
-import { writeFileAtomic } from './files.js';
+import { createFolder, writeFileAtomic } from './files.js';
 
 export const LOCK_DIR = '.widthwise.lock';
 export const HOLDER_FILE = '.widthwise.lock-holder.json';
@@ -94,7 +94,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  */
 export async function lockRunFolder(dir: string, options: LockOptions): Promise<RunFolderLock> {
   const folder = resolve(dir);
-  mkdirSync(folder, { recursive: true });
+  createFolder(folder);
   const stale = Math.max(2, options.staleSeconds ?? 60) * 1000;
   let compromised: Error | undefined;
   const attempt = () => lockfile.lock(folder, {

@@ -52,6 +52,13 @@ test('one process cannot take its own folder twice; after release it can', async
   await (await lockRunFolder(dir, { command: 'third' })).release();
 });
 
+test('a folder that cannot be made (/proc, a file in the way) is an error at once, not a hang', async () => {
+  const started = Date.now();
+  await assert.rejects(lockRunFolder('/proc/widthwise-lock-test', { command: 'test' }), /ENOENT/);
+  await assert.rejects(lockRunFolder(join(BIN, 'x'), { command: 'test' }), /ENOTDIR/);
+  assert.ok(Date.now() - started < 2000);
+});
+
 test('a lock of another host unrefreshed for longer than staleSeconds is stale and taken over', async () => {
   const dir = tmp();
   mkdirSync(join(dir, LOCK_DIR));
