@@ -179,5 +179,5 @@ test('property: any field of checkpoint.json replaced by a value of the wrong ki
     } finally {
       rmSync(dir, { recursive: true });
     }
-  }), { numRuns: 300 });
+  }), { numRuns: 150 });
 });
