@@ -7,7 +7,8 @@ import type { DataSpec, WidthVector } from '../core/types.js';
 import { loadCheckpoint, readCheckpointMeta, saveFinishedCheckpoint, saveTrainingCheckpoint, type CheckpointInfo, type CheckpointMeta } from '../export/checkpoint.js';
 import { DATASET_NAMES } from '../data/registry.js';
 import type { BackendChoice } from '../engine/backend.js';
-import { loadSpace, type SearchSpace } from '../space/index.js';
+import { loadSpace, resolveNetwork, type SearchSpace } from '../space/index.js';
+import { kernelBudgets, sparsityPlan } from '../train/sparse.js';
 import { lockRunFolder, type RunFolderLock } from '../storage/run-lock.js';
 import type { OptimizerName } from '../train/optimizer.js';
 import { runTraining } from '../train/run-training.js';
@@ -128,6 +129,14 @@ function settingsFromArgs(args: TrainArgs): TrainingSettings {
   const space = loadSpace(args.space!);
   const widths = widthsFromArgs(space, args);
   const recipe = recipeFromArgs(args, space.dataset);
+  if (args.nonzeroWeights !== undefined) {
+    // The plan is pure arithmetic on the space: an impossible target is refused before any work.
+    try {
+      sparsityPlan(kernelBudgets(resolveNetwork(space, widths)), args.nonzeroWeights);
+    } catch (err) {
+      throw new UsageError(`--nonzero-weights ${args.nonzeroWeights}: ${(err as Error).message}`);
+    }
+  }
   return {
     space, widths, recipe, seed: args.seed,
     data: {
@@ -201,6 +210,7 @@ export function trainCommand(yargs: Argv): Argv {
       checkTrainingArgs(args);
       if (!(Number.isInteger(args.checkpointEvery) && args.checkpointEvery >= 0)) throw new UsageError(`--checkpoint-every: expected 0 or a positive integer (steps), found ${args.checkpointEvery}`);
       if (args.nonzeroWeights !== undefined && !(Number.isInteger(args.nonzeroWeights) && args.nonzeroWeights >= 1)) throw new UsageError(`--nonzero-weights: expected a positive integer, found ${args.nonzeroWeights}`);
+      if (args.checkpointEvery > 0 && !args.save && !args.resume) throw new UsageError('--checkpoint-every: needs --save (or --resume), the folder the checkpoints go to');
       const saveDir = args.save ?? args.resume;
       if (args.save !== undefined) ensureWritableFolder('save', args.save);
       if (args.save && !args.resume && existsSync(join(args.save, 'checkpoint.json'))) {

@@ -20,6 +20,7 @@ const CASES: [string[], RegExp][] = [
   [['inspect', 'mlp-mnist', '--classes', '-3'], /^UsageError: --classes: expected a positive integer, found -3$/],
   [['export', '/tmp', '--examples', '0'], /^UsageError: --examples: expected a positive integer, found 0$/],
   [['train', 'mlp-mnist', '--frobnicate', '1'], /^Unknown argument: frobnicate$/],
+  [['train', 'mlp-mnist', '--widths', '16,8', '--nonzero-weights', '99999'], /^UsageError: --nonzero-weights 99999: sparsity target 99999 exceeds the 12752 kernel weights/],
   [['train', 'mlp-mnist', '--save', '/proc/widthwise-x'], /^UsageError: --save \/proc\/widthwise-x: cannot write a folder there \(ENOENT\)/],
   [['export', '/tmp', '--out', `${BIN}/model.onnx`], /^UsageError: --out .*widthwise\.js\/model\.onnx: cannot write a file there \(not a folder at /],
 ];
