@@ -195,7 +195,7 @@ export function trainCommand(yargs: Argv): Argv {
     'train [space]',
     'Train a space at some widths and report test accuracy',
     (y) =>
-      trainingOptions(y.positional('space', { type: 'string', describe: 'a space file or a shipped space name (not with --resume)' }))
+      trainingOptions(y.positional('space', { type: 'string', describe: "a space file or a shipped space name (with --resume: none, or the checkpoint's)" }))
         .option('keep-best', { type: 'boolean', default: true, describe: 'evaluate on the validation part every epoch and keep the best epoch (--no-keep-best: the last)' })
         .option('nonzero-weights', { type: 'number', describe: 'wide & sparse: keep exactly this many nonzero conv/dense kernel weights (a static random mask)' })
         .option('save', { type: 'string', describe: 'checkpoint folder (new), written after every epoch and at the end; locked while training' })
