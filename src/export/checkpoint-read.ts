@@ -11,6 +11,7 @@ import { CheckpointError, WidthwiseError } from '../core/errors.js';
 import { validateSpace } from '../space/validate.js';
 import type { SearchSpace } from '../space/types.js';
 import { checkWidths } from '../space/widths.js';
+import { spaceCost } from '../cost/cost.js';
 import { buildModel, type WeightsRecord, type WidthModel } from '../train/model.js';
 import type { OptimizerState } from '../train/optimizer.js';
 import type { TrainingSnapshot } from '../train/run-training.js';
@@ -98,6 +99,24 @@ function checkedSpace(meta: CheckpointMeta, where: string): SearchSpace {
   }
 }
 
+/**
+ * Compares the trainable values in the weights file with the cost model's count for the space,
+ * widths and classes, before a model of that size is built (a damaged width or class count must
+ * not allocate a network of a billion weights).
+ */
+function checkParameterCount(weights: WeightsRecord, space: SearchSpace, meta: CheckpointMeta, file: string): void {
+  let expected: number;
+  try {
+    expected = spaceCost(space, meta.widths, meta.classes).params;
+  } catch (err) {
+    return fail(join(file, '..', META_FILE), `widths ${meta.widths.join(',')} and ${meta.classes} classes do not fit space ${space.name}: ${(err as Error).message}`);
+  }
+  const saved = Object.entries(weights).filter(([n]) => !/\/moving_(mean|variance)$/.test(n)).reduce((s, [, w]) => s + w.values.length, 0);
+  if (saved !== expected) {
+    fail(file, `the weights do not match space ${space.name} at widths ${meta.widths.join(',')} with ${meta.classes} classes: ${saved} trainable values, expected ${expected}`);
+  }
+}
+
 /** Checks that `record` has exactly the weights of `model`, with their shapes. */
 function checkFitsModel(record: WeightsRecord, model: WidthModel, file: string, meta: CheckpointMeta): void {
   const expected = model.getWeights();
@@ -129,6 +148,7 @@ export async function loadCheckpoint(dir: string): Promise<LoadedCheckpoint> {
   const bestTensors = read('best');
   const optimizerTensors = read('optimizer');
   const orderTensors = read('batch-order');
+  checkParameterCount(weights, space, meta, weightsFile);
   const model = buildModel(space, meta.widths, 0, meta.classes);
   let masks: Record<string, tf.Tensor> = {};
   try {
