@@ -1,4 +1,5 @@
 import type { Argv } from 'yargs';
+import { UsageError } from '../core/errors.js';
 import { spaceCost } from '../cost/cost.js';
 import { formatTable } from '../report/table.js';
 import { loadSpace } from '../space/index.js';
@@ -19,6 +20,7 @@ export function inspectCommand(yargs: Argv): Argv {
         .example('$0 inspect resnet20-cifar', 'the base ResNet-20 and its 12 groups')
         .example('$0 inspect cnn-mnist --widths 8,16,32,32', 'one width per group'),
     async (args) => {
+      if (args.classes !== undefined && !(Number.isInteger(args.classes) && args.classes >= 1)) throw new UsageError(`--classes: expected a positive integer, found ${args.classes}`);
       const space = loadSpace(args.space);
       const widths = widthsFromArgs(space, args);
       const classes = args.classes ?? space.classes;

@@ -1,13 +1,15 @@
 /**
  * The `widthwise` command line: the only place that picks concrete implementations and talks to
- * the console. Errors of widthwise's own kinds become one line on stderr and exit code 1; with
- * --verbose the stack is printed too. Only the modules of the commands named on the command line
+ * the console. Errors of widthwise's own kinds become one line on stderr; with --verbose the stack
+ * is printed too. Exit codes: 0 done, 1 failed, 2 bad input (a bad option or combination). Only the modules of the commands named on the command line
  * are loaded (the others are listed from `command-list`), so `--help` and `inspect` never load tfjs.
  */
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { WidthwiseError } from '../core/errors.js';
+import { readFileSync } from 'node:fs';
+import { UsageError, WidthwiseError } from '../core/errors.js';
 import { COMMANDS, type CommandName } from './command-list.js';
+import { recordGivenFlags } from './shared.js';
 
 type Register = (y: Argv) => Argv;
 
@@ -21,6 +23,28 @@ const LOADERS: Record<CommandName, () => Promise<Register>> = {
   baseline: async () => (await import('./baseline.js')).baselineCommand,
   export: async () => (await import('./export.js')).exportCommand,
 };
+
+/** Exit codes, the same in every command. */
+export const EXIT_DONE = 0;
+export const EXIT_FAILED = 1;
+export const EXIT_BAD_INPUT = 2;
+
+const packageVersion = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+/**
+ * Refuses an option given twice (yargs would make it an array, which no option of widthwise is):
+ * the user meant one value, and which one is a guess.
+ */
+function refuseRepeatedOptions(args: Record<string, unknown>): void {
+  for (const [key, value] of Object.entries(args)) {
+    if (key !== '_' && key.includes('-') === false && Array.isArray(value)) {
+      const flag = key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+      throw new UsageError(`--${flag}: given ${value.length} times (${value.join(', ')}); give it once`);
+    }
+  }
+}
+
+const exitCodeOf = (err: unknown) => (err instanceof UsageError ? EXIT_BAD_INPUT : EXIT_FAILED);
 
 function reportError(err: unknown, verbose: boolean): void {
   if (err instanceof WidthwiseError) {
@@ -51,24 +75,27 @@ export async function main(argv: string[]): Promise<void> {
   for (const name of Object.keys(COMMANDS) as CommandName[]) {
     cli = named.has(name) ? (await LOADERS[name]())(cli) : cli.command(COMMANDS[name].command, COMMANDS[name].describe);
   }
-  await cli
+  cli = cli
     .demandCommand(1, 'name a command: search, inspect, train, probe, report, baseline, export')
     .strict()
     .recommendCommands()
     .help()
     .alias('h', 'help')
-    .version(false)
+    .version('version', 'print the version of widthwise', packageVersion)
+    .middleware([refuseRepeatedOptions, recordGivenFlags as never], true)
     .wrap(Math.min(120, process.stdout.columns ?? 120))
     .fail((msg, err) => {
       if (err) reportError(err, verbose);
       else process.stderr.write(`${msg}\n\nrun 'widthwise --help' for usage\n`);
-      process.exit(1);
-    })
-    .parseAsync()
-    .catch((err: unknown) => {
-      reportError(err, verbose);
-      process.exitCode = 1;
+      process.exit(err ? exitCodeOf(err) : EXIT_BAD_INPUT);
     });
+  try {
+    // yargs throws some errors (a middleware's) synchronously and rejects with others.
+    await cli.parseAsync();
+  } catch (err) {
+    reportError(err, verbose);
+    process.exitCode = exitCodeOf(err);
+  }
 }
 
 await main(hideBin(process.argv));

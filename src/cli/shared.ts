@@ -1,4 +1,7 @@
 /** Helpers shared by the CLI commands: width options, backend start-up, output. */
+import { accessSync, constants, statSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { createFolder } from '../storage/files.js';
 import { UsageError } from '../core/errors.js';
 import type { WidthVector } from '../core/shapes.js';
 import type { BackendChoice } from '../engine/backend.js';
@@ -33,6 +36,48 @@ export async function startBackend(choice: BackendChoice, quiet = false): Promis
   const info = await initBackend(choice);
   if (!quiet) process.stderr.write(backendLine(info));
   return info.name;
+}
+
+const GIVEN = Symbol('flags given on the command line');
+
+/**
+ * A yargs middleware that records which options the command line gave (as opposed to defaults),
+ * for `givenFlags`. yargs knows which values are defaults; the parsed arguments do not say.
+ */
+export function recordGivenFlags(args: Record<string | symbol, unknown>, cli: { parsed?: { defaulted?: Record<string, boolean> } | false }): void {
+  const defaulted = (cli.parsed && cli.parsed.defaulted) || {};
+  const given = new Set(Object.keys(args).filter((k) => k !== '_' && k !== '$0' && args[k] !== undefined && !defaulted[k]));
+  Object.defineProperty(args, GIVEN, { value: given, enumerable: false });
+}
+
+/** The options (kebab-case and camelCase names) the command line gave, not filled by defaults. */
+export function givenFlags(args: object): Set<string> {
+  return (args as Record<symbol, Set<string>>)[GIVEN] ?? new Set();
+}
+
+/**
+ * Makes sure `dir` (the value of `flag`) is a folder this process can write, creating it if need
+ * be; refuses a file in its place, /proc, or a read-only place with a `UsageError` naming the flag.
+ */
+export function ensureWritableFolder(flag: string, dir: string): void {
+  try {
+    createFolder(dir);
+    if (!statSync(dir).isDirectory()) throw new Error('not a folder');
+    accessSync(dir, constants.W_OK);
+  } catch (err) {
+    throw new UsageError(`--${flag} ${dir}: cannot write a folder there (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); give a writable folder`);
+  }
+}
+
+/** Makes sure the folder that will hold file `path` (the value of `flag`) exists and can be written. */
+export function ensureWritableFileFolder(flag: string, path: string): void {
+  const dir = dirname(path);
+  try {
+    if (!statSync(dir).isDirectory()) throw new Error('not a folder');
+    accessSync(dir, constants.W_OK);
+  } catch (err) {
+    throw new UsageError(`--${flag} ${path}: cannot write a file there (${(err as NodeJS.ErrnoException).code ?? (err as Error).message} at ${dir}); give a path in a writable folder`);
+  }
 }
 
 /** Writes a value as pretty JSON on stdout. */

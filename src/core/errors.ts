@@ -21,3 +21,7 @@ export class EngineError extends WidthwiseError {}
 export class BudgetError extends WidthwiseError {}
 /** A command-line usage error: a flag with a bad value or a bad combination of flags. */
 export class UsageError extends WidthwiseError {}
+/** A checkpoint that is missing, corrupt, or does not fit its own space, recipe or data. */
+export class CheckpointError extends WidthwiseError {}
+/** A run folder that another live process is writing to. */
+export class RunFolderLockedError extends WidthwiseError {}

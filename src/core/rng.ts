@@ -13,7 +13,34 @@ export interface Rng {
 /** Builds an `Rng` from any string or integer seed; the same seed gives the same stream. */
 export function createRng(seed: number | string): Rng {
   const prng = seedrandom(String(seed));
-  const next = () => prng.quick();
+  return wrap(() => prng.quick());
+}
+
+/** The whole state of a seeded stream (seedrandom's ARC4 state), plain data for a checkpoint. */
+export interface RngState {
+  i: number;
+  j: number;
+  S: number[];
+}
+
+/** An `Rng` whose position can be saved and restored exactly. */
+export interface StatefulRng extends Rng {
+  /** A copy of the stream's position: restoring it continues with the very next number. */
+  state(): RngState;
+}
+
+/**
+ * The stream `createRng(seed)` gives (number for number), or, with `state`, that stream continued
+ * from a saved position.
+ */
+export function createStatefulRng(seed: string, state?: RngState): StatefulRng {
+  // seedrandom's typings omit `state()`; it is there whenever the `state` option is given.
+  const prng = (state ? seedrandom('', { state: state as never }) : seedrandom(seed, { state: true })) as seedrandom.PRNG & { state(): RngState };
+  const base = wrap(() => prng.quick());
+  return { ...base, state: () => prng.state() };
+}
+
+function wrap(next: () => number): Rng {
   return {
     next,
     int: (n: number) => Math.floor(next() * n),

@@ -42,12 +42,13 @@ export async function exportCheckpoint(dir: string, request: ExportRequest = {})
     const opset = request.opset ?? DEFAULT_OPSET;
     const examples = request.examples ?? 256;
     const bytes = buildOnnxModel(model, opset);
-    writeFileAtomic(path, Buffer.from(bytes));
-    const data = request.data ?? { name: meta.dataset ?? meta.space.dataset, dataDir: request.dataDir };
+    const data = request.data ?? { ...meta.data, name: meta.data?.name ?? meta.dataset ?? meta.space.dataset, dataDir: request.dataDir ?? meta.data?.dataDir };
     const test = (await loadDataset({ ...data, maxTrain: undefined, maxTest: examples })).test;
     const n = Math.min(examples, test.count);
     const size = test.x.length / test.count;
     const parity = await checkParity(model, bytes, test.x.subarray(0, n * size), n);
+    // Only a model that passed its parity check is written, and atomically: no partial or wrong file is left.
+    writeFileAtomic(path, Buffer.from(bytes));
     return { path, opset, bytes: bytes.length, ...parity };
   } finally {
     model.dispose();

@@ -1,7 +1,10 @@
 /**
  * The trial journal: one JSON object per line, appended and fsync'ed before `append` returns, so a
  * crash loses at most the trials in flight. Replaying it rebuilds a study's state; a torn last line
- * (a crash mid-write) is skipped and reported, a torn line elsewhere is an error.
+ * (a crash mid-write) is skipped and reported, a torn line elsewhere is an error. Every line that
+ * parses must be an event: an object with a string `type`, and for the known types the fields that
+ * type needs (a `trialId` for trial events, ...); anything else is a `JournalError` with its line
+ * number, never a crash further on. Unknown types pass through, so newer event kinds can be added.
  */
 import { closeSync, existsSync, fsyncSync, ftruncateSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { WidthwiseError } from '../core/errors.js';
@@ -45,7 +48,32 @@ export interface Replay {
   tornLastLine?: string;
 }
 
-/** Reads every event of a journal. */
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isTrialId = (v: unknown) => Number.isInteger(v) && (v as number) >= 0;
+const isWidths = (v: unknown) => Array.isArray(v) && v.every((w) => Number.isInteger(w) && w >= 1);
+
+/** The fields each known event type needs, with what they must be. */
+const REQUIRED: Record<string, [string, (v: unknown) => boolean, string][]> = {
+  'study-created': [['config', isObject, 'an object']],
+  'trial-started': [['trialId', isTrialId, 'a trial number'], ['widths', isWidths, 'a list of positive integers'], ['seed', Number.isFinite, 'a number']],
+  'trial-finished': [['trialId', isTrialId, 'a trial number'], ['result', isObject, 'an object']],
+  'trial-failed': [['trialId', isTrialId, 'a trial number'], ['reason', (v) => typeof v === 'string', 'a string']],
+  'winner-chosen': [['trialId', isTrialId, 'a trial number'], ['widths', isWidths, 'a list of positive integers']],
+  'final-trained': [['which', (v) => typeof v === 'string', 'a string'], ['result', isObject, 'an object']],
+  'study-finished': [],
+};
+
+/** Why a parsed line is not an event, or undefined when it is one. */
+function eventProblem(value: unknown): string | undefined {
+  if (!isObject(value)) return `expected an event object, found ${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value}`;
+  if (typeof value.type !== 'string') return 'expected an event with a string "type"';
+  for (const [field, ok, what] of REQUIRED[value.type] ?? []) {
+    if (!ok(value[field])) return `a ${value.type} event needs "${field}" (${what}), found ${JSON.stringify(value[field]) ?? 'nothing'}`;
+  }
+  return undefined;
+}
+
+/** Reads every event of a journal; throws `JournalError` naming the line of the first bad one. */
 export function replayJournal(path: string): Replay {
   if (!existsSync(path)) throw new JournalError(`${path}: no journal here (expected a run folder written by 'widthwise search')`);
   const text = readFileSync(path, 'utf8');
@@ -54,13 +82,18 @@ export function replayJournal(path: string): Replay {
   let tornLastLine: string | undefined;
   lines.forEach((line, i) => {
     if (line.trim() === '') return;
+    let value: unknown;
     try {
-      events.push(JSON.parse(line) as JournalEvent);
+      value = JSON.parse(line);
     } catch {
       const isLast = lines.slice(i + 1).every((l) => l.trim() === '');
       if (!isLast) throw new JournalError(`${path}: line ${i + 1} is not valid JSON, and it is not the last line (expected one JSON event per line)`);
       tornLastLine = line;
+      return;
     }
+    const problem = eventProblem(value);
+    if (problem) throw new JournalError(`${path}: line ${i + 1}: ${problem}; the journal was edited or damaged (a crash only ever tears the last line)`);
+    events.push(value as JournalEvent);
   });
   return { events, tornLastLine };
 }

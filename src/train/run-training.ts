@@ -11,8 +11,8 @@ import { resolveNetwork, type Network } from '../space/network.js';
 import type { SearchSpace } from '../space/types.js';
 import * as tf from '@tensorflow/tfjs';
 import { WidthModel, type WeightsRecord } from './model.js';
-import { countNonzeroKernelWeights, sparsify } from './sparse.js';
-import { evaluate, train, type EpochReport, type TrainHooks, type TrainRecipe } from './trainer.js';
+import { applyMasks, countNonzeroKernelWeights, sparsify } from './sparse.js';
+import { evaluate, train, type EpochReport, type TrainerState, type TrainHooks, type TrainRecipe } from './trainer.js';
 
 export interface TrainingRequest {
   space: SearchSpace;
@@ -30,9 +30,33 @@ export interface TrainingRequest {
   net?: Network;
   /** Static random sparsity: keep exactly this many nonzero kernel weights (wide & sparse). */
   sparseNonzero?: number;
-  /** Resuming: weights to start from and the epochs they already had. */
-  initialWeights?: WeightsRecord;
-  epochsDone?: number;
+  /** Continue this saved training (same space, widths, data and recipe) instead of starting afresh. */
+  resume?: TrainingSnapshot;
+}
+
+/**
+ * Everything a training needs to continue where it stopped, as plain data: the trainer's state
+ * (optimizer slots, schedule position, batch order and rng streams, history), the current weights,
+ * the best epoch's weights (keep-best), the sparsity masks, and the sizes of the data it saw.
+ */
+export interface TrainingSnapshot {
+  trainer: TrainerState;
+  weights: WeightsRecord;
+  best?: { epoch: number; validationAccuracy: number; weights: WeightsRecord };
+  /** 0/1 kernel masks of a sparse network, by parameter name (`fc1/kernel`). */
+  masks?: Record<string, { shape: number[]; values: Float32Array }>;
+  trainExamples: number;
+  validationExamples: number;
+}
+
+/** What a finished training hands to `keep` besides the model and its metrics. */
+export interface FinishedTraining {
+  history: EpochReport[];
+  best?: { epoch: number; validationAccuracy: number };
+  masks?: Record<string, { shape: number[]; values: Float32Array }>;
+  trainExamples: number;
+  validationExamples: number;
+  globalStep: number;
 }
 
 export interface TrainingResult {
@@ -54,6 +78,9 @@ export interface TrainingResult {
   nonzeroWeights: number;
   /** With `keepBest`: the epoch whose weights were kept. */
   bestEpoch?: number;
+  /** Examples the training and validation parts held (after --max-train and the split). */
+  trainExamples: number;
+  validationExamples: number;
 }
 
 /** Checks that the dataset's images fit the space's input. */
@@ -65,43 +92,71 @@ export function checkCompatible(space: SearchSpace, data: Dataset): void {
   }
 }
 
+/** Options of `runTraining` beyond the request and the trainer's hooks. */
+export interface RunTrainingOptions {
+  /** The dataset, already loaded (else it is loaded from `request.data`). */
+  dataset?: Dataset;
+  /** Receives the model (weights of the kept epoch) before it is disposed: checkpoints, export. */
+  keep?: (model: WidthModel, metrics: Record<string, number>, finished: FinishedTraining) => void | Promise<void>;
+  /** Receives the whole training state at every epoch end but the last and every `checkpointEvery` steps. */
+  onCheckpoint?: (snapshot: TrainingSnapshot) => void | Promise<void>;
+  /** Steps between mid-epoch snapshots (0 or absent: epoch ends only). */
+  checkpointEvery?: number;
+}
+
 /**
- * Trains `request.space` at `request.widths` and evaluates it. `hooks` see every epoch; the model
- * is handed to `keep` before it is disposed (for checkpoints and export), if given.
+ * Trains `request.space` at `request.widths` (or continues `request.resume`) and evaluates it.
+ * `hooks` see every epoch. A resumed training ends with the weights and metrics the uninterrupted
+ * one would have had, on the same backend. Throws `DataError` when the data no longer has the
+ * sizes the snapshot was trained on.
  */
-export async function runTraining(
-  request: TrainingRequest,
-  hooks: TrainHooks = {},
-  options: { dataset?: Dataset; keep?: (model: WidthModel, metrics: Record<string, number>) => void | Promise<void> } = {},
-): Promise<TrainingResult> {
+export async function runTraining(request: TrainingRequest, hooks: TrainHooks = {}, options: RunTrainingOptions = {}): Promise<TrainingResult> {
   const started = performance.now();
   const data = options.dataset ?? (await loadDataset(request.data));
   checkCompatible(request.space, data);
+  const resume = request.resume;
+  if (resume && (resume.trainExamples !== data.train.count || resume.validationExamples !== data.validation.count)) {
+    throw new DataError(`the data now gives ${data.train.count} training and ${data.validation.count} validation examples, but the saved training had ${resume.trainExamples} and ${resume.validationExamples}; resume with the data it started with (dataset ${request.data.name}${request.data.dataDir ? ` in ${request.data.dataDir}` : ''})`);
+  }
   const classes = request.classes ?? data.classes;
   const net = request.net ?? resolveNetwork(request.space, request.widths, classes);
   const cost = networkCost(net);
   const model = new WidthModel(net, request.seed);
-  const sparse = request.sparseNonzero !== undefined ? sparsify(model, request.sparseNonzero, request.seed) : undefined;
-  if (request.initialWeights) model.setWeights(request.initialWeights);
-  let best: { accuracy: number; epoch: number; weights: WeightsRecord } | undefined;
-  const onEpoch = async (report: EpochReport, m: WidthModel) => {
-    if (request.recipe.keepBest) {
-      const accuracy = evaluate(m, data.validation, data.inputShape).accuracy;
-      report.validationAccuracy = accuracy;
-      if (!best || accuracy > best.accuracy) best = { accuracy, epoch: report.epoch, weights: m.getWeights() };
-    }
-    await hooks.onEpoch?.(report, m);
-  };
+  let masks: Record<string, tf.Tensor> | undefined;
+  let best: { validationAccuracy: number; epoch: number; weights: WeightsRecord } | undefined;
   try {
+    if (resume?.masks) masks = Object.fromEntries(Object.entries(resume.masks).map(([name, m]) => [name, tf.tensor(m.values, m.shape)]));
+    else if (request.sparseNonzero !== undefined) masks = sparsify(model, request.sparseNonzero, request.seed).masks;
+    if (resume) {
+      model.setWeights(resume.weights);
+      // Pruned weights are zero in a sound checkpoint; re-applying the masks keeps them so regardless.
+      if (masks) applyMasks(model, masks);
+      if (resume.best) best = { ...resume.best };
+    }
+    const plainMasks = masks ? Object.fromEntries(Object.entries(masks).map(([n, t]) => [n, { shape: t.shape, values: t.dataSync() as Float32Array }])) : undefined;
+    const onEpoch = async (report: EpochReport, m: WidthModel) => {
+      if (request.recipe.keepBest) {
+        const accuracy = evaluate(m, data.validation, data.inputShape).accuracy;
+        report.validationAccuracy = accuracy;
+        if (!best || accuracy > best.validationAccuracy) best = { validationAccuracy: accuracy, epoch: report.epoch, weights: m.getWeights() };
+      }
+      await hooks.onEpoch?.(report, m);
+    };
+    const sizes = { trainExamples: data.train.count, validationExamples: data.validation.count };
+    const onCheckpoint = options.onCheckpoint
+      ? (state: TrainerState, m: WidthModel) => options.onCheckpoint!({ trainer: state, weights: m.getWeights(), ...(best ? { best } : {}), ...(plainMasks ? { masks: plainMasks } : {}), ...sizes })
+      : undefined;
     const outcome = await train(model, data.train, data.inputShape, request.recipe, {
-      ...hooks, onEpoch, epochsDone: request.epochsDone, ...(sparse ? { gradientMasks: sparse.masks } : {}),
+      ...hooks, onEpoch, onCheckpoint, checkpointEvery: options.checkpointEvery, resume: resume?.trainer, ...(masks ? { gradientMasks: masks } : {}),
     });
     if (best) model.setWeights(best.weights);
     const validation = evaluate(model, data.validation, data.inputShape);
     const test = evaluate(model, data.test, data.inputShape);
-    await options.keep?.(model, {
-      validationAccuracy: validation.accuracy, testAccuracy: test.accuracy, trainLoss: outcome.trainLoss, ...(best ? { bestEpoch: best.epoch } : {}),
-    });
+    await options.keep?.(
+      model,
+      { validationAccuracy: validation.accuracy, testAccuracy: test.accuracy, trainLoss: outcome.trainLoss, ...(best ? { bestEpoch: best.epoch } : {}) },
+      { history: outcome.epochs, ...(best ? { best: { epoch: best.epoch, validationAccuracy: best.validationAccuracy } } : {}), ...(plainMasks ? { masks: plainMasks } : {}), ...sizes, globalStep: outcome.steps },
+    );
     return {
       space: request.space.name,
       dataset: data.name,
@@ -119,9 +174,10 @@ export async function runTraining(
       seed: request.seed,
       nonzeroWeights: countNonzeroKernelWeights(model),
       ...(best ? { bestEpoch: best.epoch } : {}),
+      ...sizes,
     };
   } finally {
     model.dispose();
-    if (sparse) tf.dispose(Object.values(sparse.masks));
+    if (masks) tf.dispose(Object.values(masks));
   }
 }

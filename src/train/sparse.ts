@@ -31,6 +31,14 @@ export function sparsify(model: WidthModel, target: number, seed: number): { mas
   return { masks, plan };
 }
 
+/** Multiplies each masked kernel of `model` by its 0/1 mask (keyed `<layer>/kernel`), in place. */
+export function applyMasks(model: WidthModel, masks: Record<string, tf.Tensor>): void {
+  for (const [name, mask] of Object.entries(masks)) {
+    const kernel = model.param(name);
+    tf.tidy(() => kernel.assign(tf.mul(kernel, mask)));
+  }
+}
+
 /** Nonzero kernel weights of a model, counted from its variables. */
 export function countNonzeroKernelWeights(model: WidthModel): number {
   return model.params.filter((p) => p.role === 'kernel').reduce((s, p) => s + (p.variable.dataSync() as Float32Array).reduce((n, v) => n + (v !== 0 ? 1 : 0), 0), 0);

@@ -4,11 +4,11 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { TrainError } from '../core/errors.js';
-import { createRng, shuffleInPlace } from '../core/rng.js';
+import { createStatefulRng, shuffleInPlace, type RngState } from '../core/rng.js';
 import type { DataSplit, ImageShape, TrainRecipe } from '../core/types.js';
 import { gatherBatch, identityOrder, type Augmentation } from './batches.js';
 import type { WidthModel } from './model.js';
-import { Optimizer } from './optimizer.js';
+import { Optimizer, type OptimizerState } from './optimizer.js';
 import { learningRate } from './schedule.js';
 
 export type { TrainRecipe } from '../core/types.js';
@@ -47,8 +47,41 @@ export interface TrainHooks {
   gradientMasks?: Record<string, tf.Tensor>;
   /** Stops training between steps; `train` then throws the signal's reason. */
   signal?: AbortSignal;
-  /** Epochs already done (resuming): training continues at the next epoch, same schedule and batch order. */
-  epochsDone?: number;
+  /** Continue a training from this state (taken by `onCheckpoint`) instead of starting afresh. */
+  resume?: TrainerState;
+  /**
+   * Called with the whole training state after every epoch but the last (once `onEpoch` is done)
+   * and, with `checkpointEvery`, after every that many steps inside an epoch. Resuming from the
+   * state it is given continues the very same training.
+   */
+  onCheckpoint?: (state: TrainerState, model: WidthModel) => void | Promise<void>;
+  /** Steps between mid-epoch calls of `onCheckpoint` (0 or absent: at epoch ends only). */
+  checkpointEvery?: number;
+}
+
+/**
+ * Where a training stands, as plain data: with the model's weights it is all a resumed training
+ * needs to continue exactly as the uninterrupted one would have.
+ */
+export interface TrainerState {
+  /** Epochs completed. */
+  epochsDone: number;
+  /** Steps done inside epoch `epochsDone + 1` (0 at an epoch boundary). */
+  stepInEpoch: number;
+  /** Steps done since the start of training (the schedule's position). */
+  globalStep: number;
+  stepsPerEpoch: number;
+  /** The current epoch's example order (the last epoch's at a boundary); the next shuffle starts from it. */
+  batchOrder: Int32Array;
+  /** The batch-order stream's position. */
+  batchRng: RngState;
+  /** The augmentation stream's position, when the recipe augments. */
+  augmentRng?: RngState;
+  /** Sums of the epoch in progress, so its report matches the uninterrupted one. */
+  partialEpoch: { lossSum: number; correct: number; seen: number };
+  /** Reports of the epochs completed. */
+  history: EpochReport[];
+  optimizer: OptimizerState;
 }
 
 export interface TrainOutcome {
@@ -62,39 +95,57 @@ export interface TrainOutcome {
 // Moved to core/recipe (pure, so the controller can build recipes without tfjs); re-exported here.
 export { defaultRecipe } from '../core/recipe.js';
 
-/** Trains `model` on `split` following `recipe`. Throws `TrainError` on a NaN or infinite loss. */
+/** Steps of one epoch over `count` examples; a trailing batch of one example would break batch norm and is dropped. */
+export function stepsPerEpochOf(count: number, batchSize: number): number {
+  const b = Math.min(batchSize, count);
+  return Math.floor(count / b) + (count % b >= 2 ? 1 : 0);
+}
+
+/**
+ * Trains `model` on `split` following `recipe`, or continues `hooks.resume`'s training. Throws
+ * `TrainError` on a NaN or infinite loss, or when the resumed state does not fit the data or recipe.
+ */
 export async function train(model: WidthModel, split: DataSplit, shape: ImageShape, recipe: TrainRecipe, hooks: TrainHooks = {}): Promise<TrainOutcome> {
   if (!(recipe.epochs >= 1) || !(recipe.batchSize >= 1) || !(recipe.lr > 0)) {
     throw new TrainError(`expected epochs >= 1, batch size >= 1 and lr > 0, found epochs ${recipe.epochs}, batch size ${recipe.batchSize}, lr ${recipe.lr}`);
   }
   if (split.count < 2) throw new TrainError(`expected at least 2 training examples, found ${split.count}`);
   const started = performance.now();
-  const rng = createRng(`batches:${recipe.seed}`);
-  const order = identityOrder(split.count);
   const batchSize = Math.min(recipe.batchSize, split.count);
-  // A trailing batch of one example would break batch norm; it is dropped.
-  const stepsPerEpoch = Math.floor(split.count / batchSize) + (split.count % batchSize >= 2 ? 1 : 0);
+  const stepsPerEpoch = stepsPerEpochOf(split.count, recipe.batchSize);
   const totalSteps = stepsPerEpoch * recipe.epochs;
+  const checkpointEvery = hooks.checkpointEvery ?? 0;
   const params = model.params;
   const optimizer = new Optimizer(recipe.optimizer, params.map((p) => ({ name: p.name, variable: p.variable, decay: p.role === 'kernel' })));
   const nameOf = new Map(params.map((p) => [p.variable.name, p.name]));
   const variables = model.trainableVariables();
-  const epochs: EpochReport[] = [];
-  const augment = recipe.augment ? { ...recipe.augment, rng: createRng(`augment:${recipe.seed}`) } : undefined;
-  const epochsDone = hooks.epochsDone ?? 0;
-  // Replay the batch order of the epochs already done, so a resumed run sees what it would have.
-  for (let e = 0; e < epochsDone; e++) shuffleInPlace(order, rng);
-  let globalStep = epochsDone * stepsPerEpoch;
-  hooks.onStart?.(model);
+  const resume = hooks.resume;
   try {
-    for (let epoch = epochsDone + 1; epoch <= recipe.epochs; epoch++) {
+    if (resume) checkResumable(resume, split.count, stepsPerEpoch, recipe);
+    if (resume) optimizer.restore(resume.optimizer);
+    const rng = createStatefulRng(`batches:${recipe.seed}`, resume?.batchRng);
+    const augmentRng = recipe.augment ? createStatefulRng(`augment:${recipe.seed}`, resume?.augmentRng) : undefined;
+    const augment = recipe.augment && augmentRng ? { ...recipe.augment, rng: augmentRng } : undefined;
+    const order = resume ? Int32Array.from(resume.batchOrder) : identityOrder(split.count);
+    const epochs: EpochReport[] = resume ? resume.history.map((e) => ({ ...e })) : [];
+    let globalStep = resume?.globalStep ?? 0;
+    const firstEpoch = (resume?.epochsDone ?? 0) + 1;
+    hooks.onStart?.(model);
+    for (let epoch = firstEpoch; epoch <= recipe.epochs; epoch++) {
       const epochStart = performance.now();
-      shuffleInPlace(order, rng);
-      let lossSum = 0;
-      let correct = 0;
-      let seen = 0;
+      const continuing = epoch === firstEpoch && resume !== undefined && resume.stepInEpoch > 0;
+      if (!continuing) shuffleInPlace(order, rng);
+      const sums = continuing ? { ...resume.partialEpoch } : { lossSum: 0, correct: 0, seen: 0 };
+      const state = (stepInEpoch: number): TrainerState => ({
+        epochsDone: stepInEpoch === 0 ? epoch : epoch - 1, stepInEpoch, globalStep, stepsPerEpoch,
+        batchOrder: Int32Array.from(order), batchRng: rng.state(), ...(augmentRng ? { augmentRng: augmentRng.state() } : {}),
+        partialEpoch: stepInEpoch === 0 ? { lossSum: 0, correct: 0, seen: 0 } : { ...sums },
+        history: epochs.map((e) => ({ ...e })), optimizer: optimizer.state(),
+      });
       let lr = recipe.lr;
-      for (let step = 1; step <= stepsPerEpoch; step++) {
+      for (let step = continuing ? resume.stepInEpoch + 1 : 1; step <= stepsPerEpoch; step++) {
+        // Yield to the event loop between steps: timers (a run-folder lock's heartbeat, an abort) run.
+        await new Promise<void>((resolve) => setImmediate(resolve));
         if (hooks.signal?.aborted) throw hooks.signal.reason ?? new Error('aborted');
         const start = (step - 1) * batchSize;
         const end = Math.min(split.count, start + batchSize);
@@ -104,20 +155,35 @@ export async function train(model: WidthModel, split: DataSplit, shape: ImageSha
         if (!Number.isFinite(loss)) {
           throw new TrainError(`loss became ${loss} at epoch ${epoch}, step ${step} (lr ${lr.toPrecision(3)}); try a smaller --lr`);
         }
-        lossSum += loss * (end - start);
-        correct += hits;
-        seen += end - start;
+        sums.lossSum += loss * (end - start);
+        sums.correct += hits;
+        sums.seen += end - start;
         hooks.onStep?.({ epoch, step, stepsPerEpoch, loss }, model);
+        if (checkpointEvery > 0 && globalStep % checkpointEvery === 0 && step < stepsPerEpoch) await hooks.onCheckpoint?.(state(step), model);
       }
-      const report: EpochReport = { epoch, trainLoss: lossSum / seen, trainAccuracy: correct / seen, lr, seconds: (performance.now() - epochStart) / 1000 };
+      const report: EpochReport = { epoch, trainLoss: sums.lossSum / sums.seen, trainAccuracy: sums.correct / sums.seen, lr, seconds: (performance.now() - epochStart) / 1000 };
       epochs.push(report);
       await hooks.onEpoch?.(report, model);
+      if (epoch < recipe.epochs) await hooks.onCheckpoint?.(state(0), model);
     }
+    const last = epochs[epochs.length - 1] ?? { trainLoss: NaN, trainAccuracy: NaN };
+    return { epochs, trainLoss: last.trainLoss, trainAccuracy: last.trainAccuracy, steps: globalStep, seconds: (performance.now() - started) / 1000 };
   } finally {
     optimizer.dispose();
   }
-  const last = epochs[epochs.length - 1] ?? { trainLoss: NaN, trainAccuracy: NaN };
-  return { epochs, trainLoss: last.trainLoss, trainAccuracy: last.trainAccuracy, steps: globalStep, seconds: (performance.now() - started) / 1000 };
+}
+
+/** Refuses a resumed state that was not made with this data and recipe. */
+function checkResumable(resume: TrainerState, count: number, stepsPerEpoch: number, recipe: TrainRecipe): void {
+  if (resume.batchOrder.length !== count) {
+    throw new TrainError(`the saved batch order covers ${resume.batchOrder.length} training examples, the data has ${count}; resume with the data the training started with`);
+  }
+  if (resume.stepsPerEpoch !== stepsPerEpoch) throw new TrainError(`the saved state has ${resume.stepsPerEpoch} steps per epoch, this recipe and data give ${stepsPerEpoch}`);
+  const inRange = resume.epochsDone >= 0 && resume.epochsDone <= recipe.epochs && resume.stepInEpoch >= 0 && resume.stepInEpoch < stepsPerEpoch;
+  if (!inRange || resume.globalStep !== resume.epochsDone * stepsPerEpoch + resume.stepInEpoch || resume.history.length !== resume.epochsDone) {
+    throw new TrainError(`the saved position (epoch ${resume.epochsDone}, step ${resume.stepInEpoch}, global step ${resume.globalStep}, ${resume.history.length} epoch reports) does not fit a ${recipe.epochs}-epoch training of ${stepsPerEpoch} steps per epoch`);
+  }
+  if ((recipe.augment !== undefined) !== (resume.augmentRng !== undefined)) throw new TrainError(`the saved state ${resume.augmentRng ? 'has' : 'has no'} augmentation stream, the recipe ${recipe.augment ? 'augments' : 'does not augment'}`);
 }
 
 function trainStep(

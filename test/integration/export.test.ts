@@ -1,13 +1,13 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/engine/backend.js';
 import { makeSynthetic } from '../../src/data/synthetic.js';
-import { CheckpointError, loadCheckpoint, saveCheckpoint } from '../../src/export/checkpoint.js';
+import { loadCheckpoint, saveCheckpoint } from '../../src/export/checkpoint.js';
 import { buildOnnxModel } from '../../src/export/onnx.js';
 import { checkParity } from '../../src/export/parity.js';
 import { baseWidths, loadSpace, scaledWidths, shippedSpaceNames } from '../../src/space/index.js';
@@ -50,34 +50,11 @@ test('a trained checkpoint of every shipped space (and a wide & sparse one) read
   }
 });
 
-test('corrupt or mismatched checkpoints are clear errors', async () => {
-  const space = loadSpace('mlp-mnist');
-  const model = buildModel(space, [16, 8], 1);
-  const dir = tmp();
-  await saveCheckpoint(dir, model, { space, widths: [16, 8], classes: 10 });
-  model.dispose();
-  const meta = JSON.parse(readFileSync(join(dir, 'checkpoint.json'), 'utf8'));
-  writeFileSync(join(dir, 'checkpoint.json'), JSON.stringify({ ...meta, widths: [24, 8] }));
-  await assert.rejects(loadCheckpoint(dir), (e: Error) => e instanceof CheckpointError && /do not match space mlp-mnist at widths 24,8/.test(e.message));
-  writeFileSync(join(dir, 'checkpoint.json'), JSON.stringify(meta));
-  truncateSync(join(dir, 'weights.bin'), 100);
-  await assert.rejects(loadCheckpoint(dir), (e: Error) => e instanceof CheckpointError && /weights\.bin: 100 bytes, expected \d+/.test(e.message));
-  await assert.rejects(loadCheckpoint(tmp()), (e: Error) => e instanceof CheckpointError && /checkpoint\.json: file not found/.test(e.message));
-});
-
-test('train --save, a resumed training, and export --json with the parity figures', () => {
+test('train --save, then export --json with the parity figures', () => {
   const dir = tmp();
   const run = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 300_000 });
-  const trained = run('train', 'mlp-mnist', '--widths', '32,16', '--epochs', '2', '--save', dir);
+  const trained = run('train', 'mlp-mnist', '--widths', '32,16', '--epochs', '2', '--max-train', '2000', '--save', dir);
   assert.equal(trained.status, 0, trained.stderr);
-  // Pretend the run died after its first epoch.
-  const meta = JSON.parse(readFileSync(join(dir, 'checkpoint.json'), 'utf8'));
-  writeFileSync(join(dir, 'checkpoint.json'), JSON.stringify({ ...meta, epochsDone: 1 }));
-  const resumed = run('train', '--resume', dir);
-  assert.equal(resumed.status, 0, resumed.stderr);
-  assert.match(resumed.stderr, /resuming .*: 1 of 2 epochs done/);
-  assert.doesNotMatch(resumed.stderr, /epoch 1\/2/);
-  assert.match(resumed.stderr, /epoch 2\/2/);
   const exported = run('export', dir, '--json');
   assert.equal(exported.status, 0, exported.stderr);
   const report = JSON.parse(exported.stdout);

@@ -24,7 +24,7 @@ const ALLOWED: Record<string, string[]> = {
   data: ['core'],
   engine: ['core'],
   train: ['core', 'space', 'cost', 'engine', 'data', 'variance', 'trial'],
-  export: ['core', 'space', 'storage', 'train'],
+  export: ['core', 'space', 'cost', 'storage', 'train'],
   runtime: ['core', 'space', 'trial', 'data', 'engine', 'train', 'export'],
   report: ['core', 'trial', 'variance'],
   pipeline: ['core', 'space', 'cost', 'trial', 'variance', 'search', 'storage', 'data', 'engine', 'runtime', 'export', 'report'],
