@@ -231,5 +231,6 @@ function resumeState(
     ...(masks ? { masks } : {}),
     trainExamples: meta.trainExamples,
     validationExamples: meta.validationExamples,
+    ...(meta.dataSha256 ? { dataSha256: meta.dataSha256 } : {}),
   };
 }
