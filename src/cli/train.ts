@@ -146,13 +146,17 @@ function settingsFromArgs(args: TrainArgs): TrainingSettings {
   };
 }
 
-/** The settings a checkpoint records; refuses one it cannot resume. */
-function settingsFromCheckpoint(meta: CheckpointMeta, dir: string): TrainingSettings {
+/**
+ * The settings a checkpoint records; refuses one it cannot resume. `--data-dir` may point to where
+ * the data now lives: the checkpoint's data fingerprint proves it is the same data.
+ */
+function settingsFromCheckpoint(meta: CheckpointMeta, dir: string, dataDir: string | undefined): TrainingSettings {
   if (!meta.recipe || !meta.data || meta.seed === undefined) {
     throw new CheckpointError(`${join(dir, 'checkpoint.json')}: records no recipe, data settings or seed (a checkpoint of a finished training written by a search), so it cannot be resumed; export it instead`);
   }
   return {
-    space: meta.space, widths: meta.widths, recipe: meta.recipe, data: meta.data, seed: meta.seed,
+    space: meta.space, widths: meta.widths, recipe: meta.recipe, seed: meta.seed,
+    data: dataDir !== undefined ? { ...meta.data, dataDir: resolve(dataDir) } : meta.data,
     ...(meta.sparse ? { sparseNonzero: meta.sparse.nonzeroWeights } : {}),
   };
 }
@@ -182,7 +186,6 @@ function refuseContradictions(args: TrainArgs, given: Set<string>, saved: Traini
   ];
   for (const [flag, field] of recipeFlags) if (asked(flag)) contradiction(flag, field(fresh), field(saved.recipe));
   if (asked('dataset')) contradiction('dataset', args.dataset, saved.data.name);
-  if (asked('data-dir')) contradiction('data-dir', resolve(args.dataDir!), saved.data.dataDir);
   if (asked('max-train')) contradiction('max-train', args.maxTrain, saved.data.maxTrain);
   if (asked('validation-fraction')) contradiction('validation-fraction', args.validationFraction, saved.data.validationFraction);
   if (asked('seed')) contradiction('seed', args.seed, saved.seed);
@@ -217,7 +220,7 @@ export function trainCommand(yargs: Argv): Argv {
       }
       // The settings are checked against the flags before any tensor is read, lock taken or backend started.
       const savedMeta = args.resume ? readCheckpointMeta(args.resume) : undefined;
-      const settings = savedMeta ? settingsFromCheckpoint(savedMeta, args.resume!) : settingsFromArgs(args);
+      const settings = savedMeta ? settingsFromCheckpoint(savedMeta, args.resume!, args.dataDir) : settingsFromArgs(args);
       if (savedMeta) refuseContradictions(args, givenFlags(args), settings, args.resume!);
       // One writer per folder: a second one fails here, before any work.
       const lock = saveDir ? await lockRunFolder(saveDir, { command: `widthwise train ${args.resume ? '--resume' : '--save'}` }) : undefined;

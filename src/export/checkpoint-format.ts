@@ -106,6 +106,8 @@ export const checkpointMetaSchema = z.object({
   dataset: z.string().optional(),
   trainExamples: count.optional(),
   validationExamples: count.optional(),
+  /** sha256 of the training and validation examples (normalised pixels and labels): the data itself. */
+  dataSha256: z.string().regex(/^[0-9a-f]{64}$/, 'expected 64 hex digits').optional(),
   /** Wide & sparse: the nonzero kernel weights the masks keep. */
   sparse: z.object({ nonzeroWeights: positive }).optional(),
   backend: z.string().optional(),

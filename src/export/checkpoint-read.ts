@@ -231,6 +231,7 @@ function resumeState(
     ...(masks ? { masks } : {}),
     trainExamples: meta.trainExamples,
     validationExamples: meta.validationExamples,
+    ...(meta.dataSha256 ? { dataSha256: meta.dataSha256 } : {}),
   };
 }
 

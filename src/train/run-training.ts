@@ -12,6 +12,7 @@ import type { SearchSpace } from '../space/types.js';
 import * as tf from '@tensorflow/tfjs';
 import { WidthModel, type WeightsRecord } from './model.js';
 import { applyMasks, countNonzeroKernelWeights, sparsify } from './sparse.js';
+import { dataFingerprint } from './data-fingerprint.js';
 import { evaluate, train, type EpochReport, type TrainerState, type TrainHooks, type TrainRecipe } from './trainer.js';
 
 export interface TrainingRequest {
@@ -47,6 +48,8 @@ export interface TrainingSnapshot {
   masks?: Record<string, { shape: number[]; values: Float32Array }>;
   trainExamples: number;
   validationExamples: number;
+  /** `dataFingerprint` of the data trained on; a resume on other data is refused. */
+  dataSha256?: string;
 }
 
 /** What a finished training hands to `keep` besides the model and its metrics. */
@@ -56,6 +59,7 @@ export interface FinishedTraining {
   masks?: Record<string, { shape: number[]; values: Float32Array }>;
   trainExamples: number;
   validationExamples: number;
+  dataSha256?: string;
   globalStep: number;
 }
 
@@ -115,8 +119,14 @@ export async function runTraining(request: TrainingRequest, hooks: TrainHooks = 
   const data = options.dataset ?? (await loadDataset(request.data));
   checkCompatible(request.space, data);
   const resume = request.resume;
+  const source = `dataset ${request.data.name}${request.data.dataDir ? ` in ${request.data.dataDir}` : ''}`;
   if (resume && (resume.trainExamples !== data.train.count || resume.validationExamples !== data.validation.count)) {
-    throw new DataError(`the data now gives ${data.train.count} training and ${data.validation.count} validation examples, but the saved training had ${resume.trainExamples} and ${resume.validationExamples}; resume with the data it started with (dataset ${request.data.name}${request.data.dataDir ? ` in ${request.data.dataDir}` : ''})`);
+    throw new DataError(`the data now gives ${data.train.count} training and ${data.validation.count} validation examples, but the saved training had ${resume.trainExamples} and ${resume.validationExamples}; resume with the data it started with (${source})`);
+  }
+  // Hashing the data costs a pass over it: only trainings that save or resume need it.
+  const dataSha256 = resume || options.onCheckpoint || options.keep ? dataFingerprint(data) : undefined;
+  if (resume?.dataSha256 && resume.dataSha256 !== dataSha256) {
+    throw new DataError(`the data (${source}) is not the data the saved training saw: same sizes, other examples (sha256 ${dataSha256!.slice(0, 12)}…, saved ${resume.dataSha256.slice(0, 12)}…); resume with the files it started with`);
   }
   const classes = request.classes ?? data.classes;
   const net = request.net ?? resolveNetwork(request.space, request.widths, classes);
@@ -142,7 +152,7 @@ export async function runTraining(request: TrainingRequest, hooks: TrainHooks = 
       }
       await hooks.onEpoch?.(report, m);
     };
-    const sizes = { trainExamples: data.train.count, validationExamples: data.validation.count };
+    const sizes = { trainExamples: data.train.count, validationExamples: data.validation.count, ...(dataSha256 ? { dataSha256 } : {}) };
     const onCheckpoint = options.onCheckpoint
       ? (state: TrainerState, m: WidthModel) => options.onCheckpoint!({ trainer: state, weights: m.getWeights(), ...(best ? { best } : {}), ...(plainMasks ? { masks: plainMasks } : {}), ...sizes })
       : undefined;
@@ -174,7 +184,8 @@ export async function runTraining(request: TrainingRequest, hooks: TrainHooks = 
       seed: request.seed,
       nonzeroWeights: countNonzeroKernelWeights(model),
       ...(best ? { bestEpoch: best.epoch } : {}),
-      ...sizes,
+      trainExamples: sizes.trainExamples,
+      validationExamples: sizes.validationExamples,
     };
   } finally {
     model.dispose();
