@@ -1,7 +1,6 @@
 /** Helpers shared by the CLI commands: width options, backend start-up, output. */
 import { accessSync, constants, statSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { createFolder } from '../storage/files.js';
 import { UsageError } from '../core/errors.js';
 import type { WidthVector } from '../core/shapes.js';
 import type { BackendChoice } from '../engine/backend.js';
@@ -23,8 +22,9 @@ export function widthsFromArgs(space: SearchSpace, args: WidthArgs): WidthVector
 export const BACKEND_CHOICES = ['auto', 'node-gpu', 'node', 'wasm', 'cpu'] as const;
 
 /** The line that says which backend a run uses, e.g. `backend: wasm (1 thread)`. */
-export function backendLine(info: { name: string; threads?: number }): string {
-  return `backend: ${info.name}${info.threads ? ` (${info.threads} thread${info.threads > 1 ? 's' : ''})` : ''}\n`;
+export function backendLine(info: { name: string; threads?: number; simd?: string }): string {
+  const details = [info.threads ? `${info.threads} thread${info.threads > 1 ? 's' : ''}` : '', info.simd ? `kernels: ${info.simd}` : ''].filter(Boolean);
+  return `backend: ${info.name}${details.length ? ` (${details.join(', ')})` : ''}\n`;
 }
 
 /**
@@ -53,20 +53,6 @@ export function recordGivenFlags(args: Record<string | symbol, unknown>, cli: { 
 /** The options (kebab-case and camelCase names) the command line gave, not filled by defaults. */
 export function givenFlags(args: object): Set<string> {
   return (args as Record<symbol, Set<string>>)[GIVEN] ?? new Set();
-}
-
-/**
- * Makes sure `dir` (the value of `flag`) is a folder this process can write, creating it if need
- * be; refuses a file in its place, /proc, or a read-only place with a `UsageError` naming the flag.
- */
-export function ensureWritableFolder(flag: string, dir: string): void {
-  try {
-    createFolder(dir);
-    if (!statSync(dir).isDirectory()) throw new Error('not a folder');
-    accessSync(dir, constants.W_OK);
-  } catch (err) {
-    throw new UsageError(`--${flag} ${dir}: cannot write a folder there (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); give a writable folder`);
-  }
 }
 
 /** Makes sure the folder that will hold file `path` (the value of `flag`) exists and can be written. */

@@ -13,7 +13,8 @@ import type { OptimizerName } from '../train/optimizer.js';
 import { runTraining } from '../train/run-training.js';
 import type { ScheduleName } from '../train/schedule.js';
 import { defaultRecipe, type TrainRecipe } from '../train/trainer.js';
-import { BACKEND_CHOICES, ensureWritableFolder, givenFlags, printJson, startBackend, widthsFromArgs, type WidthArgs } from './shared.js';
+import { ensureWritableDir } from '../storage/writable-dir.js';
+import { BACKEND_CHOICES, givenFlags, printJson, startBackend, widthsFromArgs, type WidthArgs } from './shared.js';
 
 /** Options every command that trains shares: data, recipe, seed, backend. */
 export function trainingOptions<T>(y: Argv<T>) {
@@ -214,7 +215,7 @@ export function trainCommand(yargs: Argv): Argv {
       if (args.nonzeroWeights !== undefined && !(Number.isInteger(args.nonzeroWeights) && args.nonzeroWeights >= 1)) throw new UsageError(`--nonzero-weights: expected a positive integer, found ${args.nonzeroWeights}`);
       if (args.checkpointEvery > 0 && !args.save && !args.resume) throw new UsageError('--checkpoint-every: needs --save (or --resume), the folder the checkpoints go to');
       const saveDir = args.save ?? args.resume;
-      if (args.save !== undefined) ensureWritableFolder('save', args.save);
+      if (args.save !== undefined) ensureWritableDir(args.save, '--save');
       if (args.save && !args.resume && existsSync(join(args.save, 'checkpoint.json'))) {
         throw new UsageError(`--save ${args.save}: the folder already holds a checkpoint; continue it with --resume ${args.save}, or save to another folder`);
       }

@@ -1,38 +1,19 @@
 /**
- * Making sure a run folder can be written, before any work starts. Node's `mkdirSync(dir,
- * { recursive: true })` never returns for a path under /proc (it retries forever), so folders are
- * created one level at a time from the nearest existing ancestor, which must be a writable folder.
+ * Making sure a run folder can be written, before any work starts: created level by level (see
+ * `createFolder`: Node's recursive mkdir never returns under /proc), then checked to be a folder
+ * this process may write.
  */
-import { accessSync, constants, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { accessSync, constants, statSync } from 'node:fs';
 import { UsageError } from '../core/errors.js';
+import { createFolder } from './files.js';
 
-/** Creates `dir` (and missing parents) and proves a file can be written in it; throws `UsageError` naming the flag otherwise. */
+/** Creates `dir` and its missing parents, or throws `UsageError` naming the flag that gave it. */
 export function ensureWritableDir(dir: string, flag: string): void {
-  const target = resolve(dir);
-  const missing: string[] = [];
-  let at = target;
-  for (;;) {
-    let isDir: boolean;
-    try {
-      isDir = statSync(at).isDirectory();
-    } catch {
-      missing.unshift(at);
-      const parent = dirname(at);
-      if (parent === at) throw new UsageError(`${flag} ${dir}: no existing folder to create it in`);
-      at = parent;
-      continue;
-    }
-    if (!isDir) throw new UsageError(`${flag} ${dir}: ${at} is a file, not a folder`);
-    break;
-  }
   try {
-    accessSync(at, constants.W_OK);
-    for (const d of missing) mkdirSync(d);
-    const probe = join(target, `.write-test-${process.pid}`);
-    writeFileSync(probe, '');
-    rmSync(probe);
+    createFolder(dir);
+    if (!statSync(dir).isDirectory()) throw new Error('not a folder');
+    accessSync(dir, constants.W_OK);
   } catch (err) {
-    throw new UsageError(`${flag} ${dir}: cannot write there (${err instanceof Error ? err.message : String(err)}); pick a folder you can write`);
+    throw new UsageError(`${flag} ${dir}: cannot write a folder there (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); give a writable folder`);
   }
 }

@@ -70,6 +70,8 @@ export interface TrainingResult {
   params: number;
   macs: number;
   backend: string;
+  /** wasm only: which build of the engine's compiled kernels ran (`relaxed-simd`, `simd` or `unavailable`). */
+  simd?: string;
   trainLoss: number;
   trainAccuracy: number;
   validationAccuracy: number;
@@ -174,6 +176,7 @@ export async function runTraining(request: TrainingRequest, hooks: TrainHooks = 
       params: cost.params,
       macs: cost.macs,
       backend: backendInfo()?.name ?? 'unknown',
+      ...(backendInfo()?.simd ? { simd: backendInfo()!.simd } : {}),
       trainLoss: outcome.trainLoss,
       trainAccuracy: outcome.trainAccuracy,
       validationAccuracy: validation.accuracy,

@@ -25,6 +25,12 @@ export function sumLeadingLoop(x: Float32Array, out: Float32Array): void {
  * transpose of dy. Sums over leading axes of float32 run as one loop; every other sum goes to the
  * shipped kernel.
  */
+/**
+ * Below this many elements the loop wins: the SIMD path's scratch allocations on the heap cost
+ * more than a small sum such as a dense layer's bias gradient (results/experiments/engine.md).
+ */
+const SIMD_MIN_ELEMENTS = 4096;
+
 function sumKernel(shipped: tf.KernelFunc): tf.KernelFunc {
   return (args) => {
     const { x } = args.inputs as { x: Info };
@@ -35,7 +41,7 @@ function sumKernel(shipped: tf.KernelFunc): tf.KernelFunc {
     const rest = x.shape.slice(axes.length);
     const shape = keepDims ? [...axes.map(() => 1), ...rest] : rest;
     const kernels = simdKernels(args.backend);
-    if (kernels) {
+    if (kernels && x.shape.reduce((p, q) => p * q, 1) >= SIMD_MIN_ELEMENTS) {
       // The SIMD kernel (src/engine/simd/column-sums.as): float32 vector sums per block of rows into float64 totals.
       const heap = args.backend as unknown as WasmBackend;
       const n = rest.reduce((p, q) => p * q, 1);

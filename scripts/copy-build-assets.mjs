@@ -1,0 +1,8 @@
+// After `tsc`: copies what the built code reads at run time but tsc does not emit (the engine's
+// compiled kernels), so an installed package runs the same kernels as a checkout.
+import { copyFileSync, mkdirSync, readdirSync } from 'node:fs';
+
+const from = new URL('../src/engine/simd/', import.meta.url);
+const to = new URL('../dist/engine/simd/', import.meta.url);
+mkdirSync(to, { recursive: true });
+for (const f of readdirSync(from).filter((f) => f.endsWith('.wasm'))) copyFileSync(new URL(f, from), new URL(f, to));
