@@ -185,9 +185,9 @@ const baseline = rows[0];
 const paper = rows.find((r) => r.candidate.norm === 'paired' && r.candidate.score === 'drop' && r.candidate.epochs === 3)!;
 const current = rows.find((r) => r.candidate.norm === 'outgoing' && r.candidate.score === 'drop' && r.candidate.epochs === 3)!;
 writeFileSync(join(figDir, 'candidates.json'), JSON.stringify({ proxy: PROXY, truth, chosen: chosen?.candidate, rows }, null, 1));
-// The shipped default and every pair's label band at the chosen proxy length (src/variance/default-signal.ts).
+// The shipped default and every candidate's label band (src/variance/default-signal.ts).
 if (chosen && !args['no-default']) {
-  const bands = Object.fromEntries(rows.filter((r) => r.candidate.epochs === chosen.candidate.epochs && Number.isFinite(r.band.dsFrom)).map((r) => [`${r.candidate.norm}/${r.candidate.score}`, r.band]));
+  const bands = Object.fromEntries(rows.filter((r) => r.candidate.norm !== 'width' && Number.isFinite(r.band.dsFrom)).map((r) => [`${r.candidate.norm}/${r.candidate.score}/${r.candidate.epochs}`, r.band]));
   const chosenSignal = { norm: chosen.candidate.norm, score: chosen.candidate.score, proxyEpochs: chosen.candidate.epochs };
   writeFileSync('src/variance/signal-bands.json', `${JSON.stringify({ source: 'scripts/experiment-signal.ts, selection vectors only; see results/experiments/signal.md', chosen: chosenSignal, bands }, null, 2)}\n`);
 }

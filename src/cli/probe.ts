@@ -50,7 +50,7 @@ export function probeCommand(yargs: Argv): Argv {
         },
       );
       if (result.status === 'failed') throw new Error(result.reason);
-      const signal = signalSettings(args.norm as NormKind, args.score as ScoreName);
+      const signal = signalSettings(args.norm as NormKind, args.score as ScoreName, recipe.epochs);
       const groups = groupSignals(result.groupTelemetry!, signal, signal.band);
       // Each layer carries its group's reading; the output layer (no group) has none.
       const layers = result.telemetry!.map((t) => {

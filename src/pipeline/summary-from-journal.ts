@@ -100,7 +100,7 @@ export function summaryFromJournal(events: JournalEvent[], runDir: string): Sear
     startTelemetry: startTrial ? results.get(startTrial.trialId)?.telemetry : undefined,
     winnerGroupTelemetry: winnerId !== undefined ? results.get(winnerId)?.groupTelemetry : undefined,
     startGroupTelemetry: startTrial ? results.get(startTrial.trialId)?.groupTelemetry : undefined,
-    signal: { norm: signal.norm, score: signal.score },
+    signal: { norm: signal.norm, score: signal.score, proxyEpochs: config.proxyRecipe.epochs },
     history, finished, onnx,
     ...(failures.size ? { failures: [...failures].map(([what, reason]) => ({ what, reason })) } : {}),
   };

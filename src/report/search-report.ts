@@ -35,7 +35,7 @@ export function searchFigures(s: SearchSummary): Record<string, string> {
     { title: 'best validation accuracy so far', series: [{ label: 'best', points: bestSoFar }], xLabel: 'trials finished', yLabel: 'accuracy' },
     { title: 'every trial: accuracy against MACs', series: [{ label: 'trial', points: ok.map((t) => [t.macs ?? NaN, t.validationAccuracy ?? NaN] as [number, number]), scatter: true }], xLabel: 'MACs', yLabel: 'validation accuracy', markers: [{ x: s.budgetMacs, label: 'budget', color: '#d62728' }] },
   ], { columns: 2, panelWidth: 420, panelHeight: 260 });
-  const signal = s.signal ? signalSettings(s.signal.norm as NormKind, s.signal.score as ScoreName) : undefined;
+  const signal = s.signal ? signalSettings(s.signal.norm as NormKind, s.signal.score as ScoreName, s.signal.proxyEpochs) : undefined;
   for (const [name, groups] of [['start', s.startGroupTelemetry], ['winner', s.winnerGroupTelemetry]] as const) {
     if (!groups || !signal) continue;
     figures[`variance-${name}.svg`] = groupSignalSvg(

@@ -70,8 +70,8 @@ export interface SearchSummary {
   startTelemetry?: LayerTelemetry[];
   winnerGroupTelemetry?: GroupTelemetry[];
   startGroupTelemetry?: GroupTelemetry[];
-  /** The width signal the study read (norm kind and score names). */
-  signal?: { norm: string; score: string };
+  /** The width signal the study read (norm kind and score names, proxy length). */
+  signal?: { norm: string; score: string; proxyEpochs: number };
   history: TrialSummary[];
   finished: boolean;
   /** ONNX file of the winner, when exported, with its parity check in ONNX Runtime. */

@@ -75,8 +75,8 @@ function comparable(config: unknown): Record<string, unknown> {
 }
 
 /** The study's signal with its label band. */
-export function studySignal(config: Pick<StudyConfig, 'normKind' | 'score'>): SignalSettings {
-  return signalSettings(config.normKind, config.score);
+export function studySignal(config: Pick<StudyConfig, 'normKind' | 'score' | 'proxyRecipe'>): SignalSettings {
+  return signalSettings(config.normKind, config.score, config.proxyRecipe.epochs);
 }
 
 export function freeze(space: SearchSpace, result: TrialResult, round: number, signal: SignalSettings): FrozenTrial {

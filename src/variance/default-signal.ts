@@ -17,6 +17,7 @@ export interface SignalSettings extends SignalChoice {
 
 interface BandsFile {
   chosen: SignalChoice & { proxyEpochs: number };
+  /** By `norm/score/proxy epochs`. */
   bands: Record<string, LabelBand>;
 }
 const file = bands as BandsFile;
@@ -24,9 +25,15 @@ const file = bands as BandsFile;
 /** The measured default: norm kind, score, and the proxy length it was chosen at. */
 export const DEFAULT_SIGNAL: SignalChoice & { proxyEpochs: number } = file.chosen;
 
-/** A choice with its label band (the default's own where the pair has none recorded). */
-export function signalSettings(norm: NormKind = DEFAULT_SIGNAL.norm, score: ScoreName = DEFAULT_SIGNAL.score): SignalSettings {
-  const band = file.bands[`${norm}/${score}`];
+/**
+ * A choice with its label band, fitted at the proxy length nearest `proxyEpochs` (default: the
+ * length the default was chosen at). Scores move with the proxy length, so a band is only as good
+ * as that match; the search's moves use the scores' ranks alone and do not depend on it.
+ */
+export function signalSettings(norm: NormKind = DEFAULT_SIGNAL.norm, score: ScoreName = DEFAULT_SIGNAL.score, proxyEpochs = DEFAULT_SIGNAL.proxyEpochs): SignalSettings {
+  const lengths = Object.keys(file.bands).filter((k) => k.startsWith(`${norm}/${score}/`)).map((k) => Number(k.split('/')[2]));
+  const nearest = lengths.sort((a, b) => Math.abs(a - proxyEpochs) - Math.abs(b - proxyEpochs) || a - b)[0];
+  const band = nearest === undefined ? undefined : file.bands[`${norm}/${score}/${nearest}`];
   // A pair whose score is undefined on every selection group has no band: it labels nothing.
   return { norm, score, band: band ?? { isUpTo: -Infinity, dsFrom: Infinity } };
 }
