@@ -33,7 +33,7 @@ function progressPrinter(options: SearchOptions): SearchRunObserver {
       const rate = (p.done - doneAtStart) / Math.max(1, elapsed);
       const left = rate > 0 ? (p.total - p.done) / rate : NaN;
       const best = p.best?.metrics ? `best ${p.best.metrics.validationAccuracy.toFixed(4)} at ${p.best.widths.join(',')}` : 'no success yet';
-      const last = p.last.status === 'ok' ? `trial ${p.last.trialId} ${p.last.widths.join(',')} acc ${p.last.metrics!.validationAccuracy.toFixed(4)}` : `trial ${p.last.trialId} failed`;
+      const last = `${p.last.status === 'ok' ? `trial ${p.last.trialId} ${p.last.widths.join(',')} acc ${p.last.metrics!.validationAccuracy.toFixed(4)}` : `trial ${p.last.trialId} failed`}${p.last.note && p.last.note !== 'start' ? ` (${p.last.note})` : ''}`;
       const bar = `[${'#'.repeat(Math.round((20 * p.done) / p.total)).padEnd(20, '.')}]`;
       const line = `${bar} ${p.done}/${p.total} trials  ${best}  ${Number.isFinite(left) ? `~${formatSeconds(left)} left (at most)` : ''}`;
       if (tty) process.stderr.write(`\r\x1b[K${line}`);

@@ -79,7 +79,7 @@ export function studySignal(config: Pick<StudyConfig, 'normKind' | 'score' | 'pr
   return signalSettings(config.normKind, config.score, config.proxyRecipe.epochs);
 }
 
-export function freeze(space: SearchSpace, result: TrialResult, round: number, signal: SignalSettings): FrozenTrial {
+export function freeze(space: SearchSpace, result: TrialResult, round: number, signal: SignalSettings, note?: string): FrozenTrial {
   const reading = result.telemetry || result.groupTelemetry ? readGroups(space, result, signal) : undefined;
   return Object.freeze({
     trialId: result.trialId,
@@ -88,6 +88,7 @@ export function freeze(space: SearchSpace, result: TrialResult, round: number, s
     metrics: result.metrics ? Object.freeze({ ...result.metrics }) : undefined,
     groupLabels: reading ? Object.freeze(reading.labels) : undefined,
     groupScores: reading ? Object.freeze(reading.scores) : undefined,
+    ...(note !== undefined ? { note } : {}),
     round,
   });
 }
@@ -97,7 +98,7 @@ export class Study {
   /** Why the sampler proposed nothing more, when it stopped before the trial limit. */
   samplerStopReason?: string;
   readonly results = new Map<number, TrialResult>();
-  private inFlight: { trialId: number; widths: number[]; seed: number; round: number }[] = [];
+  private inFlight: { trialId: number; widths: number[]; seed: number; round: number; note?: string }[] = [];
   private nextTrialId = 0;
   private stopping = false;
 
@@ -118,14 +119,14 @@ export class Study {
       const diff = Object.keys({ ...a, ...b }).filter((k) => canonical(a[k]) !== canonical(b[k]));
       throw new ResumeError(`the journal's study was created with a different config (${diff.join(', ')} differ); resume without changing those options, or start a new run`);
     }
-    const started = new Map<number, { widths: number[]; seed: number; round: number }>();
+    const started = new Map<number, { widths: number[]; seed: number; round: number; note?: string }>();
     for (const e of events) {
-      if (e.type === 'trial-started') started.set(e.trialId, { widths: e.widths, seed: e.seed, round: e.round ?? 0 });
+      if (e.type === 'trial-started') started.set(e.trialId, { widths: e.widths, seed: e.seed, round: e.round ?? 0, note: e.tag });
       if (e.type === 'trial-finished' || e.type === 'trial-failed') {
         const s = started.get(e.trialId);
         const result = (e.type === 'trial-finished' ? e.result : e.result ?? { trialId: e.trialId, status: 'failed', reason: e.reason, widths: s?.widths ?? [], seconds: 0 }) as TrialResult;
         this.results.set(e.trialId, result);
-        this.history.push(freeze(this.config.space, result, s?.round ?? 0, studySignal(this.config)));
+        this.history.push(freeze(this.config.space, result, s?.round ?? 0, studySignal(this.config), s?.note));
         started.delete(e.trialId);
       }
       if ('trialId' in e) this.nextTrialId = Math.max(this.nextTrialId, e.trialId + 1);
@@ -178,7 +179,7 @@ export class Study {
     }
   }
 
-  private async runRound(batch: { trialId: number; widths: number[]; seed: number; round: number }[], hooks: StudyHooks): Promise<void> {
+  private async runRound(batch: { trialId: number; widths: number[]; seed: number; round: number; note?: string }[], hooks: StudyHooks): Promise<void> {
     const c = this.config;
     hooks.onRoundStart?.(batch[0]?.round ?? 0, batch.length);
     await Promise.all(batch.map(async (t) => {
@@ -191,7 +192,7 @@ export class Study {
       if (result.status === 'ok') this.journal.append({ type: 'trial-finished', trialId: t.trialId, result });
       else this.journal.append({ type: 'trial-failed', trialId: t.trialId, reason: result.reason ?? 'unknown', result });
       this.results.set(t.trialId, result);
-      const frozen = freeze(c.space, result, t.round, studySignal(c));
+      const frozen = freeze(c.space, result, t.round, studySignal(c), t.note);
       this.history.push(frozen);
       hooks.onTrialDone?.({ done: this.history.length, total: c.trials, best: this.best(), last: frozen });
     }));

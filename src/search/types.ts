@@ -16,6 +16,8 @@ export interface FrozenTrial {
   readonly groupScores?: Readonly<Record<string, number>>;
   /** The sampler round that proposed it. */
   readonly round: number;
+  /** Why it was proposed (the sampler's note, e.g. streamline's move). */
+  readonly note?: string;
 }
 
 /** What a sampler asks for: widths (projected onto the budget by the study) and a note. */
