@@ -30,7 +30,8 @@ const renderOnly = args['render-only'];
 const outDir = 'results/experiments';
 const dataDir = join(outDir, 'ground-truth');
 mkdirSync(dataDir, { recursive: true });
-const cache = new TrialCache(join(dataDir, 'cache'));
+// Accuracy is all the ground truth reads.
+const cache = new TrialCache(join(dataDir, 'cache'), ['telemetry', 'groupTelemetry']);
 
 // Seed-major order, so a run cut short still covers the whole set.
 const jobs = groundTruthJobs(seeds);

@@ -53,7 +53,8 @@ for (const seed of PROXY.seeds) for (const epochs of PROXY.lengths) for (const v
     },
   });
 }
-const proxyCache = new TrialCache(join(outDir, 'signal', 'cache'));
+// The signal reads the group telemetry; the per-layer series are left out.
+const proxyCache = new TrialCache(join(outDir, 'signal', 'cache'), ['telemetry']);
 let proxyResults: (TrialResult | undefined)[];
 if (renderOnly) {
   proxyResults = proxyJobs.map((j) => proxyCache.get(j.task));
@@ -67,7 +68,7 @@ if (renderOnly) {
 }
 
 // The ground truth, from the ground-truth experiment's cache (whatever of it is done).
-const gtCache = new TrialCache(join(outDir, 'ground-truth', 'cache'));
+const gtCache = new TrialCache(join(outDir, 'ground-truth', 'cache'), ['telemetry', 'groupTelemetry']);
 const truth: GroupTruth[] = measuredGains(groundTruthJobs().flatMap((j) => {
   const r = gtCache.get(j.task);
   return r?.metrics ? [{ vector: j.vector.id, widths: j.widths, variant: j.variant, seed: j.seed, testAccuracy: r.metrics.testAccuracy }] : [];

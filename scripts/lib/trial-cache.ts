@@ -1,10 +1,12 @@
 /**
  * A disk cache of trial results keyed by everything that decides them (space, widths, seed, data,
  * recipe, telemetry cadence), so a long experiment can be stopped and rerun: a rerun only trains
- * what is missing. One JSON file per training, written atomically as soon as it finishes.
+ * what is missing. One gzipped JSON file per training, written atomically as soon as it finishes,
+ * without the result fields the experiment does not read (the caches are committed).
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import type { TrialResult, TrialTask } from '../../src/core/types.js';
 import type { Evaluator } from '../../src/trial/evaluator.js';
@@ -17,22 +19,32 @@ export function trialKey(task: TrialTask): string {
 }
 
 export class TrialCache {
-  constructor(private readonly dir: string) {
+  /** `drop`: result fields not kept (e.g. telemetry an accuracy-only experiment never reads). */
+  constructor(private readonly dir: string, private readonly drop: (keyof TrialResult)[] = []) {
     mkdirSync(dir, { recursive: true });
   }
 
   private file(task: TrialTask): string {
-    return join(this.dir, `${trialKey(task)}.json`);
+    return join(this.dir, `${trialKey(task)}.json.gz`);
   }
 
   get(task: TrialTask): TrialResult | undefined {
     const f = this.file(task);
-    return existsSync(f) ? (JSON.parse(readFileSync(f, 'utf8')) as TrialResult) : undefined;
+    if (existsSync(f)) return JSON.parse(gunzipSync(readFileSync(f)).toString('utf8')) as TrialResult;
+    // Written before the cache was compressed: read it and store it the current way.
+    const plain = f.replace(/\.gz$/, '');
+    if (!existsSync(plain)) return undefined;
+    const result = JSON.parse(readFileSync(plain, 'utf8')) as TrialResult;
+    this.put(task, result);
+    rmSync(plain);
+    return this.get(task);
   }
 
   put(task: TrialTask, result: TrialResult): void {
     const f = this.file(task);
-    writeFileSync(`${f}.tmp`, JSON.stringify(result));
+    const kept = { ...result };
+    for (const field of this.drop) delete kept[field];
+    writeFileSync(`${f}.tmp`, gzipSync(JSON.stringify(kept)));
     renameSync(`${f}.tmp`, f);
   }
 
