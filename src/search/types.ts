@@ -2,7 +2,10 @@
 import type { WidthVector } from '../core/shapes.js';
 import type { TrialMetrics } from '../trial/result.js';
 
-export type LayerLabel = 'IS' | 'DS' | 'undetermined';
+import type { Label } from '../variance/classify.js';
+
+/** A group's label; the variance module owns the word. */
+export type LayerLabel = Label;
 
 /** A finished (or failed) trial as the samplers see it. */
 export interface FrozenTrial {
