@@ -7,6 +7,7 @@
  */
 import { existsSync } from 'node:fs';
 import { ensureWritableDir } from '../storage/writable-dir.js';
+import { lockRunFolder } from '../storage/run-lock.js';
 import { join, resolve } from 'node:path';
 import { UsageError, WidthwiseError } from '../core/errors.js';
 import type { DataSpec } from '../core/dataset.js';
@@ -113,7 +114,7 @@ export class SearchRun {
     readonly runDir: string,
     readonly options: SearchOptions,
     readonly config: SearchStudyConfig,
-    private readonly replay: Replay | undefined,
+    private replay: Replay | undefined,
     private readonly deps: SearchRunDeps,
     private readonly studyOnly: boolean,
   ) {}
@@ -156,6 +157,21 @@ export class SearchRun {
    * observer and leaves the summary without `onnx`.
    */
   async execute(observer: SearchRunObserver = {}): Promise<SearchOutcome> {
+    ensureWritableDir(this.runDir, this.replay ? '--resume' : '--out');
+    // One writer per run folder: a second search or resume on it fails here, naming the holder.
+    const lock = await lockRunFolder(this.runDir, { command: this.replay ? 'widthwise search --resume' : 'widthwise search' });
+    try {
+      const journalPath = join(this.runDir, 'journal.jsonl');
+      // The journal as it is now that this run holds the folder (another writer may have added to it).
+      if (this.replay) this.replay = replayJournal(journalPath);
+      else if (existsSync(journalPath)) throw new UsageError(`${this.runDir} already holds a search journal (a search started there first): use --resume ${this.runDir}, or another --out`);
+      return await this.executeHeld(observer);
+    } finally {
+      await lock.release();
+    }
+  }
+
+  private async executeHeld(observer: SearchRunObserver): Promise<SearchOutcome> {
     const journalPath = join(this.runDir, 'journal.jsonl');
     if (this.replay?.tornLastLine !== undefined) {
       repairTornTail(journalPath, this.replay);
@@ -164,7 +180,6 @@ export class SearchRun {
     const events: JournalEvent[] = this.replay?.events ?? [];
     const backend = await this.deps.startBackend(this.options.backend);
     observer.onBackend?.(backend);
-    ensureWritableDir(this.runDir, this.replay ? '--resume' : '--out');
     const journal = new Journal(journalPath);
     const evaluator = this.deps.createEvaluator({ workers: this.options.workers, trialTimeoutSeconds: this.options.trialTimeout });
     this.evaluator = evaluator;

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spaceKernelWeights } from '../../src/cost/cost.js';
@@ -10,6 +10,8 @@ import { summaryFromJournal } from '../../src/pipeline/summary-from-journal.js';
 import type { OnnxSummary } from '../../src/report/search-summary.js';
 import { loadSpace } from '../../src/space/load.js';
 import { replayJournal } from '../../src/storage/journal.js';
+import { lockRunFolder } from '../../src/storage/run-lock.js';
+import { RunFolderLockedError } from '../../src/core/errors.js';
 import { FakeEvaluator } from '../helpers/fake-evaluator.js';
 
 const OPTIMUM = [96, 160];
@@ -189,4 +191,23 @@ test('a failed export is journaled, fails the command, and is retried by a resum
   assert.equal(attempts, 2);
   assert.deepEqual(outcome.summary.onnx, ONNX);
   assert.ok(outcome.summary.finished && !outcome.summary.failures);
+});
+
+test('one writer per run folder: a search on a folder another writer holds fails at once and writes nothing', async () => {
+  const dir = newDir();
+  const holder = await lockRunFolder(dir, { command: 'another widthwise search' });
+  try {
+    const { deps, evaluators } = fakeDeps();
+    await assert.rejects(SearchRun.open({ options: OPTIONS, out: dir }, deps).execute(), (e: Error) => e instanceof RunFolderLockedError && e.message.includes('another widthwise search'));
+    assert.equal(evaluators.length, 0, 'no evaluator was started');
+    assert.ok(!existsSync(join(dir, 'journal.jsonl')));
+  } finally {
+    await holder.release();
+  }
+  // Two searches opened on one --out before either wrote it: the one that holds the folder second finds the journal and is refused.
+  const { deps } = fakeDeps();
+  const first = SearchRun.open({ options: OPTIONS, out: dir }, deps);
+  const second = SearchRun.open({ options: OPTIONS, out: dir }, fakeDeps().deps);
+  await first.execute();
+  await assert.rejects(second.execute(), /already holds a search journal/);
 });
