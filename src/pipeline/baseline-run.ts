@@ -5,6 +5,7 @@
  * several seeds; the table, `baseline.json` and the plot written to the output folder.
  */
 import { ensureWritableDir } from '../storage/writable-dir.js';
+import { lockRunFolder } from '../storage/run-lock.js';
 import { join } from 'node:path';
 import type { DataSpec } from '../core/dataset.js';
 import { WidthwiseError } from '../core/errors.js';
@@ -134,6 +135,18 @@ export interface BaselineObserver {
 export async function runBaseline(request: BaselineRequest, evaluator: Evaluator, observer: BaselineObserver = {}): Promise<BaselineOutcome> {
   const { baseKernelWeights, jobs } = baselineJobs(request);
   ensureWritableDir(request.out, '--out');
+  // One writer per output folder, as for a search.
+  const lock = await lockRunFolder(request.out, { command: 'widthwise baseline' });
+  try {
+    return await runBaselineHeld(request, evaluator, observer, baseKernelWeights, jobs);
+  } finally {
+    await lock.release();
+  }
+}
+
+async function runBaselineHeld(
+  request: BaselineRequest, evaluator: Evaluator, observer: BaselineObserver, baseKernelWeights: number, jobs: BaselineJob[],
+): Promise<BaselineOutcome> {
   observer.onStart?.({ trainings: jobs.length, baseKernelWeights });
   let finished = 0;
   const done = await Promise.all(jobs.map(async (job) => {
