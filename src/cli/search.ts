@@ -67,7 +67,7 @@ export function searchCommand(yargs: Argv): Argv {
         .option('space', { type: 'string', describe: `space file or shipped name (default ${SEARCH_DEFAULTS.space})` })
         .option('dataset', { type: 'string', choices: DATASET_NAMES, describe: "dataset (default: the space's)" })
         .option('data-dir', { type: 'string', describe: 'folder of the dataset files' })
-        .option('sampler', { type: 'string', choices: SAMPLER_NAMES, describe: 'streamline (IS/DS guided, default), random or evolution' })
+        .option('sampler', { type: 'string', choices: SAMPLER_NAMES, describe: 'streamline (moves width by the groups\' scores, default), random or evolution' })
         .option('trials', { type: 'number', describe: `maximum proxy trials (default ${SEARCH_DEFAULTS.trials})` })
         .option('workers', { type: 'number', describe: 'worker threads (default: the number of cores)' })
         .option('proxy-epochs', { type: 'number', describe: `epochs of each proxy training (default ${SEARCH_DEFAULTS.proxyEpochs})` })
