@@ -19,6 +19,7 @@ import { initBackend, type BackendChoice } from '../src/engine/backend.js';
 import { preferSimdBuild, type SimdPreference } from '../src/engine/simd/kernel-module.js';
 import { parseSpace, loadSpace } from '../src/space/load.js';
 import { baseWidths } from '../src/space/widths.js';
+import { median } from '../src/core/stats.js';
 import { buildModel } from '../src/train/model.js';
 import { Optimizer } from '../src/train/optimizer.js';
 import { optimizeOnBatch } from '../src/train/trainer.js';
@@ -166,13 +167,10 @@ for (let round = 1; round <= rounds; round++) {
   for (const [name, ms] of torch) torchTimes.get(name)?.push(ms);
   log(`round ${round}/${rounds}: ${variants.map(({ name, key }) => `${key} ${tfjsTimes.get(key)!.at(-1)!.toFixed(1)}${torch.has(name) ? ` / ${torch.get(name)!.toFixed(1)}` : ''} ms`).join(', ')}`);
 }
-const median = (v: number[]) => {
-  const s = [...v].sort((a, b) => a - b);
-  return s.length ? (s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2) : null;
-};
 const rows: (Row & { build: string })[] = variants.map(({ name, build, key }) => {
-  const tfjsMs = median(tfjsTimes.get(key)!)!;
-  const torchMs = median(torchTimes.get(name)!);
+  const tfjsMs = median(tfjsTimes.get(key)!);
+  // No PyTorch rounds (python3-torch missing): no figure, printed as '-' and null in JSON.
+  const torchMs = torchTimes.get(name)!.length ? median(torchTimes.get(name)!) : null;
   const i = info.get(key)!;
   return { model: key, build, batch: MODELS[name].batch, params: i.params, tfjsMsPerStep: tfjsMs, torchMsPerStep: torchMs, ratio: torchMs ? tfjsMs / torchMs : null, tensorsGrew: i.grew, bytesGrew: i.bytesGrew, wasmHeapGrew: i.heapGrew };
 });

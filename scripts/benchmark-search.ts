@@ -85,9 +85,8 @@ for (const start of STARTS) {
 
 // Final trainings: the ground truth's recipe and cache, so a network it trained is not trained again.
 const cache = new TrialCache(join(outDir, 'ground-truth', 'cache'), ['telemetry', 'groupTelemetry']);
-const vector = { id: 'benchmark', family: 'cnn' as const, widths: [], split: 'held-out' as const, note: '' };
 const keys = [...new Set(rows.map((r) => r.widths.join(',')))];
-const tasks = keys.flatMap((k) => GROUND_TRUTH_SEEDS.map((seed) => groundTruthTask(vector, k.split(',').map(Number), seed, 0)));
+const tasks = keys.flatMap((k) => GROUND_TRUTH_SEEDS.map((seed) => groundTruthTask('cnn', k.split(',').map(Number), seed, 0)));
 tasks.forEach((t, i) => (t.trialId = i));
 let results;
 if (renderOnly) results = tasks.map((t) => cache.get(t));

@@ -15,6 +15,7 @@ import { PALETTE, panelsSvg, svgToPng, type Panel } from '../src/report/svg-plot
 import { spaceCost } from '../src/cost/cost.js';
 import { BASE_VECTORS, GROUND_TRUTH_SEEDS, GROUND_TRUTH_TRAINING, SPACES, groundTruthJobs, groundTruthTask } from './lib/ground-truth-set.js';
 import { recipeText } from './lib/recipe-text.js';
+import { median } from '../src/core/stats.js';
 import { TrialCache } from './lib/trial-cache.js';
 import { numberArg, scriptArgs } from './lib/args.js';
 import { measuredGains, TOO_NARROW_GAIN, type GroupTruth } from './lib/ground-truth-analysis.js';
@@ -62,20 +63,16 @@ md.push('# Ground truth: which groups are really too narrow?', '');
 md.push(`Run by \`npx tsx scripts/experiment-ground-truth.ts\` (${runs.length} of ${jobs.length} trainings done), backend wasm, ${workers} worker threads.`);
 const t = GROUND_TRUTH_TRAINING;
 md.push(`Fashion-MNIST, ${t.maxTrain} training images (one fixed subset, 10% of the training split held out for validation first), the full 10,000-image test set;`);
-md.push(`Recipe (cnn): ${recipeText(groundTruthTask(BASE_VECTORS[0], BASE_VECTORS[0].widths, 0, 0).recipe)}; (mlp) ${recipeText(groundTruthTask(BASE_VECTORS.find((v) => v.family === 'mlp')!, [32, 256], 0, 0).recipe)} (the MLP trains erratically at the conv nets' lr). Seeds ${seeds.join(', ')} (the seed sets the initial weights and the batch order; base and variants share it, so gains are paired).`, '');
+md.push(`Recipe (cnn): ${recipeText(groundTruthTask('cnn', [16, 32, 64, 64], 0, 0).recipe)}; (mlp) ${recipeText(groundTruthTask('mlp', [32, 256], 0, 0).recipe)} (the MLP trains erratically at the conv nets' lr). Seeds ${seeds.join(', ')} (the seed sets the initial weights and the batch order; base and variants share it, so gains are paired).`, '');
 md.push('A group is widened to about x1.5 and narrowed to about x0.67 of its width, snapped to its grid, the other groups unchanged. Gains are in accuracy points (mean over seeds of the paired difference, ± the standard error).', '');
 // How much of the set stands above its own noise.
-const med = (xs: number[]) => {
-  const v = [...xs].sort((a, b) => a - b);
-  return v.length ? (v.length % 2 ? v[(v.length - 1) / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2) : NaN;
-};
 const widened = truth.filter((g) => g.widenGain !== null && g.seeds >= 2);
 const narrowed = truth.filter((g) => g.narrowLoss !== null && g.seeds >= 2);
 if (widened.length) {
   md.push('## Signal and noise', '');
-  md.push(`- Widening one group: median |gain| ${(med(widened.map((g) => Math.abs(g.widenGain!))) * 100).toFixed(2)} points, median standard error ${(med(widened.map((g) => g.widenSe!)) * 100).toFixed(2)}; ${widened.filter((g) => Math.abs(g.widenGain!) > 2 * g.widenSe!).length} of ${widened.length} gains are more than twice their standard error.`);
-  md.push(`- Narrowing one group: median |loss| ${(med(narrowed.map((g) => Math.abs(g.narrowLoss!))) * 100).toFixed(2)} points, median standard error ${(med(narrowed.map((g) => g.narrowSe!)) * 100).toFixed(2)}; ${narrowed.filter((g) => Math.abs(g.narrowLoss!) > 2 * g.narrowSe!).length} of ${narrowed.length} losses are more than twice their standard error.`);
-  md.push(`- Seed spread of the base networks' test accuracy (sample standard deviation): median ${(med(truth.filter((g) => g.groupIndex === 0).map((g) => g.baseSpread)) * 100).toFixed(2)} points.`);
+  md.push(`- Widening one group: median |gain| ${(median(widened.map((g) => Math.abs(g.widenGain!))) * 100).toFixed(2)} points, median standard error ${(median(widened.map((g) => g.widenSe!)) * 100).toFixed(2)}; ${widened.filter((g) => Math.abs(g.widenGain!) > 2 * g.widenSe!).length} of ${widened.length} gains are more than twice their standard error.`);
+  md.push(`- Narrowing one group: median |loss| ${(median(narrowed.map((g) => Math.abs(g.narrowLoss!))) * 100).toFixed(2)} points, median standard error ${(median(narrowed.map((g) => g.narrowSe!)) * 100).toFixed(2)}; ${narrowed.filter((g) => Math.abs(g.narrowLoss!) > 2 * g.narrowSe!).length} of ${narrowed.length} losses are more than twice their standard error.`);
+  md.push(`- Seed spread of the base networks' test accuracy (sample standard deviation): median ${(median(truth.filter((g) => g.groupIndex === 0).map((g) => g.baseSpread)) * 100).toFixed(2)} points.`);
   md.push(`- Groups labelled too narrow (widening gain at least ${(TOO_NARROW_GAIN * 100).toFixed(1)} points): ${truth.filter((g) => g.tooNarrow).length} of ${truth.filter((g) => g.tooNarrow !== null).length}.`, '');
 }
 for (const vector of BASE_VECTORS) {

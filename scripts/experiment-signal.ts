@@ -23,7 +23,7 @@ import { BASE_VECTORS, LEARNING_RATE, SPACES, groundTruthJobs, type BaseVector }
 import { residuals, spearman } from './lib/rank-correlation.js';
 import { TrialCache } from './lib/trial-cache.js';
 import { numberArg, scriptArgs } from './lib/args.js';
-import { mean } from '../src/core/stats.js';
+import { mean, median } from '../src/core/stats.js';
 import { recipeText } from './lib/recipe-text.js';
 
 const args = scriptArgs({
@@ -95,10 +95,6 @@ function valueOf(c: Candidate, g: GroupTruth, seed: number): number {
 
 /** Mean over the seeds that gave a value (a proxy still missing from the cache gives none). */
 const meanFinite = (xs: number[]) => mean(xs.filter(Number.isFinite));
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length ? (s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2) : NaN;
-};
 
 /**
  * Labels from a score, fitted on the selection groups only: the threshold that best separates

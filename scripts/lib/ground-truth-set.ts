@@ -74,13 +74,13 @@ export const GROUND_TRUTH_TRAINING = { epochs: 5, maxTrain: 6000, batchSize: 64 
  */
 export const LEARNING_RATE: Record<keyof typeof SPACES, number> = { cnn: 0.05, mlp: 0.01 };
 
-export function groundTruthTask(v: BaseVector, widths: WidthVector, seed: number, trialId: number): TrialTask {
+export function groundTruthTask(family: keyof typeof SPACES, widths: WidthVector, seed: number, trialId: number): TrialTask {
   const { epochs, maxTrain, batchSize } = GROUND_TRUTH_TRAINING;
   return {
-    trialId, space: SPACES[v.family], widths, seed, backend: 'wasm',
+    trialId, space: SPACES[family], widths, seed, backend: 'wasm',
     // One fixed data subset for every run (data seed 0); the seed varies the weights and batch order.
     data: { name: 'fashion-mnist', seed: 0, maxTrain, validationFraction: 0.1 },
-    recipe: defaultRecipe({ epochs, batchSize, seed, lr: LEARNING_RATE[v.family] }),
+    recipe: defaultRecipe({ epochs, batchSize, seed, lr: LEARNING_RATE[family] }),
   };
 }
 
@@ -94,7 +94,7 @@ export function groundTruthJobs(seeds: number[] = GROUND_TRUTH_SEEDS): GroundTru
   const jobs: GroundTruthJob[] = [];
   const byCost = [...BASE_VECTORS].sort((a, b) => spaceCost(SPACES[a.family], a.widths).macs - spaceCost(SPACES[b.family], b.widths).macs);
   for (const seed of seeds) for (const vector of byCost) for (const { variant, widths } of variants(vector)) {
-    jobs.push({ vector, variant, widths, seed, task: groundTruthTask(vector, widths, seed, jobs.length) });
+    jobs.push({ vector, variant, widths, seed, task: groundTruthTask(vector.family, widths, seed, jobs.length) });
   }
   return jobs;
 }

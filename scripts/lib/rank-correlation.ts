@@ -1,4 +1,5 @@
 /** Spearman's rank correlation (average ranks for ties) and a least-squares residual. */
+import { mean } from '../../src/core/stats.js';
 
 /** Ranks from 1, ties sharing their average rank. */
 export function ranks(xs: number[]): number[] {
@@ -16,7 +17,7 @@ export function ranks(xs: number[]): number[] {
 export function pearson(xs: number[], ys: number[]): number {
   const n = xs.length;
   if (n < 3) return NaN;
-  const mx = xs.reduce((a, b) => a + b, 0) / n, my = ys.reduce((a, b) => a + b, 0) / n;
+  const mx = mean(xs), my = mean(ys);
   let sxy = 0, sxx = 0, syy = 0;
   for (let i = 0; i < n; i++) {
     sxy += (xs[i] - mx) * (ys[i] - my);
@@ -35,7 +36,7 @@ export function spearman(xs: number[], ys: number[]): number {
 /** ys minus their least-squares fit on xs: what xs does not explain. */
 export function residuals(xs: number[], ys: number[]): number[] {
   const n = xs.length;
-  const mx = xs.reduce((a, b) => a + b, 0) / n, my = ys.reduce((a, b) => a + b, 0) / n;
+  const mx = mean(xs), my = mean(ys);
   let sxy = 0, sxx = 0;
   for (let i = 0; i < n; i++) {
     sxy += (xs[i] - mx) * (ys[i] - my);

@@ -5,7 +5,7 @@
  * without the result fields the experiment does not read (the caches are committed).
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import type { TrialResult, TrialTask } from '../../src/core/types.js';
@@ -30,14 +30,7 @@ export class TrialCache {
 
   get(task: TrialTask): TrialResult | undefined {
     const f = this.file(task);
-    if (existsSync(f)) return JSON.parse(gunzipSync(readFileSync(f)).toString('utf8')) as TrialResult;
-    // Written before the cache was compressed: read it and store it the current way.
-    const plain = f.replace(/\.gz$/, '');
-    if (!existsSync(plain)) return undefined;
-    const result = JSON.parse(readFileSync(plain, 'utf8')) as TrialResult;
-    this.put(task, result);
-    rmSync(plain);
-    return this.get(task);
+    return existsSync(f) ? (JSON.parse(gunzipSync(readFileSync(f)).toString('utf8')) as TrialResult) : undefined;
   }
 
   put(task: TrialTask, result: TrialResult): void {

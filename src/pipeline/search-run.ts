@@ -140,7 +140,6 @@ export class SearchRun {
     const options = { ...SEARCH_DEFAULTS, ...explicit };
     const runDir = resolve(request.out ?? defaultRunDir(loadSpace(options.space).name, new Date()));
     if (existsSync(join(runDir, 'journal.jsonl'))) throw new UsageError(`${runDir} already holds a search journal: use --resume ${runDir}, or another --out`);
-    ensureWritableDir(runDir, '--out');
     return new SearchRun(runDir, options, configFor(options, RUN_JOURNAL_VERSION), undefined, deps, request.studyOnly ?? false);
   }
 
@@ -152,9 +151,10 @@ export class SearchRun {
   }
 
   /**
-   * Runs what is left of the search. Throws `ResumeError` when the journal's study differs from the
-   * options, `SearchError` when every proxy trial failed; a failed ONNX export is told to the
-   * observer and leaves the summary without `onnx`.
+   * Runs what is left of the search, holding the run folder's lock. Throws `UsageError` for a folder
+   * that cannot be written, `RunFolderLockedError` when another process holds it, `ResumeError`
+   * when the journal's study differs from the options, and `SearchError` when every proxy trial,
+   * a final training or the ONNX export failed (journaled as attempts; a resume tries them again).
    */
   async execute(observer: SearchRunObserver = {}): Promise<SearchOutcome> {
     ensureWritableDir(this.runDir, this.replay ? '--resume' : '--out');

@@ -104,11 +104,12 @@ export class StreamlineSampler implements Sampler {
     const multipliers = [1, 2, 0.5, 3, 0.25, 4, 1.5, 0.75];
     for (let i = 0; proposals.length < this.ctx.roundSize && i < multipliers.length * 2; i++) {
       const m = multipliers[i % multipliers.length] * scale * (i >= multipliers.length ? 1.5 : 1);
-      const raw = best.widths.map((w, j) => w * this.options.widen ** (m * needs[j]));
+      const up = this.options.widen ** m;
+      const raw = best.widths.map((w, j) => w * up ** needs[j]);
       const widths = projectToBudget(this.ctx.space, raw, this.ctx.budget);
       if (seen.has(key(widths))) continue;
       seen.add(key(widths));
-      proposals.push({ widths, round, note: `step ${m.toFixed(2)} from trial ${best.trialId}: ${most} x${this.options.widen ** m > 10 ? '>10' : (this.options.widen ** m).toFixed(2)}, ${least} x${(this.options.widen ** -m).toFixed(2)} (most / least need)` });
+      proposals.push({ widths, round, note: `step ${m.toFixed(2)} from trial ${best.trialId}: ${most} x${up > 10 ? '>10' : up.toFixed(2)}, ${least} x${(1 / up).toFixed(2)} (most / least need)` });
     }
     if (!proposals.length) return stop('every candidate of this round repeats a trial already run');
     return proposals;

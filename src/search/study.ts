@@ -102,7 +102,12 @@ export class Study {
   private nextTrialId = 0;
   private stopping = false;
 
-  constructor(readonly config: StudyConfig, private readonly evaluator: Evaluator, private readonly journal: Journal) {}
+  /** The study's signal, read once: every trial is frozen under it. */
+  private readonly signal: SignalSettings;
+
+  constructor(readonly config: StudyConfig, private readonly evaluator: Evaluator, private readonly journal: Journal) {
+    this.signal = studySignal(config);
+  }
 
   /** Starts a new journal with the whole config. */
   create(): void {
@@ -126,7 +131,7 @@ export class Study {
         const s = started.get(e.trialId);
         const result = (e.type === 'trial-finished' ? e.result : e.result ?? { trialId: e.trialId, status: 'failed', reason: e.reason, widths: s?.widths ?? [], seconds: 0 }) as TrialResult;
         this.results.set(e.trialId, result);
-        this.history.push(freeze(this.config.space, result, s?.round ?? 0, studySignal(this.config), s?.note));
+        this.history.push(freeze(this.config.space, result, s?.round ?? 0, this.signal, s?.note));
         started.delete(e.trialId);
       }
       if ('trialId' in e) this.nextTrialId = Math.max(this.nextTrialId, e.trialId + 1);
@@ -192,7 +197,7 @@ export class Study {
       if (result.status === 'ok') this.journal.append({ type: 'trial-finished', trialId: t.trialId, result });
       else this.journal.append({ type: 'trial-failed', trialId: t.trialId, reason: result.reason ?? 'unknown', result });
       this.results.set(t.trialId, result);
-      const frozen = freeze(c.space, result, t.round, studySignal(c), t.note);
+      const frozen = freeze(c.space, result, t.round, this.signal, t.note);
       this.history.push(frozen);
       hooks.onTrialDone?.({ done: this.history.length, total: c.trials, best: this.best(), last: frozen });
     }));
