@@ -1,123 +1,226 @@
 /**
  * The search benchmark: does streamline beat uniform width scaling and random search at the same
  * budget and the same number of proxy trainings? For each start (the balanced base, the inverted
- * and the flat conv networks) at a fraction of its MACs, on Fashion-MNIST:
+ * and the flat conv networks, the base and the inverted MLP) at fractions of its MACs, on
+ * Fashion-MNIST, for each study seed:
  *   uniform scaling (no search), streamline, random and evolution with N proxy trainings each,
  *   and random with 3N.
  * Every winner is then trained with the ground truth's recipe over 3 seeds. Searches are run
  * folders under results/benchmark-runs/ (a rerun resumes or reuses them); final trainings are cached
  * by their settings (shared with the ground truth's cache), so a rerun only adds what is missing.
+ * Cells run study-seed-major, then budget by budget, then start by start, and the report is
+ * rewritten after each cell from everything cached so far: a run cut short still reports.
  * Writes results/experiments/benchmark.md, benchmark/benchmark.json and a figure.
  *
- *   npx tsx scripts/benchmark-search.ts [--trials 8] [--budget-ratio 0.5] [--render-only]
+ *   npx tsx scripts/benchmark-search.ts [--trials 8] [--ratios 0.5,1] [--study-seeds 0,1]
+ *        [--starts balanced,inverted,flat,mlp-base,mlp-inverted] [--render-only]
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { WidthVector } from '../src/core/shapes.js';
 import { mean, sampleStd } from '../src/core/stats.js';
 import { spaceCost } from '../src/cost/cost.js';
 import { SearchRun } from '../src/pipeline/search-run.js';
 import { summaryFromJournal } from '../src/pipeline/summary-from-journal.js';
+import type { SearchSummary } from '../src/report/search-summary.js';
 import { PALETTE, panelsSvg, svgToPng } from '../src/report/svg-plot.js';
 import { PoolEvaluator } from '../src/runtime/pool-evaluator.js';
 import { uniformScaling } from '../src/search/uniform-scaling.js';
 import { replayJournal } from '../src/storage/journal.js';
+import type { TrialResult } from '../src/trial/result.js';
 import { numberArg, scriptArgs } from './lib/args.js';
-import { GROUND_TRUTH_SEEDS, GROUND_TRUTH_TRAINING, SPACES, groundTruthTask } from './lib/ground-truth-set.js';
+import { GROUND_TRUTH_SEEDS, GROUND_TRUTH_TRAINING, LEARNING_RATE, SPACES, groundTruthTask } from './lib/ground-truth-set.js';
 import { recipeText } from './lib/recipe-text.js';
 import { TrialCache } from './lib/trial-cache.js';
 
+const STARTS = [
+  { id: 'balanced', family: 'cnn', space: 'cnn-mnist', widths: [16, 32, 64, 64] },
+  { id: 'inverted', family: 'cnn', space: 'cnn-mnist-inverted', widths: [64, 32, 16, 16] },
+  { id: 'flat', family: 'cnn', space: 'cnn-mnist-flat', widths: [32, 32, 32, 32] },
+  { id: 'mlp-base', family: 'mlp', space: 'mlp-mnist', widths: [256, 128] },
+  { id: 'mlp-inverted', family: 'mlp', space: 'mlp-mnist-inverted', widths: [32, 256] },
+] as const;
+type Start = (typeof STARTS)[number];
+
+const usage = 'npx tsx scripts/benchmark-search.ts [--trials 8] [--ratios 0.5,1] [--study-seeds 0,1] [--starts ' + STARTS.map((s) => s.id).join(',') + '] [--render-only]';
 const args = scriptArgs({
   trials: { type: 'string', default: '8' },
-  'budget-ratio': { type: 'string', default: '0.5' },
+  ratios: { type: 'string', default: '0.5,1' },
+  'study-seeds': { type: 'string', default: '0,1' },
+  starts: { type: 'string', default: STARTS.map((s) => s.id).join(',') },
   'render-only': { type: 'boolean', default: false },
-}, 'npx tsx scripts/benchmark-search.ts [--trials 8] [--budget-ratio 0.5] [--render-only]');
+}, usage);
+const list = (text: string, name: string) => text.split(',').map((v) => numberArg(v, name));
 const trials = numberArg(args.trials, 'trials');
-const ratio = numberArg(args['budget-ratio'], 'budget-ratio');
+const ratios = list(args.ratios, 'ratios');
+const studySeeds = list(args['study-seeds'], 'study-seeds');
+const chosenStarts = args.starts.split(',').map((id) => {
+  const s = STARTS.find((x) => x.id === id);
+  if (!s) throw new Error(`--starts: unknown start ${JSON.stringify(id)}; known: ${STARTS.map((x) => x.id).join(', ')}`);
+  return s;
+});
 const renderOnly = args['render-only'];
+
 const outDir = 'results/experiments';
 const dataDir = join(outDir, 'benchmark');
 const runsDir = 'results/benchmark-runs';
 mkdirSync(dataDir, { recursive: true });
 
-const STARTS = [
-  { id: 'balanced', space: 'cnn-mnist', widths: [16, 32, 64, 64] },
-  { id: 'inverted', space: 'cnn-mnist-inverted', widths: [64, 32, 16, 16] },
-  { id: 'flat', space: 'cnn-mnist-flat', widths: [32, 32, 32, 32] },
-];
 const SEARCHES = [
   { id: 'streamline', sampler: 'streamline' as const, trials },
   { id: 'random', sampler: 'random' as const, trials },
   { id: 'evolution', sampler: 'evolution' as const, trials },
-  { id: `random x3`, sampler: 'random' as const, trials: 3 * trials },
+  { id: 'random x3', sampler: 'random' as const, trials: 3 * trials },
 ];
-const cnn = SPACES.cnn;
+/** Every budget and study seed the report shows, whatever this invocation computes. */
+const REPORT_RATIOS = [0.5, 1];
+const REPORT_SEEDS = [0, 1];
 
-interface Row { start: string; method: string; widths: number[]; proxyTrainings: number; macs: number; params: number }
-const rows: Row[] = [];
-for (const start of STARTS) {
-  const budget = { macs: Math.floor(spaceCost(cnn, start.widths).macs * ratio) };
-  const uniform = uniformScaling(cnn, start.widths, budget)!;
-  const cost = (w: number[]) => spaceCost(cnn, w);
-  rows.push({ start: start.id, method: 'uniform scaling', widths: uniform.widths, proxyTrainings: 0, ...cost(uniform.widths) });
-  for (const s of SEARCHES) {
-    const dir = join(runsDir, `${start.id}-${ratio}-${s.id.replace(/ /g, '')}-${s.trials}`);
-    const options = {
-      space: start.space, dataset: 'fashion-mnist', sampler: s.sampler, trials: s.trials, workers: 2, proxyEpochs: 3, proxyMaxTrain: 3000,
-      budgetMacs: budget.macs, seed: 0, batchSize: 64, backend: 'wasm',
-    };
-    const journal = join(dir, 'journal.jsonl');
-    let summary;
-    if (renderOnly) {
-      if (!existsSync(journal)) continue;
-      summary = summaryFromJournal(replayJournal(journal).events, dir);
-    } else {
-      // A run folder that exists is resumed: its finished trials are kept, only what is left runs.
-      const run = existsSync(journal) ? SearchRun.open({ resume: dir, studyOnly: true }) : SearchRun.open({ out: dir, studyOnly: true, options });
-      const outcome = await run.execute({ onTrialDone: (p) => process.stderr.write(`${start.id} ${s.id}: ${p.done}/${p.total} ${p.last.widths.join(',')} ${p.last.metrics?.validationAccuracy.toFixed(4) ?? p.last.status}\n`) });
-      summary = outcome.summary;
-    }
-    const ok = summary.history.filter((t) => t.status === 'ok' && t.validationAccuracy !== undefined);
-    if (!ok.length) continue;
-    const best = ok.reduce((a, b) => ((b.validationAccuracy ?? 0) > (a.validationAccuracy ?? 0) ? b : a));
-    rows.push({ start: start.id, method: `${s.id} (${s.trials})`, widths: best.widths, proxyTrainings: summary.trials, ...cost(best.widths) });
-  }
+const cost = (start: Start, w: readonly number[]) => spaceCost(SPACES[start.family], [...w]);
+const budgetOf = (start: Start, ratio: number) => ({ macs: Math.floor(cost(start, start.widths).macs * ratio) });
+/** Study seed 0 keeps the folder names of the first benchmark, so its searches are reused. */
+const runDir = (start: Start, ratio: number, search: (typeof SEARCHES)[number], seed: number) =>
+  join(runsDir, `${start.id}-${ratio}-${search.id.replace(/ /g, '')}-${search.trials}${seed ? `-s${seed}` : ''}`);
+
+/** One search's outcome: its winner and what it cost. */
+interface SearchOutcome { widths: WidthVector; proxyTrainings: number; seconds: number }
+
+/** Wall-clock seconds from the first trial started to the last trial finished in the journal. */
+function searchSeconds(events: readonly { type: string; at?: string }[]): number {
+  const times = events.filter((e) => (e.type === 'trial-started' || e.type === 'trial-finished') && e.at).map((e) => Date.parse(e.at!));
+  return times.length ? (Math.max(...times) - Math.min(...times)) / 1000 : NaN;
+}
+
+function outcomeOf(summary: SearchSummary, seconds: number): SearchOutcome | undefined {
+  const ok = summary.history.filter((t) => t.status === 'ok' && t.validationAccuracy !== undefined);
+  if (!ok.length) return undefined;
+  const best = ok.reduce((a, b) => ((b.validationAccuracy ?? 0) > (a.validationAccuracy ?? 0) ? b : a));
+  return { widths: best.widths, proxyTrainings: summary.trials, seconds };
+}
+
+/** A finished search from its folder, or undefined when it has not run. */
+function readSearch(dir: string): SearchOutcome | undefined {
+  const journal = join(dir, 'journal.jsonl');
+  if (!existsSync(journal)) return undefined;
+  const { events } = replayJournal(journal);
+  return outcomeOf(summaryFromJournal(events, dir), searchSeconds(events as { type: string; at?: string }[]));
+}
+
+async function runSearch(start: Start, ratio: number, search: (typeof SEARCHES)[number], seed: number): Promise<void> {
+  const dir = runDir(start, ratio, search, seed);
+  const journal = join(dir, 'journal.jsonl');
+  const options = {
+    space: start.space, dataset: 'fashion-mnist', sampler: search.sampler, trials: search.trials, workers: 2, proxyEpochs: 3, proxyMaxTrain: 3000,
+    budgetMacs: budgetOf(start, ratio).macs, seed, batchSize: 64, backend: 'wasm',
+    // The MLP trains erratically at the search's default lr (see LEARNING_RATE): its proxies use its own.
+    ...(start.family === 'mlp' ? { lr: LEARNING_RATE.mlp } : {}),
+  };
+  // A run folder that exists is resumed: its finished trials are kept, only what is left runs.
+  const run = existsSync(journal) ? SearchRun.open({ resume: dir, studyOnly: true }) : SearchRun.open({ out: dir, studyOnly: true, options });
+  await run.execute({ onTrialDone: (p) => process.stderr.write(`seed ${seed} ${start.id} ${ratio}x ${search.id}: ${p.done}/${p.total} ${p.last.widths.join(',')} ${p.last.metrics?.validationAccuracy.toFixed(4) ?? p.last.status}\n`) });
 }
 
 // Final trainings: the ground truth's recipe and cache, so a network it trained is not trained again.
 const cache = new TrialCache(join(outDir, 'ground-truth', 'cache'), ['telemetry', 'groupTelemetry']);
-const keys = [...new Set(rows.map((r) => r.widths.join(',')))];
-const tasks = keys.flatMap((k) => GROUND_TRUTH_SEEDS.map((seed) => groundTruthTask('cnn', k.split(',').map(Number), seed, 0)));
-tasks.forEach((t, i) => (t.trialId = i));
-let results;
-if (renderOnly) results = tasks.map((t) => cache.get(t));
-else {
-  const pool = new PoolEvaluator({ workers: 2 });
-  results = await cache.runAll(pool, tasks, (t) => `final ${t.widths.join(',')} seed ${t.seed}`);
-  await pool.close();
+const finalTasks = (start: Start, widths: readonly number[]) => GROUND_TRUTH_SEEDS.map((seed, i) => ({ ...groundTruthTask(start.family, [...widths], seed, 0), trialId: i }));
+let pool: PoolEvaluator | undefined;
+async function trainFinals(start: Start, widthSets: readonly (readonly number[])[]): Promise<void> {
+  const keys = [...new Set(widthSets.map((w) => w.join(',')))];
+  const tasks = keys.flatMap((k) => finalTasks(start, k.split(',').map(Number)));
+  tasks.forEach((t, i) => (t.trialId = i));
+  pool ??= new PoolEvaluator({ workers: 2 });
+  await cache.runAll(pool, tasks, (t) => `final ${start.id} ${t.widths.join(',')} seed ${t.seed}`);
 }
-const accOf = (widths: number[]) => tasks.map((t, i) => ({ t, r: results[i] })).filter(({ t, r }) => t.widths.join(',') === widths.join(',') && r?.metrics).map(({ r }) => r!.metrics!.testAccuracy);
+const finalAccuracies = (start: Start, widths: readonly number[]): number[] =>
+  finalTasks(start, widths).map((t) => cache.get(t)).filter((r): r is TrialResult => !!r?.metrics).map((r) => r.metrics!.testAccuracy);
 
-const table = rows.map((r) => ({ ...r, accs: accOf(r.widths) }));
-writeFileSync(join(dataDir, 'benchmark.json'), JSON.stringify({ trials, ratio, training: GROUND_TRUTH_TRAINING, seeds: GROUND_TRUTH_SEEDS, rows: table }, null, 1));
-const pct = (xs: number[]) => (xs.length ? `${(mean(xs) * 100).toFixed(2)} ± ${(sampleStd(xs) * 100).toFixed(2)}` : '-');
-const md: string[] = ['# Search benchmark: streamline against uniform scaling and random search', ''];
-md.push(`Run by \`npx tsx scripts/benchmark-search.ts --trials ${trials} --budget-ratio ${ratio}\`. Fashion-MNIST. Budget: ${ratio} x each start's MACs. Searches: proxy trainings of 3 epochs on 3,000 images (the search's defaults), 2 workers, study seed 0, the default signal; the winner is the best proxy validation accuracy.`);
-md.push(`Every network is then trained with the ground truth's recipe (${recipeText(tasks[0].recipe)}, ${GROUND_TRUTH_TRAINING.maxTrain} images), seeds ${GROUND_TRUTH_SEEDS.join(', ')}; test accuracy is mean ± sample standard deviation over the seeds, in points.`, '');
-for (const start of STARTS) {
-  md.push(`## ${start.id} start ${start.widths.join(',')} (${spaceCost(cnn, start.widths).macs.toLocaleString('en-US')} MACs; budget ${Math.floor(spaceCost(cnn, start.widths).macs * ratio).toLocaleString('en-US')})`, '');
-  md.push('| method | widths | MACs | params | proxy trainings | test accuracy |', '|---|---|---:|---:|---:|---:|');
-  for (const r of table.filter((x) => x.start === start.id)) md.push(`| ${r.method} | ${r.widths.join(',')} | ${r.macs.toLocaleString('en-US')} | ${r.params.toLocaleString('en-US')} | ${r.proxyTrainings} | ${pct(r.accs)} |`);
-  md.push('');
+// ---- report ----
+interface Row { method: string; proxyTrainings: number; perSeed: ({ widths: WidthVector; macs: number; params: number; accs: number[]; seconds: number } | undefined)[] }
+
+function cellRows(start: Start, ratio: number): Row[] {
+  const uniform = uniformScaling(SPACES[start.family], [...start.widths], budgetOf(start, ratio));
+  const entry = (widths: WidthVector, seconds: number) => ({ widths, ...cost(start, widths), accs: finalAccuracies(start, widths), seconds });
+  const rows: Row[] = [];
+  if (uniform) {
+    const same = uniform.widths.join(',') === start.widths.join(',');
+    // No search: the same network for every study seed.
+    rows.push({ method: same ? 'uniform scaling (= the start)' : 'uniform scaling', proxyTrainings: 0, perSeed: REPORT_SEEDS.map(() => entry(uniform.widths, 0)) });
+  }
+  for (const search of SEARCHES) {
+    const perSeed = REPORT_SEEDS.map((seed) => {
+      const o = readSearch(runDir(start, ratio, search, seed));
+      return o ? { ...entry(o.widths, o.seconds), proxyTrainings: o.proxyTrainings } : undefined;
+    });
+    if (perSeed.some((x) => x)) rows.push({ method: `${search.id} (${search.trials})`, proxyTrainings: Math.max(...perSeed.map((x) => x?.proxyTrainings ?? 0)), perSeed });
+  }
+  return rows;
 }
-const svg = panelsSvg('Test accuracy against MACs (mean over seeds)', STARTS.map((start) => ({
-  title: `${start.id} start`, xLabel: 'MACs', yLabel: 'test accuracy', yFromZero: false,
-  series: table.filter((r) => r.start === start.id && r.accs.length).map((r, i) => ({ label: r.method, scatter: true, color: PALETTE[i % PALETTE.length], points: [[r.macs, mean(r.accs)] as [number, number]] })),
-})), { columns: 3, panelWidth: 360, panelHeight: 260 });
-writeFileSync(join(dataDir, 'accuracy-macs.svg'), svg);
-const png = await svgToPng(svg);
-if (png) writeFileSync(join(dataDir, 'accuracy-macs.png'), png);
-md.push('![accuracy against MACs](benchmark/accuracy-macs.png)', '');
-const reading = join(dataDir, 'reading.md');
-if (existsSync(reading)) md.push(readFileSync(reading, 'utf8'));
-writeFileSync(join(outDir, 'benchmark.md'), md.join('\n'));
-process.stderr.write(`wrote ${join(outDir, 'benchmark.md')}\n`);
+
+const pts = (xs: number[]) => (xs.length ? `${(mean(xs) * 100).toFixed(2)} ± ${(sampleStd(xs) * 100).toFixed(2)}` : '-');
+/** Mean over study seeds of each seed's mean final accuracy (only seeds with all their finals). */
+const seedMeans = (row: Row) => row.perSeed.filter((x) => x && x.accs.length === GROUND_TRUTH_SEEDS.length).map((x) => mean(x!.accs));
+
+async function render(): Promise<void> {
+  const md: string[] = ['# Search benchmark: streamline against uniform scaling and random search', ''];
+  md.push(`Run by \`${usage.replace(' [--render-only]', '')}\` (defaults: 8 trials, budgets 0.5 and 1 x each start's MACs, study seeds 0 and 1). Fashion-MNIST. Searches: proxy trainings of 3 epochs on 3,000 images (the search's defaults; the MLP starts at lr ${LEARNING_RATE.mlp}, the conv starts at the default), 2 workers, the default signal; a search's winner is its best proxy validation accuracy. Search seconds are wall clock on this 2-core machine while other jobs ran: compare within a table only.`);
+  md.push(`Every network is then trained with the ground truth's recipe (${recipeText(groundTruthTask('cnn', [...STARTS[0].widths], 0, 0).recipe)}; lr ${LEARNING_RATE.mlp} for the MLPs; ${GROUND_TRUTH_TRAINING.maxTrain} images), final seeds ${GROUND_TRUTH_SEEDS.join(', ')}. Per study seed: the winner's widths and its test accuracy, mean ± sample std over the final seeds, in points. "mean" is the mean over study seeds.`, '');
+  const summaryLines: string[] = ['## At a glance: differences in points (mean over study seeds)', '', '| start | budget | streamline − uniform | streamline − random (same trainings) | streamline − random x3 | streamline − evolution |', '|---|---|---:|---:|---:|---:|'];
+  const json: unknown[] = [];
+  const figurePanels = [];
+  for (const start of STARTS) for (const ratio of REPORT_RATIOS) {
+    const rows = cellRows(start, ratio);
+    if (rows.every((r) => r.proxyTrainings === 0)) continue;
+    json.push({ start: start.id, ratio, rows });
+    const startCost = cost(start, start.widths);
+    md.push(`## ${start.id} start ${start.widths.join(',')} at ${ratio}x (${startCost.macs.toLocaleString('en-US')} MACs; budget ${budgetOf(start, ratio).macs.toLocaleString('en-US')})`, '');
+    md.push(`| method | proxy trainings | ${REPORT_SEEDS.map((s) => `study seed ${s}: widths, MACs, params, seconds | test accuracy`).join(' | ')} | mean |`);
+    md.push(`|---|---:|${REPORT_SEEDS.map(() => '---|---:').join('|')}|---:|`);
+    for (const r of rows) {
+      const cells = r.perSeed.map((x) => (x ? `${x.widths.join(',')}; ${x.macs.toLocaleString('en-US')}; ${x.params.toLocaleString('en-US')}; ${r.proxyTrainings ? `${Math.round(x.seconds)} s` : '-'} | ${pts(x.accs)}` : '- | -'));
+      const m = seedMeans(r);
+      md.push(`| ${r.method} | ${r.proxyTrainings} | ${cells.join(' | ')} | ${m.length ? (mean(m) * 100).toFixed(2) : '-'} |`);
+    }
+    md.push('');
+    const of = (prefix: string) => rows.find((r) => r.method.startsWith(prefix));
+    const diff = (a?: Row, b?: Row) => {
+      if (!a || !b) return '-';
+      // Paired by study seed where both have one (uniform is the same network for every seed).
+      const d = REPORT_SEEDS.map((_, i) => [a.perSeed[i], b.perSeed[i]]).filter(([x, y]) => x?.accs.length === GROUND_TRUTH_SEEDS.length && y?.accs.length === GROUND_TRUTH_SEEDS.length).map(([x, y]) => mean(x!.accs) - mean(y!.accs));
+      return d.length ? `${(mean(d) * 100 >= 0 ? '+' : '')}${(mean(d) * 100).toFixed(2)} (${d.length} seed${d.length > 1 ? 's' : ''})` : '-';
+    };
+    summaryLines.push(`| ${start.id} | ${ratio}x | ${diff(of('streamline'), of('uniform'))} | ${diff(of('streamline'), of('random ('))} | ${diff(of('streamline'), of('random x3'))} | ${diff(of('streamline'), of('evolution'))} |`);
+    figurePanels.push({
+      title: `${start.id} ${ratio}x`, xLabel: 'MACs', yLabel: 'test accuracy', yFromZero: false,
+      series: rows.map((r, i) => ({
+        label: r.method, scatter: true, color: PALETTE[i % PALETTE.length],
+        points: r.perSeed.filter((x) => x?.accs.length).map((x) => [x!.macs, mean(x!.accs)] as [number, number]),
+      })).filter((s) => s.points.length),
+    });
+  }
+  md.splice(5, 0, ...summaryLines, '');
+  writeFileSync(join(dataDir, 'benchmark.json'), JSON.stringify({ trials, training: GROUND_TRUTH_TRAINING, finalSeeds: GROUND_TRUTH_SEEDS, cells: json }, null, 1));
+  if (figurePanels.length) {
+    const svg = panelsSvg('Test accuracy against MACs (mean over final seeds; one point per study seed)', figurePanels, { columns: 4, panelWidth: 330, panelHeight: 250 });
+    writeFileSync(join(dataDir, 'accuracy-macs.svg'), svg);
+    const png = await svgToPng(svg);
+    if (png) writeFileSync(join(dataDir, 'accuracy-macs.png'), png);
+    md.push('![accuracy against MACs](benchmark/accuracy-macs.png)', '');
+  }
+  const reading = join(dataDir, 'reading.md');
+  if (existsSync(reading)) md.push(readFileSync(reading, 'utf8'));
+  writeFileSync(join(outDir, 'benchmark.md'), md.join('\n'));
+  process.stderr.write(`wrote ${join(outDir, 'benchmark.md')}\n`);
+}
+
+// ---- compute: study-seed-major, then budget, then start; the report after every cell ----
+if (!renderOnly) {
+  for (const seed of studySeeds) for (const ratio of ratios) for (const start of chosenStarts) {
+    for (const search of SEARCHES) await runSearch(start, ratio, search, seed);
+    const winners = SEARCHES.map((s) => readSearch(runDir(start, ratio, s, seed))?.widths).filter((w): w is WidthVector => !!w);
+    const uniform = uniformScaling(SPACES[start.family], [...start.widths], budgetOf(start, ratio));
+    await trainFinals(start, [...(uniform ? [uniform.widths] : []), ...winners]);
+    await render();
+  }
+  await pool?.close();
+}
+await render();
