@@ -188,7 +188,7 @@ async function render(): Promise<void> {
       const d = REPORT_SEEDS.map((_, i) => [a.perSeed[i], b.perSeed[i]]).filter(([x, y]) => x?.accs.length === GROUND_TRUTH_SEEDS.length && y?.accs.length === GROUND_TRUTH_SEEDS.length).map(([x, y]) => mean(x!.accs) - mean(y!.accs));
       return d.length ? `${(mean(d) * 100 >= 0 ? '+' : '')}${(mean(d) * 100).toFixed(2)} (${d.length} seed${d.length > 1 ? 's' : ''})` : '-';
     };
-    summaryLines.push(`| ${start.id} | ${ratio}x | ${diff(of('streamline'), of('uniform'))} | ${diff(of('streamline'), of('random ('))} | ${diff(of('streamline'), of('random x3'))} | ${diff(of('streamline'), of('evolution'))} |`);
+    summaryLines.push(`| ${start.id} | ${ratio}x | ${diff(of('streamline ('), of('uniform'))} | ${diff(of('streamline ('), of('random ('))} | ${diff(of('streamline ('), of('random x3'))} | ${diff(of('streamline ('), of('evolution'))} |`);
     figurePanels.push({
       title: `${start.id} ${ratio}x`, xLabel: 'MACs', yLabel: 'test accuracy', yFromZero: false,
       series: rows.map((r, i) => ({

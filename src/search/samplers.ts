@@ -105,11 +105,12 @@ export class StreamlineSampler implements Sampler {
     for (let i = 0; proposals.length < this.ctx.roundSize && i < multipliers.length * 2; i++) {
       const m = multipliers[i % multipliers.length] * scale * (i >= multipliers.length ? 1.5 : 1);
       const up = this.options.widen ** m;
-      const raw = best.widths.map((w, j) => w * up ** needs[j]);
-      const widths = projectToBudget(this.ctx.space, raw, this.ctx.budget);
+      const widths = projectToBudget(this.ctx.space, best.widths.map((w, j) => w * up ** needs[j]), this.ctx.budget);
       if (seen.has(key(widths))) continue;
       seen.add(key(widths));
-      proposals.push({ widths, round, note: `step ${m.toFixed(2)} from trial ${best.trialId}: ${most} x${up > 10 ? '>10' : up.toFixed(2)}, ${least} x${(1 / up).toFixed(2)} (most / least need)` });
+      // The note gives the factors the two extreme groups really got, after the budget's projection.
+      const factor = (name: string) => { const j = names.indexOf(name); return (widths[j] / best.widths[j]).toFixed(2); };
+      proposals.push({ widths, round, note: `step ${m.toFixed(2)} from trial ${best.trialId}: ${most} x${factor(most)}, ${least} x${factor(least)} (most / least need)` });
     }
     if (!proposals.length) return stop('every candidate of this round repeats a trial already run');
     return proposals;
