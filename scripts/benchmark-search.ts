@@ -83,7 +83,7 @@ const runDir = (start: Start, ratio: number, search: (typeof SEARCHES)[number], 
   join(runsDir, `${start.id}-${ratio}-${search.id.replace(/ /g, '')}-${search.trials}${seed ? `-s${seed}` : ''}`);
 
 /** One search's outcome: its winner and what it cost. */
-interface SearchOutcome { widths: WidthVector; proxyTrainings: number; seconds: number }
+interface SearchOutcome { widths: WidthVector; proxyTrainings: number; seconds: number; proxyAccuracy: number }
 
 /** Wall-clock seconds from the first trial started to the last trial finished in the journal. */
 function searchSeconds(events: readonly { type: string; at?: string }[]): number {
@@ -95,7 +95,7 @@ function outcomeOf(summary: SearchSummary, seconds: number): SearchOutcome | und
   const ok = summary.history.filter((t) => t.status === 'ok' && t.validationAccuracy !== undefined);
   if (!ok.length) return undefined;
   const best = ok.reduce((a, b) => ((b.validationAccuracy ?? 0) > (a.validationAccuracy ?? 0) ? b : a));
-  return { widths: best.widths, proxyTrainings: summary.trials, seconds };
+  return { widths: best.widths, proxyTrainings: summary.trials, seconds, proxyAccuracy: best.validationAccuracy! };
 }
 
 /** A finished search from its folder, or undefined when it has not run. */
@@ -135,7 +135,7 @@ const finalAccuracies = (start: Start, widths: readonly number[]): number[] =>
   finalTasks(start, widths).map((t) => cache.get(t)).filter((r): r is TrialResult => !!r?.metrics).map((r) => r.metrics!.testAccuracy);
 
 // ---- report ----
-interface Row { method: string; proxyTrainings: number; perSeed: ({ widths: WidthVector; macs: number; params: number; accs: number[]; seconds: number } | undefined)[] }
+interface Row { method: string; proxyTrainings: number; perSeed: ({ widths: WidthVector; macs: number; params: number; accs: number[]; seconds: number; proxyAccuracy?: number } | undefined)[] }
 
 function cellRows(start: Start, ratio: number): Row[] {
   const uniform = uniformScaling(SPACES[start.family], [...start.widths], budgetOf(start, ratio));
@@ -149,7 +149,7 @@ function cellRows(start: Start, ratio: number): Row[] {
   for (const search of SEARCHES) {
     const perSeed = REPORT_SEEDS.map((seed) => {
       const o = readSearch(runDir(start, ratio, search, seed));
-      return o ? { ...entry(o.widths, o.seconds), proxyTrainings: o.proxyTrainings } : undefined;
+      return o ? { ...entry(o.widths, o.seconds), proxyTrainings: o.proxyTrainings, proxyAccuracy: o.proxyAccuracy } : undefined;
     });
     if (perSeed.some((x) => x)) rows.push({ method: `${search.id} (${search.trials})`, proxyTrainings: Math.max(...perSeed.map((x) => x?.proxyTrainings ?? 0)), perSeed });
   }
@@ -163,7 +163,7 @@ const seedMeans = (row: Row) => row.perSeed.filter((x) => x && x.accs.length ===
 async function render(): Promise<void> {
   const md: string[] = ['# Search benchmark: streamline against uniform scaling and random search', ''];
   md.push(`Run by \`${usage.replace(' [--render-only]', '')}\` (defaults: 8 trials, budgets 0.5 and 1 x each start's MACs, study seeds 0 and 1). Fashion-MNIST. Searches: proxy trainings of 3 epochs on 3,000 images (the search's defaults; the MLP starts at lr ${LEARNING_RATE.mlp}, the conv starts at the default), 2 workers, the default signal; a search's winner is its best proxy validation accuracy. Search seconds are wall clock on this 2-core machine while other jobs ran: compare within a table only.`);
-  md.push(`Every network is then trained with the ground truth's recipe (${recipeText(groundTruthTask('cnn', [...STARTS[0].widths], 0, 0).recipe)}; lr ${LEARNING_RATE.mlp} for the MLPs; ${GROUND_TRUTH_TRAINING.maxTrain} images), final seeds ${GROUND_TRUTH_SEEDS.join(', ')}. Per study seed: the winner's widths and its test accuracy, mean ± sample std over the final seeds, in points. "mean" is the mean over study seeds.`, '');
+  md.push(`Every network is then trained with the ground truth's recipe (${recipeText(groundTruthTask('cnn', [...STARTS[0].widths], 0, 0).recipe)}; lr ${LEARNING_RATE.mlp} for the MLPs; ${GROUND_TRUTH_TRAINING.maxTrain} images), final seeds ${GROUND_TRUTH_SEEDS.join(', ')}. Per study seed: the winner's widths, its proxy validation accuracy (what the search maximised; one 3-epoch training) and its test accuracy, mean ± sample std over the final seeds, in points. "mean" is the mean over study seeds.`, '');
   const summaryLines: string[] = ['## At a glance: differences in points (mean over study seeds)', '', '| start | budget | streamline − uniform | streamline − random (same trainings) | streamline − random x3 | streamline − evolution |', '|---|---|---:|---:|---:|---:|'];
   const json: unknown[] = [];
   const figurePanels = [];
@@ -173,10 +173,11 @@ async function render(): Promise<void> {
     json.push({ start: start.id, ratio, rows });
     const startCost = cost(start, start.widths);
     md.push(`## ${start.id} start ${start.widths.join(',')} at ${ratio}x (${startCost.macs.toLocaleString('en-US')} MACs; budget ${budgetOf(start, ratio).macs.toLocaleString('en-US')})`, '');
-    md.push(`| method | proxy trainings | ${REPORT_SEEDS.map((s) => `study seed ${s}: widths, MACs, params, seconds | test accuracy`).join(' | ')} | mean |`);
-    md.push(`|---|---:|${REPORT_SEEDS.map(() => '---|---:').join('|')}|---:|`);
+    md.push(`| method | proxy trainings | ${REPORT_SEEDS.map((s) => `study seed ${s}: widths, MACs, params, seconds | proxy val. | test accuracy`).join(' | ')} | mean |`);
+    md.push(`|---|---:|${REPORT_SEEDS.map(() => '---|---:|---:').join('|')}|---:|`);
     for (const r of rows) {
-      const cells = r.perSeed.map((x) => (x ? `${x.widths.join(',')}; ${x.macs.toLocaleString('en-US')}; ${x.params.toLocaleString('en-US')}; ${r.proxyTrainings ? `${Math.round(x.seconds)} s` : '-'} | ${pts(x.accs)}` : '- | -'));
+      const proxy = (x: { proxyAccuracy?: number }) => (x.proxyAccuracy !== undefined ? (x.proxyAccuracy * 100).toFixed(2) : '-');
+      const cells = r.perSeed.map((x) => (x ? `${x.widths.join(',')}; ${x.macs.toLocaleString('en-US')}; ${x.params.toLocaleString('en-US')}; ${r.proxyTrainings ? `${Math.round(x.seconds)} s` : '-'} | ${proxy(x)} | ${pts(x.accs)}` : '- | - | -'));
       const m = seedMeans(r);
       md.push(`| ${r.method} | ${r.proxyTrainings} | ${cells.join(' | ')} | ${m.length ? (mean(m) * 100).toFixed(2) : '-'} |`);
     }
