@@ -18,7 +18,7 @@ export const runHref = (path: string) => `/run/${path.split('/').map(encodeURICo
  */
 export function pageHtml(title: string, live: string, eventsUrl: string): string {
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>${esc(title)} - widthwise dashboard</title>
+<html lang="en"><head><meta charset="utf-8"><title>${esc(title)} - widthwise dashboard</title><link rel="icon" href="data:,">
 <style>${REPORT_CSS}${DASHBOARD_CSS}</style></head>
 <body>
 <nav><a href="/">all runs</a><span id="connection">connecting</span></nav>

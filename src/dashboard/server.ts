@@ -21,7 +21,7 @@ import { extname, join } from 'node:path';
 import { pageHtml, runHref, runListHtml, CLIENT_SCRIPT } from './pages.js';
 import { RunSource } from './run-source.js';
 import { findRuns, runKindOf, type RunFolder } from './runs.js';
-import { resolveUnder, isInside } from './safe-path.js';
+import { resolveUnder } from './safe-path.js';
 import { relative, sep } from 'node:path';
 
 export interface DashboardOptions {
@@ -166,7 +166,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
       });
     } else if (path.startsWith('/files/')) {
       const file = resolveUnder(root, path.slice('/files/'.length));
-      if (!file || !isInside(root, file) || !statSync(file).isFile()) return notFound(res);
+      if (!file || !statSync(file).isFile()) return notFound(res);
       res.writeHead(200, { ...SAFETY_HEADERS, 'content-type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' });
       if (head) res.end();
       else createReadStream(file).pipe(res);

@@ -42,7 +42,7 @@ export function searchFigures(s: SearchSummary): Record<string, string> {
       { label: 'trial', points: ok.map((t) => [t.macs ?? NaN, t.validationAccuracy ?? NaN] as [number, number]), scatter: true, color: PALETTE[7] },
       // The fully trained models (a longer recipe, so above the trials): where the search landed.
       ...([['base', s.base, PALETTE[0]], ['uniform', s.uniform, PALETTE[2]], ['winner', s.winner, PALETTE[1]]] as const)
-        .filter(([, m]) => m).map(([label, m, color]) => ({ label: `${label} (final)`, points: [[m!.macs, m!.validationAccuracy] as [number, number]], scatter: true, color })),
+        .filter(([, m]) => m).map(([label, m, color]) => ({ label: `${label} (final)`, points: [[m!.macs, m!.validationAccuracy] as [number, number]], scatter: true, pointRadius: 4, color })),
     ], xLabel: 'MACs', yLabel: 'validation accuracy', markers: [{ x: s.budgetMacs, label: 'budget', color: '#d62728' }] },
   ], { columns: 2, panelWidth: 420, panelHeight: 260 });
   const signal = s.signal ? signalSettings(s.signal.norm as NormKind, s.signal.score as ScoreName, s.signal.proxyEpochs) : undefined;

@@ -1,0 +1,110 @@
+/**
+ * The dashboard server without a browser: what it lets out (path traversal, plain and encoded, and
+ * symlinks out of the served folder), that it only reads, and the run states it reads off the
+ * run-folder lock.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startDashboard } from '../../src/dashboard/server.js';
+import { lockRunFolder } from '../../src/storage/run-lock.js';
+
+const SECRET = 'the secret outside the served folder';
+
+/** A GET (or other method) of a raw path: no URL normalisation by the client. */
+function get(url: string, path: string, options: { method?: string; host?: string } = {}): Promise<{ status: number; body: string; type?: string }> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const req = request({ hostname, port, path, method: options.method ?? 'GET', headers: options.host ? { host: options.host } : {} }, (res) => {
+      let body = '';
+      res.on('data', (c) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode!, body, type: res.headers['content-type'] }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** A served folder with one baseline run, a file beside it outside, and symlinks in and out. */
+function folders() {
+  const base = mkdtempSync(join(tmpdir(), 'ww-dash-'));
+  const root = join(base, 'results');
+  const run = join(root, 'baseline-x');
+  mkdirSync(run, { recursive: true });
+  writeFileSync(join(base, 'secret.txt'), SECRET);
+  mkdirSync(join(base, 'outside'));
+  writeFileSync(join(base, 'outside', 'secret.txt'), SECRET);
+  writeFileSync(join(run, 'baseline.txt'), 'the table\n');
+  symlinkSync(join(base, 'secret.txt'), join(root, 'link-to-secret.txt'));
+  symlinkSync(join(base, 'outside'), join(root, 'link-to-outside'));
+  symlinkSync(join(run, 'baseline.txt'), join(root, 'link-inside.txt'));
+  return { base, root, run };
+}
+
+test('only files under the served folder are reachable, however the path is spelt', async () => {
+  const { root, base } = folders();
+  const before = readdirSync(root).map((n) => `${n}:${statSync(join(root, n)).mtimeMs}`).sort();
+  const dashboard = await startDashboard({ root, host: '127.0.0.1', port: 0 });
+  try {
+    const inside = await get(dashboard.url, '/files/baseline-x/baseline.txt');
+    assert.equal(inside.status, 200);
+    assert.equal(inside.body, 'the table\n');
+    assert.equal((await get(dashboard.url, '/files/link-inside.txt')).body, 'the table\n', 'a symlink that stays inside is followed');
+    for (const path of [
+      '/files/../secret.txt', '/files/baseline-x/../../secret.txt', '/files/..%2fsecret.txt', '/files/..%2Fsecret.txt',
+      '/files/%2e%2e/secret.txt', '/files/%2e%2e%2fsecret.txt', '/files/baseline-x%2f..%2f..%2fsecret.txt', '/files/..%5csecret.txt',
+      `/files/${encodeURIComponent(join(base, 'secret.txt'))}`, `/files//${base.slice(1)}/secret.txt`, '/files/%252e%252e/secret.txt',
+      '/files/link-to-secret.txt', '/files/link-to-outside/secret.txt', '/files/secret.txt%00.txt', '/files/%E0%A4%A',
+      '/run/..%2f', '/run/link-to-outside', '/events/run/..%2f..%2f', '/files/.', '/files/',
+    ]) {
+      const r = await get(dashboard.url, path);
+      assert.equal(r.status, 404, `${path}: ${r.status}`);
+      assert.doesNotMatch(r.body, /secret/, path);
+    }
+    // Read-only: no method that could change anything, and nothing changed.
+    for (const method of ['POST', 'PUT', 'DELETE', 'PATCH']) assert.equal((await get(dashboard.url, '/files/baseline-x/baseline.txt', { method })).status, 405, method);
+    // On loopback, a page of another site reaching it by DNS rebinding names another host.
+    assert.equal((await get(dashboard.url, '/', { host: 'evil.example:80' })).status, 421);
+    assert.equal((await get(dashboard.url, '/', { host: `localhost:${new URL(dashboard.url).port}` })).status, 200);
+  } finally {
+    await dashboard.close();
+  }
+  assert.deepEqual(readdirSync(root).map((n) => `${n}:${statSync(join(root, n)).mtimeMs}`).sort(), before, 'the served folder is as it was');
+});
+
+const HOLDER = new URL('../fixtures/hold-lock.ts', import.meta.url).pathname;
+
+test('a run is running while a live process holds its folder lock, interrupted once that process is killed, finished with its result', async () => {
+  const { root, run } = folders();
+  const dashboard = await startDashboard({ root, host: '127.0.0.1', port: 0 });
+  const state = async () => /id="run-state">(\w+)</.exec((await get(dashboard.url, '/run/baseline-x')).body)?.[1];
+  const listed = async () => /data-kind="baseline" data-state="(\w+)"><td><a href="\/run\/baseline-x">/.exec((await get(dashboard.url, '/')).body)?.[1];
+  const holder = spawn(process.execPath, ['--import', 'tsx', HOLDER, run, 'widthwise baseline'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      holder.stdout!.on('data', (d) => { if (String(d).includes('locked')) resolve(); });
+      holder.once('exit', () => reject(new Error('the lock holder exited')));
+    });
+    assert.equal(await state(), 'running');
+    assert.equal(await listed(), 'running');
+  } finally {
+    holder.kill('SIGKILL');
+    await new Promise((r) => holder.once('exit', r));
+  }
+  try {
+    assert.equal(await state(), 'interrupted', 'the lock of a killed process is not a running run');
+    assert.equal(await listed(), 'interrupted');
+    const rows = [1, 2].map((scale) => ({ scale, kind: 'dense', widths: [8 * scale], connectivity: 1, nonzeroWeights: 80 * scale, params: 90 * scale, macs: 80 * scale, testAccuracy: 0.5 + scale / 10, testAccuracyStd: 0, seeds: 1, accuracies: [0.5 + scale / 10] }));
+    writeFileSync(join(run, 'baseline.json'), JSON.stringify({ space: 'tiny', backend: 'cpu', baseKernelWeights: 80, rows }));
+    assert.equal(await state(), 'finished');
+    const page = (await get(dashboard.url, '/run/baseline-x')).body;
+    assert.match(page, /<td>2<\/td><td>dense<\/td><td>16<\/td>/, 'the table row of scale 2');
+    assert.match(page, /<svg [^>]*>[\s\S]*tiny: dense vs wide &amp; sparse/, 'the plot');
+  } finally {
+    await dashboard.close();
+  }
+});
