@@ -85,7 +85,7 @@ ${s.onnx ? `<p>Winner exported to ONNX: <code>${esc(s.onnx.path)}</code> (${int(
 ${fig('variance-start.svg')}
 ${fig('variance-winner.svg')}
 <h2>Every trial</h2>
-<table><tr><th>trial</th><th>round</th><th>widths</th><th>status</th><th>validation acc</th><th>MACs</th><th>params</th><th>group labels (scores)</th><th>why</th></tr>
+<table id="trials"><tr><th>trial</th><th>round</th><th>widths</th><th>status</th><th>validation acc</th><th>MACs</th><th>params</th><th>group labels (scores)</th><th>why</th></tr>
 ${trialRows}
 </table>
 `;
