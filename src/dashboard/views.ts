@@ -12,7 +12,6 @@ import { searchFigures, searchReportSections } from '../report/search-report.js'
 import type { SearchSummary } from '../report/search-summary.js';
 import { groupSignalSvg } from '../report/telemetry-plot.js';
 import type { JournalEvent } from '../storage/journal.js';
-import type { GroupSignal } from '../variance/group-signal.js';
 import { runStateOf, type RunFolder, type RunState } from './runs.js';
 
 /** One run as the dashboard shows it. */
@@ -73,6 +72,9 @@ ${winner}
 ${moves.length ? `<ol id="moves">${moves.join('\n')}</ol>` : '<p>None yet.</p>'}
 ${searchReportSections(s, searchFigures(s))}`;
 }
+
+/** A group's reading as probe.json holds it (variance's GroupSignal, as the plot takes it). */
+type GroupSignal = Parameters<typeof groupSignalSvg>[1][number];
 
 interface ProbeFile {
   space: string;
