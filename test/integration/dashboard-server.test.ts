@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -107,4 +107,36 @@ test('a run is running while a live process holds its folder lock, interrupted o
   } finally {
     await dashboard.close();
   }
+});
+
+test('a probe page shows each group\'s label, score and curve from probe.json', async () => {
+  const { root } = folders();
+  const dir = join(root, 'probes', 'p1');
+  mkdirSync(dir, { recursive: true });
+  const group = (name: string, label: string, value: number | null) => ({ group: name, width: 16, norm: 'paired', score: 'drop', epochs: [0, 1, 2], variance: [0.1, 0.3, 0.2], value, label, reason: `${name} because` });
+  writeFileSync(join(dir, 'probe.json'), JSON.stringify({
+    space: 'tiny', widths: [16, 16], dataset: 'mnist', norm: 'paired', score: 'drop', testAccuracy: 0.9, params: 100, macs: 90,
+    groups: [group('fc1', 'DS', 0.25), group('fc2', 'undetermined', null)],
+  }));
+  const dashboard = await startDashboard({ root, host: '127.0.0.1', port: 0 });
+  try {
+    assert.match((await get(dashboard.url, '/')).body, /data-kind="probe" data-state="finished"><td><a href="\/run\/probes\/p1">/);
+    const page = (await get(dashboard.url, '/run/probes/p1')).body;
+    assert.match(page, /<tr><td>fc1<\/td><td>16<\/td><td>DS<\/td><td>0\.250<\/td><td>fc1 because<\/td><\/tr>/);
+    assert.match(page, /<tr><td>fc2<\/td><td>16<\/td><td>undetermined<\/td><td>-<\/td>/, 'an undefined score (null in JSON) is a dash');
+    const svg = /<svg[\s\S]*<\/svg>/.exec(page)?.[0] ?? '';
+    assert.equal((svg.match(/<path /g) ?? []).length, 2, 'a curve per group');
+  } finally {
+    await dashboard.close();
+  }
+});
+
+test('widthwise dashboard refuses a folder that is not there and a bad port, as bad input', () => {
+  const bin = new URL('../../bin/widthwise.js', import.meta.url).pathname;
+  const missing = spawnSync(process.execPath, [bin, 'dashboard', join(tmpdir(), 'ww-no-such-folder')], { encoding: 'utf8' });
+  assert.equal(missing.status, 2);
+  assert.match(missing.stderr, /UsageError: .*ww-no-such-folder: no such folder/);
+  const port = spawnSync(process.execPath, [bin, 'dashboard', tmpdir(), '--port', '70000'], { encoding: 'utf8' });
+  assert.equal(port.status, 2);
+  assert.match(port.stderr, /--port: expected an integer from 0 to 65535, found 70000/);
 });
