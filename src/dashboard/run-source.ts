@@ -17,6 +17,8 @@ export class RunSource {
   private events: JournalEvent[] = [];
   private view?: RunView;
   private resultStamp = '';
+  /** The message of the last poll's failure, so an unchanged failure is not sent again. */
+  private error?: string;
 
   constructor(readonly run: RunFolder) {
     if (run.kind === 'search') this.tail = new JournalTail(join(run.dir, RESULT_FILE.search));
@@ -28,10 +30,12 @@ export class RunSource {
       const moved = this.tail ? this.readJournal() : this.resultFileChanged();
       if (!moved && this.view && this.currentState() === this.view.state) return { view: this.view, changed: false };
       this.view = this.build();
+      this.error = undefined;
     } catch (err) {
       // A damaged journal or result file (never a torn last line: the tail waits for those).
       const message = err instanceof Error ? err.message : String(err);
-      const changed = this.view?.html.includes(esc(message)) !== true;
+      const changed = message !== this.error;
+      this.error = message;
       this.view = { title: this.run.path, state: runStateOf(this.run.dir, false), html: `<p class="error" id="run-error">Cannot read this run: ${esc(message)}</p>`, line: `${this.run.kind}: unreadable` };
       return { view: this.view, changed };
     }

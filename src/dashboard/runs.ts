@@ -41,13 +41,19 @@ export function runStateOf(dir: string, completed: boolean): RunState {
   return completed ? 'finished' : 'interrupted';
 }
 
+/** The run in folder `dir` below `root`, if `dir` holds one. */
+export function runFolderAt(root: string, dir: string): RunFolder | undefined {
+  const kind = runKindOf(dir);
+  return kind && { path: relative(root, dir).split(sep).join('/'), dir, kind };
+}
+
 /** Every run below `root` (itself included), sorted by path. Symlinked folders are not followed. */
 export function findRuns(root: string): RunFolder[] {
   const runs: RunFolder[] = [];
   const visit = (dir: string, depth: number) => {
-    const kind = runKindOf(dir);
-    if (kind) {
-      runs.push({ path: relative(root, dir).split(sep).join('/'), dir, kind });
+    const run = runFolderAt(root, dir);
+    if (run) {
+      runs.push(run);
       return;
     }
     if (depth >= MAX_DEPTH) return;

@@ -20,9 +20,8 @@ import type { AddressInfo } from 'node:net';
 import { extname, join } from 'node:path';
 import { pageHtml, runHref, runListHtml, CLIENT_SCRIPT } from './pages.js';
 import { RunSource } from './run-source.js';
-import { findRuns, runKindOf, type RunFolder } from './runs.js';
+import { findRuns, runFolderAt, type RunFolder } from './runs.js';
 import { resolveUnder } from './safe-path.js';
-import { relative, sep } from 'node:path';
 
 export interface DashboardOptions {
   /** The folder whose runs are shown (e.g. `results`). */
@@ -63,9 +62,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   /** The run at URL path `rest`, if it is a run folder under the root. */
   const runAt = (rest: string): RunFolder | undefined => {
     const dir = resolveUnder(root, rest);
-    if (!dir) return undefined;
-    const kind = runKindOf(dir);
-    return kind && { dir, kind, path: relative(root, dir).split(sep).join('/') };
+    return dir === undefined ? undefined : runFolderAt(root, dir);
   };
 
   const send = (res: ServerResponse, status: number, type: string, body: string | Buffer, head = false) => {

@@ -140,3 +140,22 @@ test('widthwise dashboard refuses a folder that is not there and a bad port, as 
   assert.equal(port.status, 2);
   assert.match(port.stderr, /--port: expected an integer from 0 to 65535, found 70000/);
 });
+
+test('a search journal whose only line is still being written is waited for; a damaged one is an error on the page', async () => {
+  const { root } = folders();
+  mkdirSync(join(root, 'starting'));
+  writeFileSync(join(root, 'starting', 'journal.jsonl'), '{"type":"study-created","at":"2026-');
+  mkdirSync(join(root, 'damaged'));
+  writeFileSync(join(root, 'damaged', 'journal.jsonl'), 'not an event\n{"type":"study-finished","at":"x"}\n');
+  const dashboard = await startDashboard({ root, host: '127.0.0.1', port: 0 });
+  try {
+    const starting = (await get(dashboard.url, '/run/starting')).body;
+    assert.match(starting, /<span id="trials-done">0<\/span> trials finished: the study is being set up/);
+    assert.doesNotMatch(starting, /run-error/);
+    const damaged = await get(dashboard.url, '/run/damaged');
+    assert.equal(damaged.status, 200);
+    assert.match(damaged.body, /id="run-error">Cannot read this run: .*journal\.jsonl: line 1: not valid JSON/);
+  } finally {
+    await dashboard.close();
+  }
+});
