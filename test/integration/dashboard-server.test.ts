@@ -159,3 +159,52 @@ test('a search journal whose only line is still being written is waited for; a d
     await dashboard.close();
   }
 });
+
+/** Reads server-sent `update` events from `path` until `enough` says stop; returns their data. */
+function updates(url: string, path: string, enough: (seen: { html: string }[]) => boolean, onFirst?: () => void): Promise<{ html: string; final?: boolean }[]> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const seen: { html: string }[] = [];
+    const req = request({ hostname, port, path }, (res) => {
+      assert.equal(res.headers['content-type'], 'text/event-stream');
+      let buffer = '';
+      res.on('data', (chunk) => {
+        buffer += chunk;
+        for (let end = buffer.indexOf('\n\n'); end !== -1; end = buffer.indexOf('\n\n')) {
+          const message = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          const data = /^data: (.*)$/m.exec(message)?.[1];
+          if (/^event: update$/m.test(message) && data) seen.push(JSON.parse(data));
+          if (seen.length === 1 && onFirst) onFirst();
+          if (enough(seen)) {
+            req.destroy();
+            resolve(seen);
+          }
+        }
+      });
+    });
+    req.on('error', (err) => (seen.length ? undefined : reject(err)));
+    req.setTimeout(10_000, () => reject(new Error(`no more updates after ${seen.length}`)));
+    req.end();
+  });
+}
+
+test('the run list and a run page are pushed again when a run appears or changes', async () => {
+  const { root } = folders();
+  const dashboard = await startDashboard({ root, host: '127.0.0.1', port: 0, pollMs: 200 });
+  try {
+    const probe = (label: string) => JSON.stringify({ space: 'tiny', widths: [16], dataset: 'mnist', norm: 'paired', score: 'drop', testAccuracy: 0.9, params: 100, macs: 90, groups: [{ group: 'fc1', width: 16, norm: 'paired', score: 'drop', epochs: [0, 1], variance: [0.1, 0.2], value: 0.1, label, reason: 'r' }] });
+    const list = await updates(dashboard.url, '/events/list', (seen) => seen.some((u) => u.html.includes('/run/new-probe')), () => {
+      mkdirSync(join(root, 'new-probe'));
+      writeFileSync(join(root, 'new-probe', 'probe.json'), probe('IS'));
+    });
+    assert.doesNotMatch(list[0].html, /new-probe/, 'the first list is from before the run');
+    const page = await updates(dashboard.url, '/events/run/new-probe', (seen) => seen.length === 2, () => {
+      writeFileSync(join(root, 'new-probe', 'probe.json'), probe('DS'));
+    });
+    assert.match(page[0].html, /<td>fc1<\/td><td>16<\/td><td>IS<\/td>/);
+    assert.match(page[1].html, /<td>fc1<\/td><td>16<\/td><td>DS<\/td>/);
+  } finally {
+    await dashboard.close();
+  }
+});
