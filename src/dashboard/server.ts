@@ -18,10 +18,14 @@ import { watch, type FSWatcher, createReadStream, realpathSync, statSync } from 
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join } from 'node:path';
+import { WidthwiseError } from '../core/errors.js';
 import { pageHtml, runHref, runListHtml, CLIENT_SCRIPT } from './pages.js';
 import { RunSource } from './run-source.js';
 import { findRuns, runFolderAt, type RunFolder } from './runs.js';
 import { resolveUnder } from './safe-path.js';
+
+/** The dashboard could not start (its address is taken or not this machine's). */
+export class DashboardError extends WidthwiseError {}
 
 export interface DashboardOptions {
   /** The folder whose runs are shown (e.g. `results`). */
@@ -181,7 +185,10 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     }
   });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (err: NodeJS.ErrnoException) => {
+      const why = err.code === 'EADDRINUSE' ? 'in use (another dashboard?): choose another port' : err.code === 'EADDRNOTAVAIL' ? 'not an address of this machine' : err.message;
+      reject(new DashboardError(`cannot listen on ${options.host}:${options.port}: ${why}`));
+    });
     server.listen(options.port, options.host, () => resolve());
   });
   const address = server.address() as AddressInfo;

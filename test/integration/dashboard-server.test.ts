@@ -131,7 +131,7 @@ test('a probe page shows each group\'s label, score and curve from probe.json', 
   }
 });
 
-test('widthwise dashboard refuses a folder that is not there and a bad port, as bad input', () => {
+test('widthwise dashboard refuses a folder that is not there and a bad port, as bad input, and says when its port is taken', async () => {
   const bin = new URL('../../bin/widthwise.js', import.meta.url).pathname;
   const missing = spawnSync(process.execPath, [bin, 'dashboard', join(tmpdir(), 'ww-no-such-folder')], { encoding: 'utf8' });
   assert.equal(missing.status, 2);
@@ -139,6 +139,14 @@ test('widthwise dashboard refuses a folder that is not there and a bad port, as 
   const port = spawnSync(process.execPath, [bin, 'dashboard', tmpdir(), '--port', '70000'], { encoding: 'utf8' });
   assert.equal(port.status, 2);
   assert.match(port.stderr, /--port: expected an integer from 0 to 65535, found 70000/);
+  const first = await startDashboard({ root: tmpdir(), host: '127.0.0.1', port: 0 });
+  try {
+    const taken = spawnSync(process.execPath, [bin, 'dashboard', tmpdir(), '--port', new URL(first.url).port], { encoding: 'utf8' });
+    assert.equal(taken.status, 1);
+    assert.match(taken.stderr, /^DashboardError: cannot listen on 127\.0\.0\.1:\d+: in use/);
+  } finally {
+    await first.close();
+  }
 });
 
 test('a search journal whose only line is still being written is waited for; a damaged one is an error on the page', async () => {
