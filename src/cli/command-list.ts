@@ -19,6 +19,7 @@ export const COMMANDS = {
   search: { name: 'search', command: 'search', describe: 'Search the widths of a space under a MACs budget, then train base and winner fully' },
   report: { name: 'report', command: 'report <run-dir>', describe: 'Rebuild summary.json, report.html and the figures of a search run from its journal' },
   baseline: { name: 'baseline', command: 'baseline <space>', describe: 'Wide & sparse baseline: dense nets at several scales against sparse ones with the base weight count' },
+  dashboard: { name: 'dashboard', command: 'dashboard [folder]', describe: 'Serve a live page of the runs in a folder (default results/) on 127.0.0.1' },
   export: { name: 'export', command: 'export <checkpoint>', describe: 'Write a checkpoint as ONNX and prove it in ONNX Runtime against tfjs on real test inputs' },
 } as const satisfies Record<string, CommandInfo>;
 

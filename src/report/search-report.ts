@@ -19,9 +19,14 @@ export function searchFigures(s: SearchSummary): Record<string, string> {
   const ok = s.history.filter((t) => t.status === 'ok' && t.validationAccuracy !== undefined);
   const startWidths = s.history[0]?.widths;
   const winnerWidths = s.winner?.widths ?? (ok.length ? ok.reduce((a, b) => ((b.validationAccuracy ?? 0) > (a.validationAccuracy ?? 0) ? b : a)).widths : undefined);
+  const profileOf = (widths: number[]) => widths.map((w, i) => [i, w] as [number, number]);
+  // The best proxy trials beside the winner: whether the top of the search agrees on a shape.
+  const runnersUp = [...ok].sort((a, b) => (b.validationAccuracy ?? 0) - (a.validationAccuracy ?? 0))
+    .filter((t) => t.trialId !== s.winner?.trialId).slice(0, 3);
   const profile = [
-    ...(s.base ? [{ label: 'base', points: s.base.widths.map((w, i) => [i, w] as [number, number]), color: PALETTE[0] }] : startWidths ? [{ label: 'start', points: startWidths.map((w, i) => [i, w] as [number, number]), color: PALETTE[0] }] : []),
-    ...(winnerWidths ? [{ label: 'winner', points: winnerWidths.map((w, i) => [i, w] as [number, number]), color: PALETTE[1] }] : []),
+    ...(s.base ? [{ label: 'base', points: profileOf(s.base.widths), color: PALETTE[0] }] : startWidths ? [{ label: 'start', points: profileOf(startWidths), color: PALETTE[0] }] : []),
+    ...(winnerWidths ? [{ label: 'winner', points: profileOf(winnerWidths), color: PALETTE[1] }] : []),
+    ...runnersUp.map((t, i) => ({ label: `trial ${t.trialId}`, points: profileOf(t.widths), color: PALETTE[2 + i], dashed: true })),
   ];
   figures['widths.svg'] = panelsSvg('Width profile', [
     { title: 'width per group', series: profile, xLabel: 'group index (see the table for names)', yLabel: 'width' },
@@ -33,7 +38,12 @@ export function searchFigures(s: SearchSummary): Record<string, string> {
   });
   figures['progress.svg'] = panelsSvg('Search progress', [
     { title: 'best validation accuracy so far', series: [{ label: 'best', points: bestSoFar }], xLabel: 'trials finished', yLabel: 'accuracy' },
-    { title: 'every trial: accuracy against MACs', series: [{ label: 'trial', points: ok.map((t) => [t.macs ?? NaN, t.validationAccuracy ?? NaN] as [number, number]), scatter: true }], xLabel: 'MACs', yLabel: 'validation accuracy', markers: [{ x: s.budgetMacs, label: 'budget', color: '#d62728' }] },
+    { title: 'every trial: accuracy against MACs', series: [
+      { label: 'trial', points: ok.map((t) => [t.macs ?? NaN, t.validationAccuracy ?? NaN] as [number, number]), scatter: true, color: PALETTE[7] },
+      // The fully trained models (a longer recipe, so above the trials): where the search landed.
+      ...([['base', s.base, PALETTE[0]], ['uniform', s.uniform, PALETTE[2]], ['winner', s.winner, PALETTE[1]]] as const)
+        .filter(([, m]) => m).map(([label, m, color]) => ({ label: `${label} (final)`, points: [[m!.macs, m!.validationAccuracy] as [number, number]], scatter: true, pointRadius: 4, color })),
+    ], xLabel: 'MACs', yLabel: 'validation accuracy', markers: [{ x: s.budgetMacs, label: 'budget', color: '#d62728' }] },
   ], { columns: 2, panelWidth: 420, panelHeight: 260 });
   const signal = s.signal ? signalSettings(s.signal.norm as NormKind, s.signal.score as ScoreName, s.signal.proxyEpochs) : undefined;
   for (const [name, groups] of [['start', s.startGroupTelemetry], ['winner', s.winnerGroupTelemetry]] as const) {
@@ -54,15 +64,11 @@ export function searchFigures(s: SearchSummary): Record<string, string> {
   return figures;
 }
 
-export function searchReportHtml(s: SearchSummary, figures: Record<string, string>): string {
+/** The report's content (everything below its title), for report.html and for the dashboard. */
+export function searchReportSections(s: SearchSummary, figures: Record<string, string>): string {
   const trialRows = s.history.map((t) => `<tr><td>${t.trialId}</td><td>${t.round}</td><td>${t.widths.join(', ')}</td><td>${t.status}${t.reason ? `: ${esc(t.reason)}` : ''}</td><td>${pct(t.validationAccuracy)}</td><td>${int(t.macs)}</td><td>${int(t.params)}</td><td>${esc(Object.entries(t.groupLabels ?? {}).map(([g, l]) => `${g}:${l}${typeof t.groupScores?.[g] === 'number' ? ` (${t.groupScores[g]!.toFixed(2)})` : ''}`).join(' '))}</td><td>${esc(t.note ?? '')}</td></tr>`).join('\n');
   const fig = (name: string) => (figures[name] ? `<figure>${figures[name]}</figure>` : '');
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>widthwise: ${esc(s.space)} search</title>
-<style>body{font-family:DejaVu Sans,Arial,sans-serif;margin:24px;max-width:1300px;color:#222}table{border-collapse:collapse;margin:8px 0 20px}td,th{border:1px solid #ccc;padding:4px 8px;font-size:13px;text-align:right}td:first-child,th:first-child{text-align:left}figure{margin:12px 0}h2{margin-top:28px}</style></head>
-<body>
-<h1>Width search: ${esc(s.space)} on ${esc(s.dataset)}</h1>
-<p>Sampler <b>${esc(s.sampler)}</b>, ${s.trials} proxy trials (${s.failedTrials} failed), budget ${int(s.budgetMacs)} MACs${s.maxParams !== undefined ? ` and ${int(s.maxParams)} params` : ''}, backend ${esc(s.backend ?? '?')}. Run folder: <code>${esc(s.runDir)}</code>.${s.finished ? '' : ' <b>The run has not finished.</b>'}</p>
+  return `<p>Sampler <b>${esc(s.sampler)}</b>, ${s.trials} proxy trials (${s.failedTrials} failed), budget ${int(s.budgetMacs)} MACs${s.maxParams !== undefined ? ` and ${int(s.maxParams)} params` : ''}, backend ${esc(s.backend ?? '?')}. Run folder: <code>${esc(s.runDir)}</code>.${s.finished ? '' : ' <b>The run has not finished.</b>'}</p>
 <h2>Base, uniform scaling and winner (same final training recipe; identical networks are trained once)</h2>
 <table><tr><th>model</th><th>widths (${esc(s.groups.join(', '))})</th><th>params</th><th>MACs</th><th>validation acc</th><th>test acc</th><th>time</th></tr>
 ${modelRow('base', s.base)}
@@ -79,9 +85,21 @@ ${s.onnx ? `<p>Winner exported to ONNX: <code>${esc(s.onnx.path)}</code> (${int(
 ${fig('variance-start.svg')}
 ${fig('variance-winner.svg')}
 <h2>Every trial</h2>
-<table><tr><th>trial</th><th>round</th><th>widths</th><th>status</th><th>validation acc</th><th>MACs</th><th>params</th><th>group labels (scores)</th><th>why</th></tr>
+<table id="trials"><tr><th>trial</th><th>round</th><th>widths</th><th>status</th><th>validation acc</th><th>MACs</th><th>params</th><th>group labels (scores)</th><th>why</th></tr>
 ${trialRows}
 </table>
-</body></html>
+`;
+}
+
+/** The report's style, shared with the dashboard. */
+export const REPORT_CSS = 'body{font-family:DejaVu Sans,Arial,sans-serif;margin:24px;max-width:1300px;color:#222}table{border-collapse:collapse;margin:8px 0 20px}td,th{border:1px solid #ccc;padding:4px 8px;font-size:13px;text-align:right}td:first-child,th:first-child{text-align:left}figure{margin:12px 0}h2{margin-top:28px}';
+
+export function searchReportHtml(s: SearchSummary, figures: Record<string, string>): string {
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>widthwise: ${esc(s.space)} search</title>
+<style>${REPORT_CSS}</style></head>
+<body>
+<h1>Width search: ${esc(s.space)} on ${esc(s.dataset)}</h1>
+${searchReportSections(s, figures)}</body></html>
 `;
 }

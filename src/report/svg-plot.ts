@@ -10,6 +10,8 @@ export interface PlotSeries {
   dashed?: boolean;
   /** Points only, no line. */
   scatter?: boolean;
+  /** Radius of the points (default 2); larger for a few points that must stand out. */
+  pointRadius?: number;
 }
 
 export interface Panel {
@@ -94,7 +96,7 @@ function panelSvg(p: Panel, x0: number, y0: number, w: number, h: number): strin
     const color = s.color ?? PALETTE[i % PALETTE.length];
     const d = pts.map(([a, b], j) => `${j ? 'L' : 'M'}${sx(a).toFixed(1)},${sy(b).toFixed(1)}`).join('');
     if (!s.scatter) out.push(`<path d="${d}" fill="none" stroke="${color}" stroke-width="1.8"${s.dashed ? ' stroke-dasharray="5,3"' : ''}/>`);
-    if (pts.length <= 40 || s.scatter) for (const [a, b] of pts) out.push(`<circle cx="${sx(a).toFixed(1)}" cy="${sy(b).toFixed(1)}" r="2" fill="${color}"/>`);
+    if (pts.length <= 40 || s.scatter) for (const [a, b] of pts) out.push(`<circle cx="${sx(a).toFixed(1)}" cy="${sy(b).toFixed(1)}" r="${s.pointRadius ?? 2}" fill="${color}"/>`);
   });
   if (p.series.length > 1) {
     p.series.forEach((s, i) => {

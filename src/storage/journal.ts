@@ -73,6 +73,22 @@ function eventProblem(value: unknown): string | undefined {
   return undefined;
 }
 
+/**
+ * One complete journal line as an event; throws `JournalError` naming `where` (path and line
+ * number) when it is not JSON or not an event. For readers that follow a journal as it grows.
+ */
+export function parseJournalLine(line: string, where: string): JournalEvent {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    throw new JournalError(`${where}: not valid JSON (expected one JSON event per line)`);
+  }
+  const problem = eventProblem(value);
+  if (problem) throw new JournalError(`${where}: ${problem}`);
+  return value as JournalEvent;
+}
+
 /** Reads every event of a journal; throws `JournalError` naming the line of the first bad one. */
 export function replayJournal(path: string): Replay {
   if (!existsSync(path)) throw new JournalError(`${path}: no journal here (expected a run folder written by 'widthwise search')`);

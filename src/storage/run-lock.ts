@@ -86,6 +86,31 @@ function removeDeadHoldersLock(dir: string, holder: LockHolder, orphaned: boolea
   }
 }
 
+/**
+ * Who holds run folder `dir` now, without taking or changing anything (for readers such as the
+ * dashboard): undefined when there is no lock, when it has not been refreshed for `staleSeconds`,
+ * or when its holder was a process of this host that is gone (killed: its lock stays behind).
+ * A lock just taken whose holder file is not written yet counts as held, by `unknown`.
+ */
+export function runFolderHolder(dir: string, staleSeconds = 60): LockHolder | 'unknown' | undefined {
+  let lockModified: number;
+  try {
+    lockModified = statSync(join(dir, LOCK_DIR)).mtimeMs;
+  } catch {
+    return undefined;
+  }
+  if (Date.now() - lockModified > staleSeconds * 1000) return undefined;
+  const holder = readHolder(dir);
+  if (!holder) return 'unknown';
+  if (holder.host === hostname() && processIsGone(holder.pid)) return undefined;
+  return holder;
+}
+
+/** The holder file a run folder's last writer left, live or not (it names the command, e.g. `widthwise baseline`). */
+export function lastHolder(dir: string): LockHolder | undefined {
+  return readHolder(dir);
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**

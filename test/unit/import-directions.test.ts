@@ -28,12 +28,14 @@ const ALLOWED: Record<string, string[]> = {
   runtime: ['core', 'space', 'trial', 'data', 'engine', 'train', 'export'],
   report: ['core', 'trial', 'variance'],
   pipeline: ['core', 'space', 'cost', 'trial', 'variance', 'search', 'storage', 'data', 'engine', 'runtime', 'export', 'report'],
+  // Reads run folders (storage: journal and lock), draws with report, summarises with pipeline's summary.
+  dashboard: ['core', 'storage', 'report', 'pipeline'],
 };
 /** Modules that must never load tfjs, directly or through what they import. */
-const TFJS_FREE_MODULES = ['core', 'space', 'cost', 'trial', 'variance', 'storage', 'search'];
+const TFJS_FREE_MODULES = ['core', 'space', 'cost', 'trial', 'variance', 'storage', 'search', 'dashboard'];
 const TEST_UNIT = new URL('../unit/', import.meta.url).pathname;
 /** Files whose static imports must not load tfjs: the CLI's start-up, the commands that do not train, the pipeline's controller side, the library entry. */
-const TFJS_FREE_ENTRIES = ['cli/main.ts', 'cli/inspect.ts', 'cli/search.ts', 'cli/export.ts', 'pipeline/search-run.ts', 'pipeline/baseline-run.ts', 'index.ts'];
+const TFJS_FREE_ENTRIES = ['cli/main.ts', 'cli/inspect.ts', 'cli/search.ts', 'cli/export.ts', 'cli/dashboard.ts', 'pipeline/search-run.ts', 'pipeline/baseline-run.ts', 'index.ts'];
 
 interface Edge {
   to: string;
