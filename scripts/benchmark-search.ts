@@ -131,11 +131,26 @@ async function trainFinals(start: Start, widthSets: readonly (readonly number[])
   pool ??= new PoolEvaluator({ workers: 2 });
   await cache.runAll(pool, tasks, (t) => `final ${start.id} ${t.widths.join(',')} seed ${t.seed}`);
 }
-const finalAccuracies = (start: Start, widths: readonly number[]): number[] =>
-  finalTasks(start, widths).map((t) => cache.get(t)).filter((r): r is TrialResult => !!r?.metrics).map((r) => r.metrics!.testAccuracy);
+/** Test and validation accuracy of each final seed's training that is cached, in seed order. */
+const finalMetrics = (start: Start, widths: readonly number[]) =>
+  finalTasks(start, widths).map((t) => cache.get(t)).filter((r): r is TrialResult => !!r?.metrics).map((r) => ({ test: r.metrics!.testAccuracy, validation: r.metrics!.validationAccuracy }));
+const finalAccuracies = (start: Start, widths: readonly number[]): number[] => finalMetrics(start, widths).map((m) => m.test);
+
+/**
+ * Streamline's winner checked against uniform scaling on the final trainings' validation split:
+ * `search` trains both with the final recipe anyway, so keeping the one with the better validation
+ * accuracy costs nothing. Per final seed (one final training each, as `search` does), the test
+ * accuracy of the network that seed's validation accuracy picks.
+ */
+function checkedAgainstUniform(start: Start, winner: readonly number[], uniform: readonly number[]): { accs: number[]; keptUniform: number } {
+  const w = finalMetrics(start, winner), u = finalMetrics(start, uniform);
+  if (w.length !== GROUND_TRUTH_SEEDS.length || u.length !== GROUND_TRUTH_SEEDS.length) return { accs: [], keptUniform: 0 };
+  const pick = w.map((m, k) => (m.validation >= u[k].validation ? m : u[k]));
+  return { accs: pick.map((m) => m.test), keptUniform: pick.filter((m, k) => m !== w[k]).length };
+}
 
 // ---- report ----
-interface Row { method: string; proxyTrainings: number; perSeed: ({ widths: WidthVector; macs: number; params: number; accs: number[]; seconds: number; proxyAccuracy?: number } | undefined)[] }
+interface Row { method: string; proxyTrainings: number; perSeed: ({ widths: WidthVector; macs: number; params: number; accs: number[]; seconds: number; proxyAccuracy?: number; note?: string } | undefined)[] }
 
 function cellRows(start: Start, ratio: number): Row[] {
   const uniform = uniformScaling(SPACES[start.family], [...start.widths], budgetOf(start, ratio));
@@ -151,7 +166,18 @@ function cellRows(start: Start, ratio: number): Row[] {
       const o = readSearch(runDir(start, ratio, search, seed));
       return o ? { ...entry(o.widths, o.seconds), proxyTrainings: o.proxyTrainings, proxyAccuracy: o.proxyAccuracy } : undefined;
     });
-    if (perSeed.some((x) => x)) rows.push({ method: `${search.id} (${search.trials})`, proxyTrainings: Math.max(...perSeed.map((x) => x?.proxyTrainings ?? 0)), perSeed });
+    if (!perSeed.some((x) => x)) continue;
+    rows.push({ method: `${search.id} (${search.trials})`, proxyTrainings: Math.max(...perSeed.map((x) => x?.proxyTrainings ?? 0)), perSeed });
+    if (search.id === 'streamline' && uniform) {
+      rows.push({
+        method: `streamline, checked against uniform (${search.trials})`, proxyTrainings: rows[rows.length - 1].proxyTrainings,
+        perSeed: perSeed.map((x) => {
+          if (!x) return undefined;
+          const { accs, keptUniform } = checkedAgainstUniform(start, x.widths, uniform.widths);
+          return { ...x, accs, note: `uniform kept by ${keptUniform} of ${accs.length} final seeds` };
+        }),
+      });
+    }
   }
   return rows;
 }
@@ -164,7 +190,7 @@ async function render(): Promise<void> {
   const md: string[] = ['# Search benchmark: streamline against uniform scaling and random search', ''];
   md.push(`Run by \`${usage.replace(' [--render-only]', '')}\` (defaults: 8 trials, budgets 0.5 and 1 x each start's MACs, study seeds 0 and 1). Fashion-MNIST. Searches: proxy trainings of 3 epochs on 3,000 images (the search's defaults; the MLP starts at lr ${LEARNING_RATE.mlp}, the conv starts at the default), 2 workers, the default signal; a search's winner is its best proxy validation accuracy. Search seconds are wall clock on this 2-core machine while other jobs ran: compare within a table only.`);
   md.push(`Every network is then trained with the ground truth's recipe (${recipeText(groundTruthTask('cnn', [...STARTS[0].widths], 0, 0).recipe)}; lr ${LEARNING_RATE.mlp} for the MLPs; ${GROUND_TRUTH_TRAINING.maxTrain} images), final seeds ${GROUND_TRUTH_SEEDS.join(', ')}. Per study seed: the winner's widths, its proxy validation accuracy (what the search maximised; one 3-epoch training) and its test accuracy, mean ± sample std over the final seeds, in points. "mean" is the mean over study seeds.`, '');
-  const summaryLines: string[] = ['## At a glance: differences in test accuracy, points', '', 'Test accuracy: mean ± standard error of the paired differences over study seeds x final seeds. "The same on proxy val.": the difference between the two winners\' proxy validation accuracies (mean over study seeds), the objective the searches maximised.', '', '| start | budget | streamline − uniform | streamline − random (same trainings) | the same on proxy val. | streamline − random x3 | streamline − evolution |', '|---|---|---:|---:|---:|---:|---:|'];
+  const summaryLines: string[] = ['## At a glance: differences in test accuracy, points', '', 'Test accuracy: mean ± standard error of the paired differences over study seeds x final seeds. "The same on proxy val.": the difference between the two winners\' proxy validation accuracies (mean over study seeds), the objective the searches maximised.', '', '| start | budget | streamline − uniform | checked streamline − uniform | streamline − random (same trainings) | the same on proxy val. | streamline − random x3 | streamline − evolution |', '|---|---|---:|---:|---:|---:|---:|---:|'];
   const json: unknown[] = [];
   const figurePanels = [];
   for (const start of STARTS) for (const ratio of REPORT_RATIOS) {
@@ -177,7 +203,7 @@ async function render(): Promise<void> {
     md.push(`|---|---:|${REPORT_SEEDS.map(() => '---|---:|---:').join('|')}|---:|`);
     for (const r of rows) {
       const proxy = (x: { proxyAccuracy?: number }) => (x.proxyAccuracy !== undefined ? (x.proxyAccuracy * 100).toFixed(2) : '-');
-      const cells = r.perSeed.map((x) => (x ? `${x.widths.join(',')}; ${x.macs.toLocaleString('en-US')}; ${x.params.toLocaleString('en-US')}; ${r.proxyTrainings ? `${Math.round(x.seconds)} s` : '-'} | ${proxy(x)} | ${pts(x.accs)}` : '- | - | -'));
+      const cells = r.perSeed.map((x) => (x ? `${x.note ?? `${x.widths.join(',')}; ${x.macs.toLocaleString('en-US')}; ${x.params.toLocaleString('en-US')}; ${r.proxyTrainings ? `${Math.round(x.seconds)} s` : '-'}`} | ${proxy(x)} | ${pts(x.accs)}` : '- | - | -'));
       const m = seedMeans(r);
       md.push(`| ${r.method} | ${r.proxyTrainings} | ${cells.join(' | ')} | ${m.length ? (mean(m) * 100).toFixed(2) : '-'} |`);
     }
@@ -198,7 +224,7 @@ async function render(): Promise<void> {
       const d = REPORT_SEEDS.map((_, i) => [a?.perSeed[i]?.proxyAccuracy, b?.perSeed[i]?.proxyAccuracy]).filter(([x, y]) => x !== undefined && y !== undefined).map(([x, y]) => (x! - y!) * 100);
       return d.length ? `${mean(d) >= 0 ? '+' : ''}${mean(d).toFixed(2)}` : '-';
     };
-    summaryLines.push(`| ${start.id} | ${ratio}x | ${diff(of('streamline ('), of('uniform'))} | ${diff(of('streamline ('), of('random ('))} | ${proxyDiff(of('streamline ('), of('random ('))} | ${diff(of('streamline ('), of('random x3'))} | ${diff(of('streamline ('), of('evolution'))} |`);
+    summaryLines.push(`| ${start.id} | ${ratio}x | ${diff(of('streamline ('), of('uniform'))} | ${diff(of('streamline, checked'), of('uniform'))} | ${diff(of('streamline ('), of('random ('))} | ${proxyDiff(of('streamline ('), of('random ('))} | ${diff(of('streamline ('), of('random x3'))} | ${diff(of('streamline ('), of('evolution'))} |`);
     figurePanels.push({
       title: `${start.id} ${ratio}x`, xLabel: 'MACs', yLabel: 'test accuracy', yFromZero: false,
       series: rows.map((r, i) => ({
