@@ -127,6 +127,7 @@ export function searchCommand(yargs: Argv): Argv {
       console.log(modelRow('uniform', summary.uniform));
       console.log(modelRow('winner', summary.winner));
       if (summary.wideSparse) console.log(`${modelRow('w&s', summary.wideSparse)}  (${summary.wideSparse.nonzeroWeights?.toLocaleString('en-US')} nonzero weights)`);
+      if (summary.recommended) console.log(`\nrecommended: ${summary.recommended.which} ${summary.recommended.widths.join(',')}: ${summary.recommended.reason}${summary.onnx ? `; ONNX: ${summary.onnx.path}` : ''}`);
       console.log(`\n${summary.trials} trials (${summary.failedTrials} failed); report: ${join(outcome.runDir, 'report.html')}`);
     },
   );

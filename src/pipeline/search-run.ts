@@ -1,6 +1,7 @@
 /**
  * A search end to end, with no console I/O: configure (or resume from the journal), run the study,
- * train base and winner (and wide & sparse) fully, export the winner to ONNX, write the report.
+ * train base, uniform scaling and winner (and wide & sparse) fully, export the recommended network
+ * (the winner unless uniform scaling validated better) to ONNX, write the report.
  * What happens is told to an observer; the command line, a queue worker or a dashboard decide
  * what to show. Every step is journaled before the next starts, so a resumed run does only what
  * is left: finished trials, final trainings and the export are never done twice.
@@ -20,6 +21,7 @@ import { Journal, repairTornTail, replayJournal, type JournalEvent, type Replay 
 import type { Evaluator } from '../trial/evaluator.js';
 import type { TrialEvent } from '../trial/result.js';
 import { distinctTrainings, finalModels, finalRecipe, finalTrainingTask, type FinalModel } from './final-trainings.js';
+import { recommendModel } from './recommendation.js';
 import { appendRunEvent, decodeRunEvents, journalVersionOf, RUN_JOURNAL_VERSION, type FinalModelName } from './run-events.js';
 import { checkSearchOptions, SEARCH_DEFAULTS, studyConfigFor, type SearchOptions, type SearchStudyConfig } from './search-options.js';
 import { writeSearchReport } from './write-report.js';
@@ -53,17 +55,26 @@ export interface SearchRunDeps {
   /** Starts the tfjs backend of the main thread (for the ONNX export). */
   startBackend(choice: string): Promise<RunBackend>;
   createEvaluator(options: { workers: number; trialTimeoutSeconds?: number }): Evaluator;
-  /** Writes `<runDir>/winner.onnx` from `<runDir>/winner` and checks it; throws when it cannot. */
-  exportWinner(runDir: string, data: DataSpec): Promise<OnnxSummary>;
+  /**
+   * Writes `<runDir>/<source.onnx>` from the checkpoint in `<runDir>/<source.folder>` (default: the
+   * winner's, to `winner.onnx`) and checks it; throws when it cannot.
+   */
+  exportWinner(runDir: string, data: DataSpec, source?: ExportSource): Promise<OnnxSummary>;
+}
+
+/** Which checkpoint folder of a run to export, and the ONNX file's name. */
+export interface ExportSource {
+  folder: string;
+  onnx: string;
 }
 
 /** The real implementations; tfjs is loaded only when a run starts its backend or exports. */
 export const DEFAULT_SEARCH_RUN_DEPS: SearchRunDeps = {
   startBackend: async (choice) => (await import('../engine/backend.js')).initBackend(choice as never),
   createEvaluator: (options) => new PoolEvaluator(options),
-  exportWinner: async (runDir, data) => {
+  exportWinner: async (runDir, data, source = { folder: 'winner', onnx: 'winner.onnx' }) => {
     const { exportCheckpoint } = await import('./export-checkpoint.js');
-    const { path, bytes, examples, maxAbsDiff, argmaxAgreement } = await exportCheckpoint(join(runDir, 'winner'), { out: join(runDir, 'winner.onnx'), data });
+    const { path, bytes, examples, maxAbsDiff, argmaxAgreement } = await exportCheckpoint(join(runDir, source.folder), { out: join(runDir, source.onnx), data });
     return { path, bytes, examples, maxAbsDiff, argmaxAgreement };
   },
 };
@@ -217,7 +228,7 @@ export class SearchRun {
       }
       if (!done.some((e) => e.type === 'onnx-exported')) {
         try {
-          const onnx = await this.deps.exportWinner(this.runDir, this.config.data);
+          const onnx = await this.deps.exportWinner(this.runDir, this.config.data, this.recommendedSource(journalPath, [...best.widths]));
           appendRunEvent(journal, { type: 'onnx-exported', onnx });
           observer.onOnnxExported?.(onnx);
         } catch (err) {
@@ -225,7 +236,7 @@ export class SearchRun {
           appendRunEvent(journal, { type: 'export-failed', reason: `${error.name}: ${error.message}` });
           observer.onOnnxFailed?.(error);
           await this.ended('stopped', journal, study);
-          throw new SearchError(`the ONNX export of the winner failed: ${error.message}; resume with: widthwise search --resume ${this.runDir} to try it again`);
+          throw new SearchError(`the ONNX export of the recommended network failed: ${error.message}; resume with: widthwise search --resume ${this.runDir} to try it again`);
         }
       }
       appendRunEvent(journal, { type: 'study-finished' });
@@ -263,6 +274,17 @@ export class SearchRun {
       }
     }));
     return failures;
+  }
+
+  /**
+   * The checkpoint of the network the search recommends (see recommendation.ts): the winner's, or
+   * uniform scaling's, which lives in the folder of the first final model it was trained as.
+   */
+  private recommendedSource(journalPath: string, winner: number[]): ExportSource {
+    const finals = new Map(decodeRunEvents(replayJournal(journalPath).events).flatMap((e) => (e.type === 'final-trained' && e.result.metrics ? [[e.which, { widths: e.result.widths, validationAccuracy: e.result.metrics.validationAccuracy }] as const] : [])));
+    const which = recommendModel(finals.get('winner'), finals.get('uniform'))?.which ?? 'winner';
+    const group = distinctTrainings(finalModels(this.config.space, winner, this.options, this.config.budget)).find((g) => g.some((m) => m.which === which));
+    return { folder: group?.[0].which ?? which, onnx: `${which}.onnx` };
   }
 
   private async ended(status: SearchOutcome['status'], journal: Journal, study: Study): Promise<SearchOutcome> {

@@ -8,6 +8,7 @@ import { studySignal, type StudyConfig } from '../search/study.js';
 import { JournalError, type JournalEvent } from '../storage/journal.js';
 import type { TrialResult } from '../trial/result.js';
 import { decodeRunEvents, journalVersionOf, type FinalModelName } from './run-events.js';
+import { recommendModel } from './recommendation.js';
 
 function modelSummary(r: TrialResult): ModelSummary | undefined {
   if (r.status !== 'ok' || !r.metrics) return undefined;
@@ -91,6 +92,7 @@ export function summaryFromJournal(events: JournalEvent[], runDir: string): Sear
   const done = history.filter((t) => t.status !== 'running');
   const startTrial = history[0];
   const winner = finals.get('winner');
+  const recommended = recommendModel(winner, finals.get('uniform'));
   return {
     runDir, space: config.space.name, dataset: config.data.name, backend, sampler: config.sampler,
     groups: config.space.groups.map((g) => g.name), budgetMacs: config.budget.macs, maxParams: config.budget.params,
@@ -102,6 +104,7 @@ export function summaryFromJournal(events: JournalEvent[], runDir: string): Sear
     startGroupTelemetry: startTrial ? results.get(startTrial.trialId)?.groupTelemetry : undefined,
     signal: { norm: signal.norm, score: signal.score, proxyEpochs: config.proxyRecipe.epochs },
     history, finished, onnx,
+    ...(recommended ? { recommended } : {}),
     ...(failures.size ? { failures: [...failures].map(([what, reason]) => ({ what, reason })) } : {}),
   };
 }

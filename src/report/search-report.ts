@@ -77,7 +77,8 @@ ${modelRow(`winner (trial ${s.winner?.trialId ?? '-'})`, s.winner)}
 ${s.wideSparse ? modelRow(`wide &amp; sparse (${int(s.wideSparse.nonzeroWeights)} nonzero weights)`, s.wideSparse) : ''}
 </table>
 ${(s.failures ?? []).map((f) => `<p><b>Failed: ${esc(f.what)}</b>: ${esc(f.reason)} (resume the run to try again).</p>`).join('\n')}
-${s.onnx ? `<p>Winner exported to ONNX: <code>${esc(s.onnx.path)}</code> (${int(s.onnx.bytes)} bytes); ONNX Runtime against tfjs on ${s.onnx.examples} test inputs: max |difference| ${s.onnx.maxAbsDiff.toExponential(2)}, argmax agreement ${pct(s.onnx.argmaxAgreement)}.</p>` : ''}
+${s.recommended ? `<p><b>Recommended: the ${s.recommended.which === 'winner' ? 'winner' : 'uniformly scaled start'}</b> (${esc(s.recommended.widths.join(', '))}): ${esc(s.recommended.reason)}. The winner is chosen on short proxy trainings; the final trainings' validation split checks it against uniform scaling (test accuracy is never used to choose).</p>` : ''}
+${s.onnx ? `<p>Recommended network exported to ONNX: <code>${esc(s.onnx.path)}</code> (${int(s.onnx.bytes)} bytes); ONNX Runtime against tfjs on ${s.onnx.examples} test inputs: max |difference| ${s.onnx.maxAbsDiff.toExponential(2)}, argmax agreement ${pct(s.onnx.argmaxAgreement)}.</p>` : ''}
 <h2>Width profile</h2><p>Group index: ${s.groups.map((g, i) => `${i} = ${esc(g)}`).join(', ')}.</p>${fig('widths.svg')}
 <h2>Progress</h2>${fig('progress.svg')}
 <h2>Telemetry behind the labels</h2>

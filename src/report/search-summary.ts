@@ -65,6 +65,8 @@ export interface SearchSummary {
   failures?: { what: string; reason: string }[];
   /** The start scaled uniformly onto the budget (largest grid multiplier that fits), trained like the winner. */
   uniform?: ModelSummary;
+  /** The network to use: the winner, unless uniform scaling validated better in the final trainings (pipeline/recommendation.ts). */
+  recommended?: { which: 'winner' | 'uniform'; widths: number[]; reason: string };
   /** Proxy telemetry of the winning trial and of the start trial. */
   winnerTelemetry?: LayerTelemetry[];
   startTelemetry?: LayerTelemetry[];
@@ -74,6 +76,6 @@ export interface SearchSummary {
   signal?: { norm: string; score: string; proxyEpochs: number };
   history: TrialSummary[];
   finished: boolean;
-  /** ONNX file of the winner, when exported, with its parity check in ONNX Runtime. */
+  /** ONNX file of the recommended network, when exported, with its parity check in ONNX Runtime. */
   onnx?: OnnxSummary;
 }

@@ -185,7 +185,7 @@ test('a failed export is journaled, fails the command, and is retried by a resum
       return ONNX;
     },
   };
-  await assert.rejects(SearchRun.open({ options: OPTIONS, out: dir }, deps).execute(), /ONNX export of the winner failed: ENOSPC/);
+  await assert.rejects(SearchRun.open({ options: OPTIONS, out: dir }, deps).execute(), /ONNX export of the recommended network failed: ENOSPC/);
   assert.ok(journalLines(dir).some((e) => e.type === 'export-failed'));
   const outcome = await SearchRun.open({ resume: dir }, deps).execute();
   assert.equal(attempts, 2);
@@ -210,4 +210,34 @@ test('one writer per run folder: a search on a folder another writer holds fails
   const second = SearchRun.open({ options: OPTIONS, out: dir }, fakeDeps().deps);
   await first.execute();
   await assert.rejects(second.execute(), /already holds a search journal/);
+});
+
+test('the recommended network is the winner unless uniform scaling validated better in the final trainings, and it is what is exported', async () => {
+  // The fake's accuracy peaks at the base widths, which are also uniform scaling at the base's own
+  // MACs; random proposals never hit them exactly, so the winner validates worse than uniform.
+  const exported: { folder: string; onnx: string }[] = [];
+  const deps: SearchRunDeps = {
+    startBackend: async () => ({ name: 'fake' }),
+    createEvaluator: () => new FakeEvaluator([256, 128]),
+    exportWinner: async (_runDir, _data, source) => {
+      exported.push(source!);
+      return ONNX;
+    },
+  };
+  const dir = newDir();
+  const { summary } = await SearchRun.open({ options: { ...OPTIONS, compareWideSparse: false }, out: dir }, deps).execute();
+  assert.notDeepEqual(summary.winner!.widths, [256, 128]);
+  assert.ok(summary.uniform!.validationAccuracy > summary.winner!.validationAccuracy);
+  assert.equal(summary.recommended?.which, 'uniform');
+  assert.deepEqual(summary.recommended?.widths, [256, 128]);
+  // Uniform scaling is the base here, trained once, in the base's folder.
+  assert.deepEqual(exported, [{ folder: 'base', onnx: 'uniform.onnx' }]);
+
+  // With the optimum elsewhere, the winner (closer to it than the base) is kept.
+  const kept: { folder: string; onnx: string }[] = [];
+  const other = newDir();
+  const result = await SearchRun.open({ options: { ...OPTIONS, compareWideSparse: false }, out: other }, { ...deps, createEvaluator: () => new FakeEvaluator(OPTIMUM), exportWinner: async (_r, _d, source) => { kept.push(source!); return ONNX; } }).execute();
+  assert.ok(result.summary.winner!.validationAccuracy >= result.summary.uniform!.validationAccuracy);
+  assert.equal(result.summary.recommended?.which, 'winner');
+  assert.deepEqual(kept, [{ folder: 'winner', onnx: 'winner.onnx' }]);
 });
