@@ -47,6 +47,8 @@ function progressPrinter(options: SearchOptions): SearchRunObserver {
     ),
     onFinalTrainingEvent: (which, e) => {
       if (e.kind === 'epoch') process.stderr.write(`  ${which}: epoch ${e.epoch}/${e.epochs} loss ${e.loss?.toFixed(4)}\n`);
+      else if (e.kind === 'resumed') process.stderr.write(`  ${which}: ${e.epoch === e.epochs ? 'finished before, not trained again' : `resumed from its checkpoint after epoch ${e.epoch}/${e.epochs}`}\n`);
+      else if (e.note) process.stderr.write(`  ${which}: ${e.note}\n`);
     },
     onOnnxExported: (onnx) => process.stderr.write(`ONNX: ${onnx.path} (${onnx.bytes.toLocaleString('en-US')} bytes); ONNX Runtime vs tfjs on ${onnx.examples} test inputs: max |difference| ${onnx.maxAbsDiff.toExponential(2)}, argmax agreement ${(100 * onnx.argmaxAgreement).toFixed(1)}%\n`),
   };
