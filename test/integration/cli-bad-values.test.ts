@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { UsageError } from '../../src/core/errors.js';
-import { checkTrainingArgs, type RecipeArgs } from '../../src/cli/train.js';
+import { checkTrainingArgs, type RecipeArgs } from '../../src/cli/options/training.js';
 import { runWidthwiseAsync as run } from '../fixtures/widthwise-child.js';
 
 const BIN = new URL('../../bin/widthwise.js', import.meta.url).pathname;
