@@ -7,6 +7,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { canonicalJson } from '../core/canonical-json.js';
 import { WidthwiseError } from '../core/errors.js';
 import { loadCheckpoint, META_FILE, readCheckpointMeta, releaseCheckpoint, removeUnreferencedFiles, type CheckpointInfo, type CheckpointMeta } from '../export/checkpoint.js';
 import type { TrainingSnapshot } from '../train/run-training.js';
@@ -27,18 +28,14 @@ export function checkpointInfoOf(task: TrialTask, classes: number, backend: stri
   };
 }
 
-/** JSON with sorted keys and without undefined fields: the checkpoint's copy reads back in another key order. */
-function canonical(value: unknown): string {
-  return JSON.stringify(value, (_key, v) => (v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b))) : v));
-}
-
 /** Why `meta` is not a checkpoint of `info`'s training, or undefined when it is. */
 function otherTraining(meta: CheckpointMeta, info: CheckpointInfo): string | undefined {
   const fields: [string, unknown, unknown][] = [
     ['widths', meta.widths, info.widths], ['classes', meta.classes, info.classes], ['seed', meta.seed, info.seed],
     ['recipe', meta.recipe, info.recipe], ['data', meta.data, info.data], ['sparsity', meta.sparse, info.sparse],
   ];
-  const differs = fields.find(([, saved, wanted]) => canonical(saved) !== canonical(wanted));
+  // The checkpoint's copy reads back in another key order.
+  const differs = fields.find(([, saved, wanted]) => canonicalJson(saved) !== canonicalJson(wanted));
   return differs ? `its ${differs[0]} differ from this training's` : undefined;
 }
 
