@@ -20,7 +20,7 @@ import { summaryFromJournal } from '../src/pipeline/summary-from-journal.js';
 import { PALETTE, panelsSvg, svgToPng } from '../src/report/svg-plot.js';
 import { PoolEvaluator } from '../src/runtime/pool-evaluator.js';
 import { uniformScaling } from '../src/search/uniform-scaling.js';
-import { replayJournal } from '../src/storage/journal.js';
+import { readRunJournal } from '../src/pipeline/run-events.js';
 import { numberArg, scriptArgs } from './lib/args.js';
 import { GROUND_TRUTH_SEEDS, GROUND_TRUTH_TRAINING, SPACES, groundTruthTask } from './lib/ground-truth-set.js';
 import { recipeText } from './lib/recipe-text.js';
@@ -69,7 +69,7 @@ for (const start of STARTS) {
     let summary;
     if (renderOnly) {
       if (!existsSync(journal)) continue;
-      summary = summaryFromJournal(replayJournal(journal).events, dir);
+      summary = summaryFromJournal(readRunJournal(journal).events, dir);
     } else {
       // A run folder that exists is resumed: its finished trials are kept, only what is left runs.
       const run = existsSync(journal) ? SearchRun.open({ resume: dir, studyOnly: true }) : SearchRun.open({ out: dir, studyOnly: true, options });

@@ -16,11 +16,11 @@ import { PoolEvaluator } from '../runtime/pool-evaluator.js';
 import { Study, type StudyProgress } from '../search/study.js';
 import type { FrozenTrial } from '../search/types.js';
 import { loadSpace } from '../space/load.js';
-import { Journal, repairTornTail, replayJournal, type JournalEvent, type Replay } from '../storage/journal.js';
+import { Journal, repairTornTail, type JournalEvent, type Replay } from '../storage/journal.js';
 import type { Evaluator } from '../trial/evaluator.js';
 import type { TrialEvent } from '../trial/result.js';
 import { distinctTrainings, finalModels, finalRecipe, finalTrainingTask, type FinalModel } from './final-trainings.js';
-import { appendRunEvent, decodeRunEvents, journalVersionOf, RUN_JOURNAL_VERSION, type FinalModelName } from './run-events.js';
+import { appendRunEvent, decodeRunEvents, journalVersionOf, readRunJournal, RUN_JOURNAL_VERSION, type FinalModelName } from './run-events.js';
 import { checkSearchOptions, SEARCH_DEFAULTS, studyConfigFor, type SearchOptions, type SearchStudyConfig } from './search-options.js';
 import { writeSearchReport } from './write-report.js';
 
@@ -129,7 +129,7 @@ export class SearchRun {
     const explicit = Object.fromEntries(Object.entries(request.options ?? {}).filter(([, v]) => v !== undefined)) as Partial<SearchOptions>;
     if (request.resume !== undefined) {
       const runDir = resolve(request.resume);
-      const replay = replayJournal(join(runDir, 'journal.jsonl'));
+      const replay = readRunJournal(join(runDir, 'journal.jsonl'));
       const created = replay.events.find((e) => e.type === 'study-created');
       const stored = created?.type === 'study-created' ? created.config : undefined;
       const version = stored ? journalVersionOf(stored, runDir) : RUN_JOURNAL_VERSION;
@@ -163,7 +163,7 @@ export class SearchRun {
     try {
       const journalPath = join(this.runDir, 'journal.jsonl');
       // The journal as it is now that this run holds the folder (another writer may have added to it).
-      if (this.replay) this.replay = replayJournal(journalPath);
+      if (this.replay) this.replay = readRunJournal(journalPath);
       else if (existsSync(journalPath)) throw new UsageError(`${this.runDir} already holds a search journal (a search started there first): use --resume ${this.runDir}, or another --out`);
       return await this.executeHeld(observer);
     } finally {

@@ -3,18 +3,10 @@
  * are the space's types (`types.ts`). What a shape cannot say (a group's base on its grid, layers
  * naming existing groups, unique names, the output layer) is checked after it, in `validate.ts`.
  *
- * Every schema carries the words of what it expects, so an issue reads `expected a positive
- * integer, found "3"` whichever check of the field failed; a missing field says so.
+ * Every schema carries the words of what it expects (`core/schema-words`).
  */
 import { z } from 'zod';
-
-/** Phrase for a field that is absent. */
-export const MISSING = 'this field (missing field)';
-
-/** Schema options whose every issue says `what` was expected (or that the field is missing). */
-const expecting = (what: string) => ({
-  errorMap: (_issue: z.ZodIssueOptionalMessage, ctx: { data: unknown }) => ({ message: ctx.data === undefined ? MISSING : what }),
-});
+import { expecting, MISSING } from '../core/schema-words.js';
 
 const positiveInt = () => z.number(expecting('a positive integer')).int().min(1);
 const name = () => z.string(expecting('a non-empty string')).min(1);
