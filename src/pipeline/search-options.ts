@@ -10,7 +10,7 @@ import { spaceCost } from '../cost/cost.js';
 import { checkBudget, projectToBudget } from '../search/budget.js';
 import { SAMPLER_NAMES, type SamplerName } from '../search/samplers.js';
 import type { StudyConfig } from '../search/study.js';
-import { baseWidths, loadSpace, parseWidths } from '../space/index.js';
+import { baseWidths, loadSpace, parseWidths, type SearchSpace } from '../space/index.js';
 import { DEFAULT_SIGNAL, NORM_KIND_NAMES, SCORE_NAMES, type NormKind, type ScoreName } from '../variance/index.js';
 
 /** The options of a search, as stored in its journal; a resumed run starts from them. */
@@ -104,11 +104,12 @@ export function checkSearchOptions(o: SearchOptions): void {
 export type SearchStudyConfig = StudyConfig & { options: SearchOptions; journalVersion?: number };
 
 /**
- * The study that `o` defines: loads the space, fixes the budget (throws `BudgetError` when no width
+ * The study that `o` defines: loads the space (or takes the one a journal holds: a resumed run
+ * needs no space file, which may have moved or changed since), fixes the budget (throws `BudgetError` when no width
  * vector fits) and projects the start widths onto it.
  */
-export function studyConfigFor(o: SearchOptions): StudyConfig {
-  const space = loadSpace(o.space);
+export function studyConfigFor(o: SearchOptions, journaled?: SearchSpace): StudyConfig {
+  const space = journaled ?? loadSpace(o.space);
   const base = baseWidths(space);
   const budgetMacs = o.budgetMacs ?? Math.floor(spaceCost(space, base).macs * o.budgetRatio);
   const budget = { macs: budgetMacs, ...(o.maxParams !== undefined ? { params: o.maxParams } : {}) };

@@ -16,6 +16,8 @@ import { PoolEvaluator } from '../runtime/pool-evaluator.js';
 import { Study, type StudyProgress } from '../search/study.js';
 import type { FrozenTrial } from '../search/types.js';
 import { loadSpace } from '../space/load.js';
+import type { SearchSpace } from '../space/types.js';
+import { validateSpace } from '../space/validate.js';
 import { Journal, repairTornTail, type JournalEvent, type Replay } from '../storage/journal.js';
 import type { Evaluator } from '../trial/evaluator.js';
 import type { TrialEvent } from '../trial/result.js';
@@ -135,7 +137,11 @@ export class SearchRun {
       const version = stored ? journalVersionOf(stored, runDir) : RUN_JOURNAL_VERSION;
       const options = { ...((stored?.options as SearchOptions | undefined) ?? SEARCH_DEFAULTS), ...explicit };
       // A resumed run keeps the version it was created with: the config must match the journal's.
-      return new SearchRun(runDir, options, configFor(options, version), replay, deps, request.studyOnly ?? false);
+      // The journal holds the whole space: a resume needs no space file (it may have moved). Where
+      // it was read from is not part of the space.
+      const { file: _readFrom, ...space } = (stored?.space ?? {}) as Record<string, unknown>;
+      const journaled = stored?.space !== undefined ? validateSpace(space, `${join(runDir, 'journal.jsonl')} (study-created space)`) : undefined;
+      return new SearchRun(runDir, options, configFor(options, version, journaled), replay, deps, request.studyOnly ?? false);
     }
     const options = { ...SEARCH_DEFAULTS, ...explicit };
     const runDir = resolve(request.out ?? defaultRunDir(loadSpace(options.space).name, new Date()));
@@ -272,10 +278,10 @@ export class SearchRun {
 }
 
 /** The study config of `options`, stamped with the journal format it is written in. */
-function configFor(options: SearchOptions, journalVersion: number): SearchStudyConfig {
+function configFor(options: SearchOptions, journalVersion: number, journaledSpace?: SearchSpace): SearchStudyConfig {
   checkSearchOptions(options);
   // Version-1 journals had no journalVersion; leaving it out keeps their configs equal on resume.
-  return { ...studyConfigFor(options), options, ...(journalVersion > 1 ? { journalVersion } : {}) };
+  return { ...studyConfigFor(options, journaledSpace), options, ...(journalVersion > 1 ? { journalVersion } : {}) };
 }
 
 function closeQuietly(journal: Journal): void {

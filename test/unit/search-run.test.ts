@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spaceKernelWeights } from '../../src/cost/cost.js';
@@ -210,4 +210,18 @@ test('one writer per run folder: a search on a folder another writer holds fails
   const second = SearchRun.open({ options: OPTIONS, out: dir }, fakeDeps().deps);
   await first.execute();
   await assert.rejects(second.execute(), /already holds a search journal/);
+});
+
+test('a resume takes the space from the journal: the space file may have moved or changed', async () => {
+  const dir = newDir();
+  const file = join(mkdtempSync(join(tmpdir(), 'ww-space-')), 'my-mlp.json');
+  writeFileSync(file, readFileSync(new URL('../../search-spaces/mlp-mnist.json', import.meta.url)));
+  const first = fakeDeps();
+  await assert.rejects(SearchRun.open({ options: { ...OPTIONS, space: file }, out: dir }, { ...first.deps, exportWinner: async () => { throw new Error('EIO'); } }).execute(), /ONNX export/);
+  rmSync(file);
+  const { deps, exports } = fakeDeps();
+  const outcome = await SearchRun.open({ resume: dir }, deps).execute();
+  assert.equal(outcome.status, 'finished');
+  assert.deepEqual(exports, [dir]);
+  assert.equal(outcome.summary.space, 'mlp-mnist');
 });
