@@ -8,7 +8,6 @@ import { formatTable } from '../report/table.js';
 import { svgToPng } from '../report/svg-plot.js';
 import { groupSignalSvg } from '../report/telemetry-plot.js';
 import { loadSpace } from '../space/index.js';
-import { runTrial } from '../runtime/run-trial.js';
 import { DEFAULT_SIGNAL, NORM_KINDS, NORM_KIND_NAMES, SCORES, SCORE_NAMES, groupSignals, signalSettings, type NormKind, type ScoreName } from '../variance/index.js';
 import { COMMANDS } from './command-list.js';
 import { withOptions } from './options/declare.js';
@@ -45,6 +44,8 @@ export function probeCommand(yargs: Argv): Argv {
       ensureWritableDir(out, '--out');
       const backend = await startBackend(args.backend as never);
       process.stderr.write(`probing ${space.name} at widths ${widths.join(',')}, ${recipe.epochs} epochs\n`);
+      // tfjs loads with the trial runner, once the options have passed their checks.
+      const { runTrial } = await import('../runtime/run-trial.js');
       const result: TrialResult = await runTrial(
         {
           trialId: 0, space, widths, seed: args.seed, recipe, recordEvery: args.recordEvery, backend: args.backend,

@@ -4,17 +4,19 @@ import type { Argv } from 'yargs';
 import type { OptionTable } from '../core/option-table.js';
 import { CheckpointError, RunFolderLockedError, UsageError } from '../core/errors.js';
 import type { DataSpec, WidthVector } from '../core/types.js';
-import { loadCheckpoint, readCheckpointMeta, releaseCheckpoint, saveFinishedCheckpoint, saveTrainingCheckpoint, type CheckpointInfo, type CheckpointMeta } from '../export/checkpoint.js';
+import type { CheckpointInfo, CheckpointMeta } from '../export/checkpoint.js';
 import type { BackendChoice } from '../engine/backend.js';
 import { loadSpace, resolveNetwork, type SearchSpace } from '../space/index.js';
 import { kernelBudgets, sparsityPlan } from '../train/sparsity-plan.js';
 import { lockRunFolder, type RunFolderLock } from '../storage/run-lock.js';
-import { runTraining } from '../train/run-training.js';
 import type { TrainRecipe } from '../train/trainer.js';
 import { COMMANDS } from './command-list.js';
 import { withOptions } from './options/declare.js';
 import { recipeFromArgs, TRAINING_OPTIONS, type RecipeArgs } from './options/training.js';
 import { givenFlags, printJson, startBackend, widthsFromArgs, type WidthArgs } from './shared.js';
+
+/** The checkpoint module, loaded (with tfjs) once the options have passed their checks. */
+const checkpoints = () => import('../export/checkpoint.js');
 
 /** `train`'s options: the shared training options and its own. */
 export const TRAIN_OPTIONS = {
@@ -130,6 +132,7 @@ export function trainCommand(yargs: Argv): Argv {
         throw new UsageError(`--save ${args.save}: the folder already holds a checkpoint; continue it with --resume ${args.save}, or save to another folder`);
       }
       // The settings are checked against the flags before any tensor is read, lock taken or backend started.
+      const { readCheckpointMeta } = await checkpoints();
       const savedMeta = args.resume ? readCheckpointMeta(args.resume) : undefined;
       const settings = savedMeta ? settingsFromCheckpoint(savedMeta, args.resume!, args.dataDir) : settingsFromArgs(args);
       if (savedMeta) refuseContradictions(args, givenFlags(args), settings, args.resume!);
@@ -151,6 +154,8 @@ function stillHeld(lock: RunFolderLock | undefined): void {
 
 /** Trains afresh with `settings`, or resumes `args.resume`'s checkpoint (read again now that the folder is locked). */
 async function trainOrResume(args: { resume?: string; json: boolean; backend: string; checkpointEvery: number }, settings: TrainingSettings, saveDir: string | undefined, lock: RunFolderLock | undefined): Promise<void> {
+  const { loadCheckpoint, readCheckpointMeta, releaseCheckpoint, saveFinishedCheckpoint, saveTrainingCheckpoint } = await checkpoints();
+  const { runTraining } = await import('../train/run-training.js');
   const savedMeta = args.resume ? readCheckpointMeta(args.resume) : undefined;
   const { space, widths, recipe, data, seed } = settings;
   if (savedMeta?.progress?.complete) {
