@@ -12,7 +12,7 @@ import { ensureWritableFileFolder } from '../shared.js';
 /** The yargs option of a spec: its help carries the range, so help and check cannot disagree. */
 function yargsOption(spec: OptionSpec): Options {
   const { describe, type } = spec;
-  const range = spec.type === 'number' && rangeText(spec) !== `a number` ? ` (${rangeText(spec)})` : '';
+  const range = spec.type === 'number' && rangeText(spec) !== 'a number' ? `; ${rangeText(spec)}` : '';
   return {
     type, describe: `${describe}${range}`,
     ...(spec.default !== undefined ? { default: spec.default } : {}),
