@@ -104,8 +104,9 @@ export function defaultRunDir(spaceName: string, now: Date): string {
 }
 
 /**
- * One search run. `open` checks everything that can be checked without training (options, space,
- * budget, the run folder, the journal's version); `execute` does the work.
+ * One search run. `open` checks everything that can be checked without the run folder's lock
+ * (options, space, budget, the journal's version); `execute` takes the lock, checks the folder
+ * (writable; for a new run, no journal yet), then does the work.
  */
 export class SearchRun {
   private study?: Study;
@@ -144,8 +145,9 @@ export class SearchRun {
       return new SearchRun(runDir, options, configFor(options, version, journaled), replay, deps, request.studyOnly ?? false);
     }
     const options = { ...SEARCH_DEFAULTS, ...explicit };
+    // A journal already there is refused by `execute` once it holds the folder: a folder another
+    // search is writing is then refused naming that search, not with a hint to resume it.
     const runDir = resolve(request.out ?? defaultRunDir(loadSpace(options.space).name, new Date()));
-    if (existsSync(join(runDir, 'journal.jsonl'))) throw new UsageError(`${runDir} already holds a search journal: use --resume ${runDir}, or another --out`);
     return new SearchRun(runDir, options, configFor(options, RUN_JOURNAL_VERSION), undefined, deps, request.studyOnly ?? false);
   }
 
@@ -158,7 +160,8 @@ export class SearchRun {
 
   /**
    * Runs what is left of the search, holding the run folder's lock. Throws `UsageError` for a folder
-   * that cannot be written, `RunFolderLockedError` when another process holds it, `ResumeError`
+   * that cannot be written or (new run) already holds a journal, `RunFolderLockedError` when
+   * another process holds it, `ResumeError`
    * when the journal's study differs from the options, and `SearchError` when every proxy trial,
    * a final training or the ONNX export failed (journaled as attempts; a resume tries them again).
    */
@@ -170,7 +173,7 @@ export class SearchRun {
       const journalPath = join(this.runDir, 'journal.jsonl');
       // The journal as it is now that this run holds the folder (another writer may have added to it).
       if (this.replay) this.replay = readRunJournal(journalPath);
-      else if (existsSync(journalPath)) throw new UsageError(`${this.runDir} already holds a search journal (a search started there first): use --resume ${this.runDir}, or another --out`);
+      else if (existsSync(journalPath)) throw new UsageError(`${this.runDir} already holds a search journal: use --resume ${this.runDir}, or another --out`);
       return await this.executeHeld(observer);
     } finally {
       await lock.release();
