@@ -12,6 +12,8 @@ import { WidthwiseError } from '../core/errors.js';
 import type { OnnxSummary } from '../report/search-summary.js';
 import { replayJournal, type EventSchemas, type Journal, type JournalEntry, type JournalEvent, type Replay } from '../storage/journal.js';
 import { measure, trialResultSchema } from '../trial/result-schema.js';
+import { validateSpace } from '../space/validate.js';
+import { NORM_KIND_NAMES, SCORE_NAMES } from '../variance/index.js';
 
 /** The journal format this code writes. */
 export const RUN_JOURNAL_VERSION = 2;
@@ -48,14 +50,41 @@ const studyFinished = z.object({ type: z.literal('study-finished') });
 export type RunEvent = z.output<typeof winnerChosen | typeof finalTrained | typeof onnxExported | typeof finalFailed | typeof exportFailed | typeof studyFinished>;
 
 /**
+ * The space a journal holds, checked whole (schema and rules, as a space file is): the summary
+ * and a resume read it instead of the space file. Where it was read from is not part of it.
+ */
+const journaledSpace = z.unknown().superRefine((value, ctx) => {
+  try {
+    const { file: _readFrom, ...space } = (value ?? {}) as Record<string, unknown>;
+    validateSpace(value === null || typeof value !== 'object' ? value : space, 'the space');
+  } catch (err) {
+    ctx.addIssue({ code: z.ZodIssueCode.custom, message: (err as Error).message });
+  }
+});
+
+/** The study's config as the summary reads it; the resume compares the whole of it with the options. */
+const studyCreated = z.object({
+  type: z.literal('study-created'),
+  config: z.object({
+    space: journaledSpace, sampler: z.string(), trials: count, seed: z.number(), start: widths, roundSize: count,
+    budget: z.object({ macs: z.number().positive(), params: z.number().positive().optional() }).passthrough(),
+    data: z.object({ name: z.string() }).passthrough(),
+    proxyRecipe: z.object({ epochs: z.number().int().min(1) }).passthrough(),
+    normKind: z.enum(NORM_KIND_NAMES as unknown as [string, ...string[]]).optional(),
+    score: z.enum(SCORE_NAMES as unknown as [string, ...string[]]).optional(),
+  }).passthrough(),
+});
+
+/**
  * The trial events of the study, with their results checked whole: the summary and a resume read
  * every field of them (storage checks only that a result is an object).
  */
 const trialFinished = z.object({ type: z.literal('trial-finished'), trialId: count, result: trialResultSchema });
 const trialFailed = z.object({ type: z.literal('trial-failed'), trialId: count, reason: z.string(), result: trialResultSchema.optional() });
 
-/** The schemas `replayJournal` checks a search's journal lines with, by type (study-created and trial-started: storage's). */
+/** The schemas `replayJournal` checks a search's journal lines with, by type (trial-started: storage's). */
 export const RUN_EVENT_SCHEMAS: EventSchemas = {
+  'study-created': studyCreated.passthrough(),
   'trial-finished': trialFinished.passthrough(),
   'trial-failed': trialFailed.passthrough(),
   'winner-chosen': winnerChosen.passthrough(),

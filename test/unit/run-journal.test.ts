@@ -63,8 +63,8 @@ const garbage = fc.oneof(fc.constant(null), fc.constant(undefined), fc.string({ 
 test('property: one field of one line replaced by garbage gives the summary or a widthwise error, never a TypeError', async () => {
   const lines = await finishedJournal();
   const events = lines.map((l) => JSON.parse(l));
-  // The places a field can be, outside the study config (whose checks are the study's, on resume).
-  const places = events.flatMap((e, line) => (e.type === 'study-created' ? [] : paths(e).filter((p) => p.length > 0).map((p) => ({ line, path: p }))));
+  // Every place a field can be, the study's config (its space, its options) included.
+  const places = events.flatMap((e, line) => paths(e).filter((p) => p.length > 0).map((p) => ({ line, path: p })));
   fc.assert(fc.property(fc.constantFrom(...places), garbage, ({ line, path }, value) => {
     const edited = structuredClone(events);
     let parent = edited[line];
@@ -76,5 +76,5 @@ test('property: one field of one line replaced by garbage gives the summary or a
     } catch (err) {
       assert.ok(err instanceof WidthwiseError, `${path.join('.')} = ${JSON.stringify(value)} on line ${line + 1}: ${(err as Error).stack}`);
     }
-  }), { numRuns: 400 });
+  }), { numRuns: 600 });
 });
