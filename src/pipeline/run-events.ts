@@ -12,6 +12,7 @@ import { WidthwiseError } from '../core/errors.js';
 import type { OnnxSummary } from '../report/search-summary.js';
 import { replayJournal, type EventSchemas, type Journal, type JournalEntry, type JournalEvent, type Replay } from '../storage/journal.js';
 import { measure, trialResultSchema } from '../trial/result-schema.js';
+import type { SearchSpace } from '../space/types.js';
 import { validateSpace } from '../space/validate.js';
 import { NORM_KIND_NAMES, SCORE_NAMES } from '../variance/index.js';
 
@@ -50,13 +51,18 @@ const studyFinished = z.object({ type: z.literal('study-finished') });
 export type RunEvent = z.output<typeof winnerChosen | typeof finalTrained | typeof onnxExported | typeof finalFailed | typeof exportFailed | typeof studyFinished>;
 
 /**
- * The space a journal holds, checked whole (schema and rules, as a space file is): the summary
- * and a resume read it instead of the space file. Where it was read from is not part of it.
+ * The space a journal's study-created config holds, checked whole (schema and rules, as a space
+ * file is): the summary and a resume read it instead of the space file, which may have moved.
+ * Where it was read from is not part of it. Throws `SpaceError` naming `where`.
  */
-const journaledSpace = z.unknown().superRefine((value, ctx) => {
+export function journaledSpace(value: unknown, where: string): SearchSpace {
+  const { file: _readFrom, ...space } = (value !== null && typeof value === 'object' ? value : {}) as Record<string, unknown>;
+  return validateSpace(value !== null && typeof value === 'object' ? space : value, where);
+}
+
+const journaledSpaceSchema = z.unknown().superRefine((value, ctx) => {
   try {
-    const { file: _readFrom, ...space } = (value ?? {}) as Record<string, unknown>;
-    validateSpace(value === null || typeof value !== 'object' ? value : space, 'the space');
+    journaledSpace(value, 'the space');
   } catch (err) {
     ctx.addIssue({ code: z.ZodIssueCode.custom, message: (err as Error).message });
   }
@@ -66,7 +72,7 @@ const journaledSpace = z.unknown().superRefine((value, ctx) => {
 const studyCreated = z.object({
   type: z.literal('study-created'),
   config: z.object({
-    space: journaledSpace, sampler: z.string(), trials: count, seed: z.number(), start: widths, roundSize: count,
+    space: journaledSpaceSchema, sampler: z.string(), trials: count, seed: z.number(), start: widths, roundSize: count,
     budget: z.object({ macs: z.number().positive(), params: z.number().positive().optional() }).passthrough(),
     data: z.object({ name: z.string() }).passthrough(),
     proxyRecipe: z.object({ epochs: z.number().int().min(1) }).passthrough(),

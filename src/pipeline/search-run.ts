@@ -17,12 +17,11 @@ import { Study, type StudyProgress } from '../search/study.js';
 import type { FrozenTrial } from '../search/types.js';
 import { loadSpace } from '../space/load.js';
 import type { SearchSpace } from '../space/types.js';
-import { validateSpace } from '../space/validate.js';
 import { Journal, repairTornTail, type JournalEvent, type Replay } from '../storage/journal.js';
 import type { Evaluator } from '../trial/evaluator.js';
 import type { TrialEvent } from '../trial/result.js';
 import { distinctTrainings, finalModels, finalRecipe, finalTrainingTask, type FinalModel } from './final-trainings.js';
-import { appendRunEvent, decodeRunEvents, journalVersionOf, readRunJournal, RUN_JOURNAL_VERSION, type FinalModelName } from './run-events.js';
+import { appendRunEvent, decodeRunEvents, journaledSpace, journalVersionOf, readRunJournal, RUN_JOURNAL_VERSION, type FinalModelName } from './run-events.js';
 import { checkSearchOptions, SEARCH_DEFAULTS, studyConfigFor, type SearchOptions, type SearchStudyConfig } from './search-options.js';
 import { writeSearchReport } from './write-report.js';
 
@@ -138,10 +137,8 @@ export class SearchRun {
       const version = stored ? journalVersionOf(stored, runDir) : RUN_JOURNAL_VERSION;
       const options = { ...((stored?.options as SearchOptions | undefined) ?? SEARCH_DEFAULTS), ...explicit };
       // A resumed run keeps the version it was created with: the config must match the journal's.
-      // The journal holds the whole space: a resume needs no space file (it may have moved). Where
-      // it was read from is not part of the space.
-      const { file: _readFrom, ...space } = (stored?.space ?? {}) as Record<string, unknown>;
-      const journaled = stored?.space !== undefined ? validateSpace(space, `${join(runDir, 'journal.jsonl')} (study-created space)`) : undefined;
+      // The journal holds the whole space: a resume needs no space file (it may have moved).
+      const journaled = stored?.space !== undefined ? journaledSpace(stored.space, `${join(runDir, 'journal.jsonl')} (study-created space)`) : undefined;
       return new SearchRun(runDir, options, configFor(options, version, journaled), replay, deps, request.studyOnly ?? false);
     }
     const options = { ...SEARCH_DEFAULTS, ...explicit };
