@@ -278,10 +278,10 @@ export class SearchRun {
 }
 
 /** The study config of `options`, stamped with the journal format it is written in. */
-function configFor(options: SearchOptions, journalVersion: number, journaledSpace?: SearchSpace): SearchStudyConfig {
+function configFor(options: SearchOptions, journalVersion: number, storedSpace?: SearchSpace): SearchStudyConfig {
   checkSearchOptions(options);
   // Version-1 journals had no journalVersion; leaving it out keeps their configs equal on resume.
-  return { ...studyConfigFor(options, journaledSpace), options, ...(journalVersion > 1 ? { journalVersion } : {}) };
+  return { ...studyConfigFor(options, storedSpace), options, ...(journalVersion > 1 ? { journalVersion } : {}) };
 }
 
 function closeQuietly(journal: Journal): void {
