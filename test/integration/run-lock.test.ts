@@ -1,12 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, mkdtempSync, utimesSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RunFolderLockedError } from '../../src/core/errors.js';
 import { HOLDER_FILE, LOCK_DIR, lockRunFolder } from '../../src/storage/run-lock.js';
-import { runWidthwiseAsync as widthwise, type ChildRun } from '../fixtures/widthwise-child.js';
 
 const HOLDER = new URL('../fixtures/hold-lock.ts', import.meta.url).pathname;
 const BIN = new URL('../../bin/widthwise.js', import.meta.url).pathname;
@@ -87,33 +86,12 @@ test('train --save on a folder another process writes exits non-zero before any 
     child.kill('SIGKILL');
   }
 });
+// Two searches and two resumes of one folder at once, as child processes: search-resume-kill.test.ts.
 
-// Real child processes on one run folder: two searches started together, then (the winner killed
-// during its final trainings) two resumes started together. Each time one works and the other
-// fails at once, naming the folder and the process that holds it; the journal has one history.
-const SEARCH = ['search', '--space', 'mlp-mnist', '--sampler', 'random', '--trials', '2', '--workers', '1', '--proxy-epochs', '1', '--proxy-max-train', '300', '--final-epochs', '1', '--seed', '3', '--backend', 'wasm'];
-
-/** The run that failed for the lock and the one that held it, checked. */
-function oneRefused(runs: ChildRun[], dir: string, holderOutcome: (r: ChildRun) => void): void {
-  const refused = runs.filter((r) => r.status === 1 && /RunFolderLockedError/.test(r.stderr));
-  assert.equal(refused.length, 1, runs.map((r) => `${r.status ?? r.signal}: ${r.stderr}`).join('\n---\n'));
-  const holder = runs.find((r) => r !== refused[0])!;
-  assert.match(refused[0].stderr.trim(), new RegExp(`^RunFolderLockedError: ${dir}: in use by process ${holder.pid} `));
-  assert.equal(refused[0].stderr.trim().split('\n').length, 1, refused[0].stderr);
-  assert.ok(refused[0].ms < 10_000, `refused after ${refused[0].ms} ms`);
-  holderOutcome(holder);
-}
-
-test('two searches on one folder, then two resumes of it, at once: one runs, the other fails naming the holder', async () => {
-  const dir = join(tmp(), 'run');
-  // Both children SIGKILL themselves at their first final-training checkpoint: only a holder gets there.
-  const searches = await Promise.all([widthwise([...SEARCH, '--out', dir], 'after:1'), widthwise([...SEARCH, '--out', dir], 'after:1')]);
-  oneRefused(searches, dir, (holder) => assert.equal(holder.signal, 'SIGKILL', holder.stderr));
-  const resumes = await Promise.all([widthwise(['search', '--resume', dir]), widthwise(['search', '--resume', dir])]);
-  oneRefused(resumes, dir, (holder) => assert.equal(holder.status, 0, holder.stderr));
-  const events = readFileSync(join(dir, 'journal.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-  const ids = events.filter((e) => e.type === 'trial-finished').map((e) => e.trialId);
-  assert.deepEqual(ids, [0, 1], 'each trial finished once');
-  assert.deepEqual(events.filter((e) => e.type === 'final-trained').map((e) => e.which).sort(), ['base', 'uniform', 'winner']);
-  assert.equal(events.filter((e) => e.type === 'study-created').length, 1);
+test('a lock taken a moment ago, whose holder file is not written yet, is refused naming the holder once it is', async () => {
+  const dir = tmp();
+  mkdirSync(join(dir, LOCK_DIR));
+  const holder = { pid: process.pid, host: hostname(), command: 'a search that has just locked', since: new Date().toISOString(), lock: { ino: 0, birthtimeMs: 0 } };
+  setTimeout(() => writeFileSync(join(dir, HOLDER_FILE), JSON.stringify(holder)), 300);
+  await assert.rejects(lockRunFolder(dir, { command: 'test' }), (e: Error) => e instanceof RunFolderLockedError && e.message.includes(`in use by process ${process.pid} `) && e.message.includes('a search that has just locked'));
 });

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -62,23 +62,4 @@ test('an impossible budget is a BudgetError before any training', () => {
   assert.doesNotMatch(r.stderr, /backend:/, 'failed before starting a backend');
 });
 
-test('a final export that cannot write its target fails the search (exit 1, journaled), and a resume exports once it can', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'ww-export-'));
-  // A folder where the ONNX file goes: the export's rename onto it fails (EISDIR), as on a full or read-only disk.
-  mkdirSync(join(dir, 'winner.onnx'));
-  const small = ['search', '--space', 'mlp-mnist', '--sampler', 'random', '--trials', '1', '--workers', '1', '--proxy-epochs', '1', '--proxy-max-train', '300', '--final-epochs', '1', '--backend', 'wasm'];
-  const failed = spawnSync(process.execPath, [BIN, ...small, '--out', dir], { encoding: 'utf8', timeout: 120_000 });
-  assert.equal(failed.status, 1, failed.stderr);
-  assert.match(failed.stderr, /^SearchError: the ONNX export of the winner failed: .*EISDIR.*resume with: widthwise search --resume/m);
-  const types = () => events(dir).map((e) => e.type);
-  assert.ok(types().includes('export-failed') && !types().includes('onnx-exported') && !types().includes('study-finished'), types().join(' '));
-  assert.deepEqual(readdirSync(dir).filter((f) => f.includes('.tmp')), [], 'no partial file left');
-
-  rmdirSync(join(dir, 'winner.onnx'));
-  const resumed = spawnSync(process.execPath, [BIN, 'search', '--resume', dir, '--json'], { encoding: 'utf8', timeout: 120_000 });
-  assert.equal(resumed.status, 0, resumed.stderr);
-  assert.doesNotMatch(resumed.stderr, /: epoch \d/, 'nothing trained again');
-  assert.ok(statSync(join(dir, 'winner.onnx')).isFile());
-  assert.equal(JSON.parse(resumed.stdout).onnx.bytes, statSync(join(dir, 'winner.onnx')).size);
-  assert.deepEqual(types().filter((t) => ['export-failed', 'onnx-exported', 'study-finished'].includes(t)), ['export-failed', 'onnx-exported', 'study-finished']);
-});
+// A final export that cannot write its target, then resumed: search-resume-kill.test.ts.
