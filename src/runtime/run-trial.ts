@@ -11,7 +11,6 @@ import { initBackend, type BackendChoice } from '../engine/backend.js';
 import { resolveNetwork } from '../space/network.js';
 import { runTraining } from '../train/run-training.js';
 import { saveFinishedCheckpoint, saveTrainingCheckpoint } from '../export/checkpoint.js';
-import { networkCost } from '../cost/cost.js';
 import { TelemetryRecorder } from '../train/telemetry.js';
 import { checkpointInfoOf, savedTraining } from './saved-training.js';
 
@@ -44,12 +43,11 @@ export async function runTrial(task: TrialTask, onEvent?: (e: TrialEvent) => voi
     // not trained again (a search killed during its final trainings resumes them so).
     const saved = await savedTraining(task, classes);
     if (saved.kind === 'finished') {
-      const m = saved.meta.metrics ?? {};
+      const m = saved.meta.metrics!;
       onEvent?.({ trialId: task.trialId, kind: 'resumed', epoch: task.recipe.epochs, epochs: task.recipe.epochs });
-      const { params, macs } = networkCost(net);
       return {
         trialId: task.trialId, status: 'ok', widths: task.widths,
-        metrics: { validationAccuracy: m.validationAccuracy, testAccuracy: m.testAccuracy, trainLoss: m.trainLoss, params, macs, nonzeroWeights: saved.nonzeroWeights },
+        metrics: { validationAccuracy: m.validationAccuracy, testAccuracy: m.testAccuracy, trainLoss: m.trainLoss, params: m.params, macs: m.macs, nonzeroWeights: saved.nonzeroWeights },
         history: (saved.meta.history ?? []).map((e) => ({ epoch: e.epoch, trainLoss: e.trainLoss, trainAccuracy: e.trainAccuracy, seconds: e.seconds })),
         backend, seconds: (performance.now() - started) / 1000,
       };

@@ -53,6 +53,10 @@ export async function savedTraining(task: TrialTask, classes: number): Promise<S
     const other = otherTraining(meta, info);
     if (other) return { kind: 'none', reason: `${dir} holds a checkpoint of another training (${other}); training afresh` };
     if (!meta.progress) return { kind: 'none', reason: `${dir} holds a checkpoint without its training state; training afresh` };
+    const metrics = meta.metrics ?? {};
+    if (meta.progress.complete && !['validationAccuracy', 'testAccuracy', 'trainLoss', 'params', 'macs'].every((k) => k in metrics)) {
+      return { kind: 'none', reason: `${dir} holds a finished training without the metrics of a result; training afresh` };
+    }
     const loaded = await loadCheckpoint(dir);
     try {
       if (meta.progress.complete) {

@@ -25,8 +25,7 @@ const ALLOWED: Record<string, string[]> = {
   engine: ['core'],
   train: ['core', 'space', 'cost', 'engine', 'data', 'variance', 'trial'],
   export: ['core', 'space', 'cost', 'storage', 'train'],
-  // cost: a final training found finished in its checkpoint reports its network's cost without training.
-  runtime: ['core', 'space', 'cost', 'trial', 'data', 'engine', 'train', 'export'],
+  runtime: ['core', 'space', 'trial', 'data', 'engine', 'train', 'export'],
   report: ['core', 'trial', 'variance'],
   pipeline: ['core', 'space', 'cost', 'trial', 'variance', 'search', 'storage', 'data', 'engine', 'runtime', 'export', 'report'],
 };
