@@ -26,7 +26,7 @@ import type { SearchSummary } from '../src/report/search-summary.js';
 import { PALETTE, panelsSvg, svgToPng } from '../src/report/svg-plot.js';
 import { PoolEvaluator } from '../src/runtime/pool-evaluator.js';
 import { uniformScaling } from '../src/search/uniform-scaling.js';
-import { replayJournal } from '../src/storage/journal.js';
+import { readRunJournal } from '../src/pipeline/run-events.js';
 import type { TrialResult } from '../src/trial/result.js';
 import { numberArg, scriptArgs } from './lib/args.js';
 import { GROUND_TRUTH_SEEDS, GROUND_TRUTH_TRAINING, LEARNING_RATE, SPACES, groundTruthTask } from './lib/ground-truth-set.js';
@@ -102,7 +102,7 @@ function outcomeOf(summary: SearchSummary, seconds: number): SearchOutcome | und
 function readSearch(dir: string): SearchOutcome | undefined {
   const journal = join(dir, 'journal.jsonl');
   if (!existsSync(journal)) return undefined;
-  const { events } = replayJournal(journal);
+  const { events } = readRunJournal(journal);
   return outcomeOf(summaryFromJournal(events, dir), searchSeconds(events as { type: string; at?: string }[]));
 }
 

@@ -2,31 +2,35 @@
 import type { Argv } from 'yargs';
 import { availableParallelism } from 'node:os';
 import { UsageError } from '../core/errors.js';
+import type { OptionTable } from '../core/option-table.js';
 import { ensureWritableDir } from '../storage/writable-dir.js';
 import { defaultBaselineDir, runBaseline } from '../pipeline/baseline-run.js';
 import { PoolEvaluator } from '../runtime/pool-evaluator.js';
 import { loadSpace } from '../space/load.js';
 import { COMMANDS } from './command-list.js';
+import { withOptions } from './options/declare.js';
+import { recipeFromArgs, TRAINING_OPTIONS } from './options/training.js';
 import { printJson, startBackend } from './shared.js';
-import { recipeFromArgs, trainingOptions } from './train.js';
+
+export const BASELINE_OPTIONS = {
+  ...TRAINING_OPTIONS,
+  scales: { type: 'string', default: '1,1.41,2,2.83', describe: 'width multipliers, comma-separated positive numbers' },
+  seeds: { type: 'number', integer: true, min: 1, default: 2, describe: 'seeds per network' },
+  workers: { type: 'number', integer: true, min: 1, default: availableParallelism(), describe: 'worker threads' },
+  out: { type: 'string', writes: 'folder', describe: 'folder for the table and plot (default results/baseline-<space>-<time>)' },
+} as const satisfies OptionTable;
 
 export function baselineCommand(yargs: Argv): Argv {
   return yargs.command(
     COMMANDS.baseline.command,
     COMMANDS.baseline.describe,
     (y) =>
-      trainingOptions(y.positional('space', { type: 'string', demandOption: true }))
-        .option('scales', { type: 'string', default: '1,1.41,2,2.83', describe: 'width multipliers' })
-        .option('seeds', { type: 'number', default: 2, describe: 'seeds per network' })
-        .option('workers', { type: 'number', default: availableParallelism(), describe: 'worker threads' })
-        .option('out', { type: 'string', describe: 'folder for the table and plot (default results/baseline-<space>-<time>)' })
+      withOptions(y.positional('space', { type: 'string', demandOption: true, describe: 'a space file or a shipped space name' }), BASELINE_OPTIONS)
         .example('$0 baseline mlp-mnist --epochs 5', 'dense and sparse MLPs at 1x, 1.41x, 2x, 2.83x width'),
     async (args) => {
       const space = loadSpace(args.space);
       const scales = String(args.scales).split(',').map(Number);
-      if (scales.some((s) => !(s > 0))) throw new UsageError(`--scales: expected comma-separated positive numbers, found "${args.scales}"`);
-      if (!(Number.isInteger(args.seeds) && args.seeds >= 1)) throw new UsageError(`--seeds: expected a positive integer, found ${args.seeds}`);
-      if (!(Number.isInteger(args.workers) && args.workers >= 1)) throw new UsageError(`--workers: expected a positive integer, found ${args.workers}`);
+      if (scales.some((s) => !(s > 0 && Number.isFinite(s)))) throw new UsageError(`--scales: expected comma-separated positive numbers, found "${args.scales}"`);
       const out = args.out ?? defaultBaselineDir(space.name, new Date());
       // Before the backend and the pool start: a folder that cannot be written fails at once.
       ensureWritableDir(out, '--out');

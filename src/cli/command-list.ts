@@ -1,8 +1,8 @@
 /**
  * Every command's name, usage and one-line description, without its implementation: the top-level
  * `--help` lists them without loading any command module (some load tfjs), and the command that
- * runs is loaded alone. Commands whose modules read their description from here cannot drift; for
- * `train` and `probe` a CLI test checks that their own help says the same.
+ * runs is loaded alone. Every command's module reads its usage and description from here, so they
+ * cannot drift.
  */
 export interface CommandInfo {
   /** The first word on the command line. */

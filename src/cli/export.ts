@@ -1,27 +1,27 @@
 /** `widthwise export`: options in, the ONNX file and its parity check out. */
 import type { Argv } from 'yargs';
-import { UsageError } from '../core/errors.js';
+import type { OptionTable } from '../core/option-table.js';
 import { DEFAULT_OPSET } from '../export/opset.js';
 import { COMMANDS } from './command-list.js';
-import { ensureWritableFileFolder, printJson, startBackend } from './shared.js';
+import { withOptions } from './options/declare.js';
+import { BACKEND_CHOICES, printJson, startBackend } from './shared.js';
+
+export const EXPORT_OPTIONS = {
+  out: { type: 'string', writes: 'file', describe: 'ONNX file (default <checkpoint>/model.onnx)' },
+  opset: { type: 'number', integer: true, min: 1, default: DEFAULT_OPSET, describe: 'ONNX opset' },
+  examples: { type: 'number', integer: true, min: 1, default: 256, describe: 'test inputs for the parity check' },
+  'data-dir': { type: 'string', describe: 'folder of the dataset files, if the checkpoint was trained on one' },
+  backend: { type: 'string', choices: BACKEND_CHOICES, default: 'auto', describe: 'tfjs backend of the parity check' },
+  json: { type: 'boolean', default: false, describe: 'print the result as JSON on stdout' },
+} as const satisfies OptionTable;
 
 export function exportCommand(yargs: Argv): Argv {
   return yargs.command(
     COMMANDS.export.command,
     COMMANDS.export.describe,
     (y) =>
-      y
-        .positional('checkpoint', { type: 'string', demandOption: true, describe: "a folder written by 'widthwise train --save'" })
-        .option('out', { type: 'string', describe: 'ONNX file (default <checkpoint>/model.onnx)' })
-        .option('opset', { type: 'number', default: DEFAULT_OPSET, describe: 'ONNX opset' })
-        .option('examples', { type: 'number', default: 256, describe: 'test inputs for the parity check (at least 1)' })
-        .option('data-dir', { type: 'string', describe: 'folder of the dataset files, if the checkpoint was trained on one' })
-        .option('backend', { type: 'string', default: 'auto' })
-        .option('json', { type: 'boolean', default: false }),
+      withOptions(y.positional('checkpoint', { type: 'string', demandOption: true, describe: "a folder written by 'widthwise train --save'" }), EXPORT_OPTIONS),
     async (args) => {
-      if (!(Number.isInteger(args.examples) && args.examples >= 1)) throw new UsageError(`--examples: expected a positive integer, found ${args.examples}`);
-      if (!Number.isInteger(args.opset)) throw new UsageError(`--opset: expected an integer, found ${args.opset}`);
-      if (args.out !== undefined) ensureWritableFileFolder('out', args.out);
       const backend = await startBackend(args.backend as never);
       const { exportCheckpoint } = await import('../pipeline/export-checkpoint.js');
       const e = await exportCheckpoint(args.checkpoint, { out: args.out, opset: args.opset, examples: args.examples, dataDir: args.dataDir });

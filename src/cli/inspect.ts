@@ -1,26 +1,28 @@
 import type { Argv } from 'yargs';
-import { UsageError } from '../core/errors.js';
+import type { OptionTable } from '../core/option-table.js';
 import { spaceCost } from '../cost/cost.js';
 import { formatTable } from '../report/table.js';
 import { loadSpace } from '../space/index.js';
 import { COMMANDS } from './command-list.js';
+import { withOptions } from './options/declare.js';
+import { WIDTH_OPTIONS } from './options/training.js';
 import { printJson, widthsFromArgs } from './shared.js';
+
+export const INSPECT_OPTIONS = {
+  ...WIDTH_OPTIONS,
+  classes: { type: 'number', integer: true, min: 1, describe: "output classes (default: the space's)" },
+  json: { type: 'boolean', default: false, describe: 'print JSON instead of a table' },
+} as const satisfies OptionTable;
 
 export function inspectCommand(yargs: Argv): Argv {
   return yargs.command(
     COMMANDS.inspect.command,
     COMMANDS.inspect.describe,
     (y) =>
-      y
-        .positional('space', { type: 'string', demandOption: true, describe: 'a space file or a shipped space name (e.g. resnet20-cifar)' })
-        .option('widths', { type: 'string', describe: 'one width per group, comma-separated, in the order of the groups' })
-        .option('scale', { type: 'number', describe: 'multiply every base width by this and round (at least 1)' })
-        .option('classes', { type: 'number', describe: "output classes (default: the space's)" })
-        .option('json', { type: 'boolean', default: false, describe: 'print JSON instead of a table' })
+      withOptions(y.positional('space', { type: 'string', demandOption: true, describe: 'a space file or a shipped space name (e.g. resnet20-cifar)' }), INSPECT_OPTIONS)
         .example('$0 inspect resnet20-cifar', 'the base ResNet-20 and its 12 groups')
         .example('$0 inspect cnn-mnist --widths 8,16,32,32', 'one width per group'),
     async (args) => {
-      if (args.classes !== undefined && !(Number.isInteger(args.classes) && args.classes >= 1)) throw new UsageError(`--classes: expected a positive integer, found ${args.classes}`);
       const space = loadSpace(args.space);
       const widths = widthsFromArgs(space, args);
       const classes = args.classes ?? space.classes;

@@ -1,8 +1,9 @@
 /**
  * The `widthwise` command line: the only place that picks concrete implementations and talks to
  * the console. Errors of widthwise's own kinds become one line on stderr; with --verbose the stack
- * is printed too. Exit codes: 0 done, 1 failed, 2 bad input (a bad option or combination). Only the modules of the commands named on the command line
- * are loaded (the others are listed from `command-list`), so `--help` and `inspect` never load tfjs.
+ * is printed too. Exit codes: 0 done, 1 failed, 2 bad input (a bad option or combination). Each command declares
+ * its options in one table (`core/option-table`, `cli/options/declare`): its help and its checks.
+ * Only the modules of the commands named on the command line are loaded (the others are listed from `command-list`), so `--help` and `inspect` never load tfjs.
  */
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
@@ -33,8 +34,9 @@ export const EXIT_BAD_INPUT = 2;
 const packageVersion = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 /**
- * Refuses an option given twice (yargs would make it an array, which no option of widthwise is):
- * the user meant one value, and which one is a guess.
+ * Refuses an option given twice, in every command: the user meant one value, and which one is a
+ * guess (`duplicate-arguments-array: false` would silently keep the last). The parser is told to
+ * collect repeats into an array, which no option of widthwise is, so this middleware sees them.
  */
 function refuseRepeatedOptions(args: Record<string, unknown>): void {
   for (const [key, value] of Object.entries(args)) {
@@ -70,6 +72,7 @@ export async function main(argv: string[]): Promise<void> {
   const verbose = argv.includes('--verbose');
   let cli: Argv = yargs(argv)
     .scriptName('widthwise')
+    .parserConfiguration({ 'duplicate-arguments-array': true })
     .usage('$0 <command> [options]\n\nSearch the width of every layer of a network under a compute budget.')
     .option('verbose', { type: 'boolean', default: false, describe: 'print stack traces of errors' });
   const named = namedCommands(argv);

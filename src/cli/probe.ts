@@ -2,44 +2,50 @@ import type { Argv } from 'yargs';
 import { ensureWritableDir } from '../storage/writable-dir.js';
 import { writeFileAtomic } from '../storage/files.js';
 import { join } from 'node:path';
-import { UsageError } from '../core/errors.js';
+import type { OptionTable } from '../core/option-table.js';
 import type { TrialResult } from '../core/types.js';
 import { formatTable } from '../report/table.js';
 import { svgToPng } from '../report/svg-plot.js';
 import { groupSignalSvg } from '../report/telemetry-plot.js';
 import { loadSpace } from '../space/index.js';
-import { runTrial } from '../runtime/run-trial.js';
 import { DEFAULT_SIGNAL, NORM_KINDS, NORM_KIND_NAMES, SCORES, SCORE_NAMES, groupSignals, signalSettings, type NormKind, type ScoreName } from '../variance/index.js';
+import { COMMANDS } from './command-list.js';
+import { withOptions } from './options/declare.js';
+import { recipeFromArgs, TRAINING_OPTIONS } from './options/training.js';
 import { printJson, startBackend, widthsFromArgs } from './shared.js';
-import { recipeFromArgs, trainingOptions } from './train.js';
+
+export const PROBE_OPTIONS = {
+  ...TRAINING_OPTIONS,
+  'record-every': { type: 'number', integer: true, min: 0, default: 0, unit: 'steps', describe: 'also record the norms every k steps (0: per epoch only)' },
+  norm: {
+    type: 'string', choices: NORM_KIND_NAMES, default: DEFAULT_SIGNAL.norm,
+    describe: `the per-channel norm whose spread is tracked: ${NORM_KIND_NAMES.map((k) => `${k} (${NORM_KINDS[k].description})`).join('; ')}. The default is the one that agreed best with measured widening gains (results/experiments/signal.md)`,
+  },
+  score: {
+    type: 'string', choices: SCORE_NAMES, default: DEFAULT_SIGNAL.score,
+    describe: `how a group's variance series becomes "how much it needs width": ${SCORE_NAMES.map((k) => `${k} (${SCORES[k].description})`).join('; ')}`,
+  },
+  out: { type: 'string', writes: 'folder', describe: 'folder for the plots and probe.json (default results/probe-<space>-<time>)' },
+} as const satisfies OptionTable;
 
 export function probeCommand(yargs: Argv): Argv {
   return yargs.command(
-    'probe <space>',
-    'Train once; label each layer IS (wide enough) or DS (too narrow)',
+    COMMANDS.probe.command,
+    COMMANDS.probe.describe,
     (y) =>
-      trainingOptions(y.positional('space', { type: 'string', demandOption: true, describe: 'a space file or a shipped space name' }))
-        .option('record-every', { type: 'number', default: 0, describe: 'also record the norms every k steps (0: per epoch only)' })
-        .option('norm', {
-          type: 'string', choices: NORM_KIND_NAMES, default: DEFAULT_SIGNAL.norm,
-          describe: `the per-channel norm whose spread is tracked: ${NORM_KIND_NAMES.map((k) => `${k} (${NORM_KINDS[k].description})`).join('; ')}. The default is the one that agreed best with measured widening gains (results/experiments/signal.md)`,
-        })
-        .option('score', {
-          type: 'string', choices: SCORE_NAMES, default: DEFAULT_SIGNAL.score,
-          describe: `how a group's variance series becomes "how much it needs width": ${SCORE_NAMES.map((k) => `${k} (${SCORES[k].description})`).join('; ')}`,
-        })
-        .option('out', { type: 'string', describe: 'folder for the plots and probe.json (default results/probe-<space>-<time>)' })
+      withOptions(y.positional('space', { type: 'string', demandOption: true, describe: 'a space file or a shipped space name' }), PROBE_OPTIONS)
         .example('$0 probe cnn-mnist --epochs 3', 'labels and curves for the default CNN')
         .example('$0 probe mlp-mnist --widths 16,16 --dataset fashion-mnist --epochs 15 --record-every 50', 'a narrow MLP'),
     async (args) => {
       const space = loadSpace(args.space);
       const widths = widthsFromArgs(space, args);
-      if (!(args.recordEvery >= 0)) throw new UsageError(`--record-every: expected 0 or a positive integer, found ${args.recordEvery}`);
-      const backend = await startBackend(args.backend as never);
       const recipe = recipeFromArgs(args, space.dataset);
       const out = args.out ?? join('results', `probe-${space.name}-${new Date().toISOString().replace(/[:.]/g, '-')}`);
       ensureWritableDir(out, '--out');
+      const backend = await startBackend(args.backend as never);
       process.stderr.write(`probing ${space.name} at widths ${widths.join(',')}, ${recipe.epochs} epochs\n`);
+      // tfjs loads with the trial runner, once the options have passed their checks.
+      const { runTrial } = await import('../runtime/run-trial.js');
       const result: TrialResult = await runTrial(
         {
           trialId: 0, space, widths, seed: args.seed, recipe, recordEvery: args.recordEvery, backend: args.backend,

@@ -1,16 +1,30 @@
 /** `widthwise search` and `widthwise report`: options in, the search pipeline's progress out. */
 import type { Argv } from 'yargs';
 import { join } from 'node:path';
-import { DATASET_NAMES } from '../data/registry.js';
-import { SEARCH_DEFAULTS, SEARCH_OPTION_KEYS, type SearchOptions } from '../pipeline/search-options.js';
+import type { OptionTable } from '../core/option-table.js';
+import { SEARCH_OPTION_KEYS, SEARCH_OPTION_TABLE, type SearchOptions } from '../pipeline/search-options.js';
 import { SearchRun, type SearchRunObserver } from '../pipeline/search-run.js';
 import { distinctTrainings } from '../pipeline/final-trainings.js';
 import { writeSearchReport } from '../pipeline/write-report.js';
 import type { ModelSummary } from '../report/search-summary.js';
-import { SAMPLER_NAMES } from '../search/samplers.js';
-import { DEFAULT_SIGNAL, NORM_KIND_NAMES, SCORE_NAMES } from '../variance/index.js';
 import { COMMANDS } from './command-list.js';
+import { withOptions } from './options/declare.js';
 import { BACKEND_CHOICES, backendLine, printJson } from './shared.js';
+
+/** `search`'s options: the search's own (stored in its journal) and the command line's. */
+export const SEARCH_CLI_OPTIONS = {
+  ...SEARCH_OPTION_TABLE,
+  backend: { ...SEARCH_OPTION_TABLE.backend, choices: BACKEND_CHOICES },
+  // --out is checked by the run itself (its default is known only once the space is loaded).
+  out: { type: 'string', describe: 'run folder (default results/<space>-<time>)' },
+  resume: { type: 'string', describe: 'resume the run in this folder from its journal' },
+  json: { type: 'boolean', default: false, describe: 'print the summary as JSON on stdout' },
+} as const satisfies OptionTable;
+
+/** `report`'s options. */
+export const REPORT_OPTIONS = {
+  json: { type: 'boolean', default: false, describe: 'print the summary as JSON on stdout' },
+} as const satisfies OptionTable;
 
 function formatSeconds(s: number): string {
   return s >= 60 ? `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, '0')}s` : `${Math.round(s)}s`;
@@ -47,6 +61,8 @@ function progressPrinter(options: SearchOptions): SearchRunObserver {
     ),
     onFinalTrainingEvent: (which, e) => {
       if (e.kind === 'epoch') process.stderr.write(`  ${which}: epoch ${e.epoch}/${e.epochs} loss ${e.loss?.toFixed(4)}\n`);
+      else if (e.kind === 'resumed') process.stderr.write(`  ${which}: ${e.epoch === e.epochs ? 'finished before, not trained again' : `resumed from its checkpoint after epoch ${e.epoch}/${e.epochs}`}\n`);
+      else if (e.note) process.stderr.write(`  ${which}: ${e.note}\n`);
     },
     onOnnxExported: (onnx) => process.stderr.write(`ONNX: ${onnx.path} (${onnx.bytes.toLocaleString('en-US')} bytes); ONNX Runtime vs tfjs on ${onnx.examples} test inputs: max |difference| ${onnx.maxAbsDiff.toExponential(2)}, argmax agreement ${(100 * onnx.argmaxAgreement).toFixed(1)}%\n`),
   };
@@ -63,33 +79,7 @@ export function searchCommand(yargs: Argv): Argv {
     COMMANDS.search.command,
     COMMANDS.search.describe,
     (y) =>
-      y
-        .option('space', { type: 'string', describe: `space file or shipped name (default ${SEARCH_DEFAULTS.space})` })
-        .option('dataset', { type: 'string', choices: DATASET_NAMES, describe: "dataset (default: the space's)" })
-        .option('data-dir', { type: 'string', describe: 'folder of the dataset files' })
-        .option('sampler', { type: 'string', choices: SAMPLER_NAMES, describe: 'streamline (moves width by the groups\' scores, default), random or evolution' })
-        .option('trials', { type: 'number', describe: `maximum proxy trials (default ${SEARCH_DEFAULTS.trials})` })
-        .option('workers', { type: 'number', describe: 'worker threads (default: the number of cores)' })
-        .option('proxy-epochs', { type: 'number', describe: `epochs of each proxy training (default ${SEARCH_DEFAULTS.proxyEpochs})` })
-        .option('proxy-max-train', { type: 'number', describe: `training images per proxy training (default ${SEARCH_DEFAULTS.proxyMaxTrain})` })
-        .option('final-epochs', { type: 'number', describe: `epochs of the final trainings of base, uniform scaling and winner (default ${SEARCH_DEFAULTS.finalEpochs})` })
-        .option('budget-macs', { type: 'number', describe: 'MACs budget per example' })
-        .option('budget-ratio', { type: 'number', describe: 'budget as a fraction of the base MACs (default 1.0)' })
-        .option('max-params', { type: 'number', describe: 'cap on parameters' })
-        .option('widths', { type: 'string', describe: 'start widths (default: the base widths)' })
-        .option('seed', { type: 'number', describe: 'study seed; each trial seed derives from it (default 0)' })
-        .option('batch-size', { type: 'number', describe: `batch size (default ${SEARCH_DEFAULTS.batchSize})` })
-        .option('lr', { type: 'number', describe: 'base learning rate (default 0.05, SGD with momentum, cosine)' })
-        .option('record-every', { type: 'number', describe: `record weight norms every k steps as well as every epoch (default ${SEARCH_DEFAULTS.recordEvery})` })
-        .option('norm', { type: 'string', choices: NORM_KIND_NAMES, describe: `norm kind of the width signal (default ${DEFAULT_SIGNAL.norm}, the measured best; see probe --help)` })
-        .option('score', { type: 'string', choices: SCORE_NAMES, describe: `score of the width signal (default ${DEFAULT_SIGNAL.score})` })
-        .option('trial-timeout', { type: 'number', describe: 'seconds before a proxy trial is stopped and reported failed' })
-        .option('backend', { type: 'string', choices: BACKEND_CHOICES, describe: 'tfjs backend (default auto)' })
-        .option('compare-wide-sparse', { type: 'boolean', describe: 'also train the wide & sparse network (base widths x --wide-sparse-scale) with the winner\'s nonzero kernel weights' })
-        .option('wide-sparse-scale', { type: 'number', describe: 'width scale of that network (default 2)' })
-        .option('out', { type: 'string', describe: 'run folder (default results/<space>-<time>)' })
-        .option('resume', { type: 'string', describe: 'resume the run in this folder from its journal' })
-        .option('json', { type: 'boolean', default: false, describe: 'print the summary as JSON on stdout' })
+      withOptions(y, SEARCH_CLI_OPTIONS)
         .example('$0 search', 'the embedded default: cnn-mnist on the bundled digits, a few minutes on 2 cores')
         .example('$0 search --space mlp-mnist --budget-ratio 0.5 --trials 20', 'half the MACs of the base MLP')
         .example('$0 search --resume results/cnn-mnist-20261123-050000', 'carry on after a crash or Ctrl-C'),
@@ -137,7 +127,7 @@ export function reportCommand(yargs: Argv): Argv {
   return yargs.command(
     COMMANDS.report.command,
     COMMANDS.report.describe,
-    (y) => y.positional('run-dir', { type: 'string', demandOption: true }).option('json', { type: 'boolean', default: false }),
+    (y) => withOptions(y.positional('run-dir', { type: 'string', demandOption: true, describe: 'a search run folder' }), REPORT_OPTIONS),
     async (args) => {
       const summary = await writeSearchReport(args.runDir);
       if (args.json) printJson(summary);

@@ -1,115 +1,36 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Argv } from 'yargs';
+import type { OptionTable } from '../core/option-table.js';
 import { CheckpointError, RunFolderLockedError, UsageError } from '../core/errors.js';
 import type { DataSpec, WidthVector } from '../core/types.js';
-import { loadCheckpoint, readCheckpointMeta, releaseCheckpoint, saveFinishedCheckpoint, saveTrainingCheckpoint, type CheckpointInfo, type CheckpointMeta } from '../export/checkpoint.js';
-import { DATASET_NAMES } from '../data/registry.js';
+import type { CheckpointInfo, CheckpointMeta } from '../export/checkpoint.js';
 import type { BackendChoice } from '../engine/backend.js';
 import { loadSpace, resolveNetwork, type SearchSpace } from '../space/index.js';
 import { kernelBudgets, sparsityPlan } from '../train/sparsity-plan.js';
 import { lockRunFolder, type RunFolderLock } from '../storage/run-lock.js';
-import type { OptimizerName } from '../train/optimizer.js';
-import { runTraining } from '../train/run-training.js';
-import type { ScheduleName } from '../train/schedule.js';
-import { defaultRecipe, type TrainRecipe } from '../train/trainer.js';
-import { ensureWritableDir } from '../storage/writable-dir.js';
-import { BACKEND_CHOICES, givenFlags, printJson, startBackend, widthsFromArgs, type WidthArgs } from './shared.js';
+import type { TrainRecipe } from '../train/trainer.js';
+import { COMMANDS } from './command-list.js';
+import { withOptions } from './options/declare.js';
+import { recipeFromArgs, TRAINING_OPTIONS, type RecipeArgs } from './options/training.js';
+import { givenFlags, printJson, startBackend, widthsFromArgs, type WidthArgs } from './shared.js';
 
-/** Options every command that trains shares: data, recipe, seed, backend. */
-export function trainingOptions<T>(y: Argv<T>) {
-  return y
-    .option('widths', { type: 'string', describe: 'one width per group, comma-separated, in group order' })
-    .option('scale', { type: 'number', describe: 'multiply every base width by this and round (at least 1)' })
-    .option('dataset', { type: 'string', choices: DATASET_NAMES, describe: "dataset (default: the space's)" })
-    .option('data-dir', { type: 'string', describe: 'folder of the dataset files (fashion-mnist, mnist-idx, cifar10, cifar100)' })
-    .option('epochs', { type: 'number', default: 3, describe: 'training epochs' })
-    .option('batch-size', { type: 'number', default: 128 })
-    .option('optimizer', { type: 'string', choices: ['sgd', 'adam'], default: 'sgd', describe: 'SGD with momentum, or Adam' })
-    .option('lr', { type: 'number', describe: 'base learning rate (default 0.05 for sgd, 0.001 for adam)' })
-    .option('momentum', { type: 'number', default: 0.9, describe: 'SGD momentum' })
-    .option('weight-decay', { type: 'number', describe: 'L2 decay of conv/dense kernels (default 5e-4 for sgd, 0 for adam)' })
-    .option('schedule', { type: 'string', choices: ['constant', 'step', 'cosine'], default: 'cosine', describe: 'learning-rate schedule' })
-    .option('max-train', { type: 'number', describe: 'use at most this many training examples' })
-    .option('validation-fraction', { type: 'number', default: 0.1, describe: 'part of the training split held out for validation' })
-    .option('seed', { type: 'number', default: 0, describe: 'seeds weights, data split and batch order' })
-    .option('backend', { type: 'string', choices: BACKEND_CHOICES, default: 'auto', describe: 'tfjs backend; auto tries node-gpu, node, wasm, cpu' })
-    .option('warmup-epochs', { type: 'number', default: 0, describe: 'linear learning-rate warm-up epochs' })
-    .option('label-smoothing', { type: 'number', default: 0, describe: 'label smoothing of the cross-entropy targets' })
-    .option('augment', { type: 'string', choices: ['auto', 'none', 'crop-flip', 'crop'], default: 'auto', describe: 'training augmentation; auto: 4-pixel crop and flip for CIFAR, none for digits' })
-    .option('json', { type: 'boolean', default: false, describe: 'print the result as JSON on stdout' });
-}
+/** The checkpoint module, loaded (with tfjs) once the options have passed their checks. */
+const checkpoints = () => import('../export/checkpoint.js');
 
-export interface RecipeArgs {
-  epochs: number;
-  batchSize: number;
-  optimizer: string;
-  lr?: number;
-  momentum: number;
-  weightDecay?: number;
-  schedule: string;
-  seed: number;
-  warmupEpochs?: number;
-  keepBest?: boolean;
-  labelSmoothing?: number;
-  augment?: string;
-  dataset?: string;
-  maxTrain?: number;
-  validationFraction?: number;
-}
-
-/** The augmentation a name asks for; `auto` crops and flips CIFAR images and leaves digits alone. */
-export function augmentationFor(name: string, dataset: string): { augment?: { pad: number; flip: boolean } } {
-  if (name === 'crop-flip' || (name === 'auto' && dataset.startsWith('cifar'))) return { augment: { pad: 4, flip: true } };
-  if (name === 'crop') return { augment: { pad: 4, flip: false } };
-  return {};
-}
-
-/**
- * Refuses NaN, infinite and out-of-range values of the shared training options with a
- * `UsageError` naming the flag, before any work starts.
- */
-export function checkTrainingArgs(args: RecipeArgs): void {
-  const bad = (flag: string, expected: string, value: unknown) => new UsageError(`--${flag}: expected ${expected}, found ${value}`);
-  const positiveInteger = (flag: string, v: number | undefined) => {
-    if (v !== undefined && !(Number.isInteger(v) && v >= 1)) throw bad(flag, 'a positive integer', v);
-  };
-  const inRange = (flag: string, v: number | undefined, lo: number, hi: number, text: string) => {
-    if (v !== undefined && !(v >= lo && v < hi)) throw bad(flag, text, v);
-  };
-  positiveInteger('epochs', args.epochs);
-  positiveInteger('batch-size', args.batchSize);
-  if (args.lr !== undefined && !(args.lr > 0 && Number.isFinite(args.lr))) throw bad('lr', 'a positive number', args.lr);
-  inRange('momentum', args.momentum, 0, 1, 'a number in [0, 1)');
-  inRange('weight-decay', args.weightDecay, 0, Infinity, 'a non-negative number');
-  inRange('label-smoothing', args.labelSmoothing, 0, 1, 'a number in [0, 1)');
-  inRange('warmup-epochs', args.warmupEpochs, 0, Infinity, 'a non-negative number of epochs');
-  inRange('validation-fraction', args.validationFraction, 0, 1, 'a number in [0, 1)');
-  if (args.maxTrain !== undefined && !(Number.isInteger(args.maxTrain) && args.maxTrain >= 2)) throw bad('max-train', 'an integer of at least 2', args.maxTrain);
-  if (!Number.isSafeInteger(args.seed)) throw bad('seed', 'an integer', args.seed);
-}
+/** `train`'s options: the shared training options and its own. */
+export const TRAIN_OPTIONS = {
+  ...TRAINING_OPTIONS,
+  'keep-best': { type: 'boolean', default: true, describe: 'evaluate on the validation part every epoch and keep the best epoch (--no-keep-best: the last)' },
+  'nonzero-weights': { type: 'number', integer: true, min: 1, describe: 'wide & sparse: keep exactly this many nonzero conv/dense kernel weights (a static random mask)' },
+  save: { type: 'string', writes: 'folder', describe: 'checkpoint folder (new), written after every epoch and at the end; locked while training' },
+  'checkpoint-every': { type: 'number', integer: true, min: 0, default: 0, unit: 'steps', describe: 'with --save or --resume: also checkpoint every this many steps inside an epoch (0: epoch ends only)' },
+  resume: { type: 'string', describe: 'continue the training saved in this checkpoint folder, with its space, widths, recipe and data settings' },
+} as const satisfies OptionTable;
 
 /** The `--augment` name of an augmentation (`auto` resolved). */
 function augmentationName(augment: TrainRecipe['augment']): string {
   return augment ? (augment.flip ? 'crop-flip' : 'crop') : 'none';
-}
-
-/** The training recipe from the shared training options (`defaultDataset`: the space's). */
-export function recipeFromArgs(args: RecipeArgs, defaultDataset = 'mnist'): TrainRecipe {
-  checkTrainingArgs(args);
-  const optimizerName = args.optimizer as OptimizerName;
-  return defaultRecipe({
-    epochs: args.epochs,
-    batchSize: args.batchSize,
-    optimizer: { name: optimizerName, momentum: args.momentum, weightDecay: args.weightDecay ?? (optimizerName === 'sgd' ? 5e-4 : 0) },
-    schedule: { name: args.schedule as ScheduleName },
-    seed: args.seed,
-    warmupEpochs: args.warmupEpochs ?? 0,
-    labelSmoothing: args.labelSmoothing ?? 0,
-    ...augmentationFor(args.augment ?? 'auto', args.dataset ?? defaultDataset),
-    keepBest: args.keepBest ?? false,
-    ...(args.lr !== undefined ? { lr: args.lr } : {}),
-  });
 }
 
 /** What decides a training: every setting a checkpoint records and a resume must keep. */
@@ -195,31 +116,23 @@ function refuseContradictions(args: TrainArgs, given: Set<string>, saved: Traini
 
 export function trainCommand(yargs: Argv): Argv {
   return yargs.command(
-    'train [space]',
-    'Train a space at some widths and report test accuracy',
+    COMMANDS.train.command,
+    COMMANDS.train.describe,
     (y) =>
-      trainingOptions(y.positional('space', { type: 'string', describe: "a space file or a shipped space name (with --resume: none, or the checkpoint's)" }))
-        .option('keep-best', { type: 'boolean', default: true, describe: 'evaluate on the validation part every epoch and keep the best epoch (--no-keep-best: the last)' })
-        .option('nonzero-weights', { type: 'number', describe: 'wide & sparse: keep exactly this many nonzero conv/dense kernel weights (a static random mask)' })
-        .option('save', { type: 'string', describe: 'checkpoint folder (new), written after every epoch and at the end; locked while training' })
-        .option('checkpoint-every', { type: 'number', default: 0, describe: 'with --save or --resume: also checkpoint every this many steps inside an epoch (0: epoch ends only)' })
-        .option('resume', { type: 'string', describe: 'continue the training saved in this checkpoint folder, with its space, widths, recipe and data settings' })
+      withOptions(y.positional('space', { type: 'string', describe: "a space file or a shipped space name (with --resume: none, or the checkpoint's)" }), TRAIN_OPTIONS)
         .example('$0 train mlp-mnist --epochs 3', 'the MLP on the bundled digits')
         .example('$0 train cnn-mnist --epochs 10 --save ckpt/cnn', 'then: widthwise export ckpt/cnn')
         .example('$0 train --resume ckpt/cnn', 'after a crash or a kill: continue exactly where the last checkpoint stands')
         .example('$0 train cnn-mnist --widths 8,16,32,32 --dataset fashion-mnist', 'a narrower CNN on Fashion-MNIST'),
     async (args) => {
       if (!args.space && !args.resume) throw new UsageError('name a space (or --resume a checkpoint folder)');
-      checkTrainingArgs(args);
-      if (!(Number.isInteger(args.checkpointEvery) && args.checkpointEvery >= 0)) throw new UsageError(`--checkpoint-every: expected 0 or a positive integer (steps), found ${args.checkpointEvery}`);
-      if (args.nonzeroWeights !== undefined && !(Number.isInteger(args.nonzeroWeights) && args.nonzeroWeights >= 1)) throw new UsageError(`--nonzero-weights: expected a positive integer, found ${args.nonzeroWeights}`);
       if (args.checkpointEvery > 0 && !args.save && !args.resume) throw new UsageError('--checkpoint-every: needs --save (or --resume), the folder the checkpoints go to');
       const saveDir = args.save ?? args.resume;
-      if (args.save !== undefined) ensureWritableDir(args.save, '--save');
       if (args.save && !args.resume && existsSync(join(args.save, 'checkpoint.json'))) {
         throw new UsageError(`--save ${args.save}: the folder already holds a checkpoint; continue it with --resume ${args.save}, or save to another folder`);
       }
       // The settings are checked against the flags before any tensor is read, lock taken or backend started.
+      const { readCheckpointMeta } = await checkpoints();
       const savedMeta = args.resume ? readCheckpointMeta(args.resume) : undefined;
       const settings = savedMeta ? settingsFromCheckpoint(savedMeta, args.resume!, args.dataDir) : settingsFromArgs(args);
       if (savedMeta) refuseContradictions(args, givenFlags(args), settings, args.resume!);
@@ -241,6 +154,8 @@ function stillHeld(lock: RunFolderLock | undefined): void {
 
 /** Trains afresh with `settings`, or resumes `args.resume`'s checkpoint (read again now that the folder is locked). */
 async function trainOrResume(args: { resume?: string; json: boolean; backend: string; checkpointEvery: number }, settings: TrainingSettings, saveDir: string | undefined, lock: RunFolderLock | undefined): Promise<void> {
+  const { loadCheckpoint, readCheckpointMeta, releaseCheckpoint, saveFinishedCheckpoint, saveTrainingCheckpoint } = await checkpoints();
+  const { runTraining } = await import('../train/run-training.js');
   const savedMeta = args.resume ? readCheckpointMeta(args.resume) : undefined;
   const { space, widths, recipe, data, seed } = settings;
   if (savedMeta?.progress?.complete) {

@@ -49,11 +49,19 @@ function writeCheckpoint(dir: string, fields: Omit<CheckpointMeta, 'format' | 'c
   const meta: CheckpointMeta = { ...body, sha256: metaHash(body) };
   writeFileAtomic(join(dir, META_FILE), JSON.stringify(meta, null, 2));
   // Only now is the previous checkpoint unreferenced; its files (and any a crash left) go.
-  const kept = new Set(Object.values(files).map((f) => f!.path));
+  removeUnreferencedFiles(dir, meta);
+  return meta;
+}
+
+/**
+ * Removes the files of `dir` that its checkpoint `meta` does not list: a previous generation's,
+ * and temporary files, that a crash between the switch and the clean-up left behind.
+ */
+export function removeUnreferencedFiles(dir: string, meta: Pick<CheckpointMeta, 'files'>): void {
+  const kept = new Set(Object.values(meta.files).map((f) => f!.path));
   for (const name of readdirSync(dir)) {
     if ((DATA_FILE.test(name) && !kept.has(name)) || name.startsWith(`${META_FILE}.tmp-`)) rmSync(join(dir, name), { force: true });
   }
-  return meta;
 }
 
 /**

@@ -14,5 +14,5 @@
  */
 export { CheckpointError } from '../core/errors.js';
 export * from './checkpoint-format.js';
-export { saveCheckpoint, saveFinishedCheckpoint, saveTrainingCheckpoint } from './checkpoint-write.js';
+export { removeUnreferencedFiles, saveCheckpoint, saveFinishedCheckpoint, saveTrainingCheckpoint } from './checkpoint-write.js';
 export { loadCheckpoint, readCheckpointMeta, releaseCheckpoint, type LoadedCheckpoint } from './checkpoint-read.js';

@@ -7,10 +7,14 @@
  * `final-trained` event with `which: 'onnx'`; 2 gives it an `onnx-exported` event of its own. Both
  * replay and resume; a version newer than `RUN_JOURNAL_VERSION` is refused with `JournalVersionError`.
  */
+import { z } from 'zod';
 import { WidthwiseError } from '../core/errors.js';
 import type { OnnxSummary } from '../report/search-summary.js';
-import type { Journal, JournalEntry, JournalEvent } from '../storage/journal.js';
-import type { TrialResult } from '../trial/result.js';
+import { replayJournal, type EventSchemas, type Journal, type JournalEntry, type JournalEvent, type Replay } from '../storage/journal.js';
+import { measure, trialResultSchema } from '../trial/result-schema.js';
+import type { SearchSpace } from '../space/types.js';
+import { validateSpace } from '../space/validate.js';
+import { NORM_KIND_NAMES, SCORE_NAMES } from '../variance/index.js';
 
 /** The journal format this code writes. */
 export const RUN_JOURNAL_VERSION = 2;
@@ -23,15 +27,84 @@ export class JournalVersionError extends WidthwiseError {}
 export const FINAL_MODELS = ['base', 'winner', 'wide-sparse', 'uniform'] as const;
 export type FinalModelName = (typeof FINAL_MODELS)[number];
 
-/** The events this module owns, as written (the journal adds `at`). */
-export type RunEvent =
-  | { type: 'winner-chosen'; trialId: number; widths: number[] }
-  | { type: 'final-trained'; which: FinalModelName; result: TrialResult }
-  | { type: 'onnx-exported'; onnx: OnnxSummary }
-  /** A final training or the export that failed: an attempt, never a result; a resume tries again. */
-  | { type: 'final-failed'; which: FinalModelName; reason: string }
-  | { type: 'export-failed'; reason: string }
-  | { type: 'study-finished' };
+const count = z.number().int().nonnegative();
+const widths = z.array(z.number().int().min(1)).min(1);
+
+const onnxSummarySchema: z.ZodType<OnnxSummary, z.ZodTypeDef, unknown> = z.object({
+  path: z.string(), bytes: count, examples: count, maxAbsDiff: measure, argmaxAgreement: measure,
+}).passthrough();
+
+const finalModel = z.enum(FINAL_MODELS);
+
+/** The schema of each event this module owns, as written (the journal adds `at`). */
+const winnerChosen = z.object({ type: z.literal('winner-chosen'), trialId: count, widths });
+const finalTrained = z.object({ type: z.literal('final-trained'), which: finalModel, result: trialResultSchema });
+/** Version 1 journaled the export as a final training named `onnx`. */
+const onnxAsFinalTrained = z.object({ type: z.literal('final-trained'), which: z.literal('onnx'), result: onnxSummarySchema });
+const onnxExported = z.object({ type: z.literal('onnx-exported'), onnx: onnxSummarySchema });
+/** A final training or the export that failed: an attempt, never a result; a resume tries again. */
+const finalFailed = z.object({ type: z.literal('final-failed'), which: finalModel, reason: z.string() });
+const exportFailed = z.object({ type: z.literal('export-failed'), reason: z.string() });
+const studyFinished = z.object({ type: z.literal('study-finished') });
+
+/** The events this module owns, as written (the journal adds `at`): the schemas' inferred types. */
+export type RunEvent = z.output<typeof winnerChosen | typeof finalTrained | typeof onnxExported | typeof finalFailed | typeof exportFailed | typeof studyFinished>;
+
+/**
+ * The space a journal's study-created config holds, checked whole (schema and rules, as a space
+ * file is): the summary and a resume read it instead of the space file, which may have moved.
+ * Where it was read from is not part of it. Throws `SpaceError` naming `where`.
+ */
+export function journaledSpace(value: unknown, where: string): SearchSpace {
+  const { file: _readFrom, ...space } = (value !== null && typeof value === 'object' ? value : {}) as Record<string, unknown>;
+  return validateSpace(value !== null && typeof value === 'object' ? space : value, where);
+}
+
+const journaledSpaceSchema = z.unknown().superRefine((value, ctx) => {
+  try {
+    journaledSpace(value, 'the space');
+  } catch (err) {
+    ctx.addIssue({ code: z.ZodIssueCode.custom, message: (err as Error).message });
+  }
+});
+
+/** The study's config as the summary reads it; the resume compares the whole of it with the options. */
+const studyCreated = z.object({
+  type: z.literal('study-created'),
+  config: z.object({
+    space: journaledSpaceSchema, sampler: z.string(), trials: count, seed: z.number(), start: widths, roundSize: count,
+    budget: z.object({ macs: z.number().positive(), params: z.number().positive().optional() }).passthrough(),
+    data: z.object({ name: z.string() }).passthrough(),
+    proxyRecipe: z.object({ epochs: z.number().int().min(1) }).passthrough(),
+    normKind: z.enum(NORM_KIND_NAMES as unknown as [string, ...string[]]).optional(),
+    score: z.enum(SCORE_NAMES as unknown as [string, ...string[]]).optional(),
+  }).passthrough(),
+});
+
+/**
+ * The trial events of the study, with their results checked whole: the summary and a resume read
+ * every field of them (storage checks only that a result is an object).
+ */
+const trialFinished = z.object({ type: z.literal('trial-finished'), trialId: count, result: trialResultSchema });
+const trialFailed = z.object({ type: z.literal('trial-failed'), trialId: count, reason: z.string(), result: trialResultSchema.optional() });
+
+/** The schemas `replayJournal` checks a search's journal lines with, by type (trial-started: storage's). */
+export const RUN_EVENT_SCHEMAS: EventSchemas = {
+  'study-created': studyCreated.passthrough(),
+  'trial-finished': trialFinished.passthrough(),
+  'trial-failed': trialFailed.passthrough(),
+  'winner-chosen': winnerChosen.passthrough(),
+  'final-trained': z.discriminatedUnion('which', [finalTrained.passthrough(), onnxAsFinalTrained.passthrough()]),
+  'onnx-exported': onnxExported.passthrough(),
+  'final-failed': finalFailed.passthrough(),
+  'export-failed': exportFailed.passthrough(),
+  'study-finished': studyFinished.passthrough(),
+};
+
+/** Reads a search run's journal, every line checked, the run events against their schemas (throws `JournalError` with the line). */
+export function readRunJournal(path: string): Replay {
+  return replayJournal(path, RUN_EVENT_SCHEMAS);
+}
 
 /** The journal version of a run whose `study-created` config is `config` (1 when unstated). */
 export function journalVersionOf(config: Record<string, unknown>, path: string): number {
@@ -54,32 +127,16 @@ export function appendRunEvent(journal: Journal, event: RunEvent): void {
 
 /**
  * The run events among a journal's events, in order, in the current format: a version-1
- * `final-trained` with `which: 'onnx'` becomes an `onnx-exported` event.
+ * `final-trained` with `which: 'onnx'` becomes an `onnx-exported` event. The events are those
+ * `readRunJournal` checked; each is parsed again by its schema here for its typed values.
  */
 export function decodeRunEvents(events: readonly JournalEvent[]): RunEvent[] {
   const out: RunEvent[] = [];
-  for (const raw of events as readonly { type: string; [key: string]: unknown }[]) {
-    switch (raw.type) {
-      case 'winner-chosen':
-        out.push({ type: 'winner-chosen', trialId: raw.trialId as number, widths: raw.widths as number[] });
-        break;
-      case 'final-trained':
-        if (raw.which === 'onnx') out.push({ type: 'onnx-exported', onnx: raw.result as OnnxSummary });
-        else out.push({ type: 'final-trained', which: raw.which as FinalModelName, result: raw.result as TrialResult });
-        break;
-      case 'onnx-exported':
-        out.push({ type: 'onnx-exported', onnx: raw.onnx as OnnxSummary });
-        break;
-      case 'final-failed':
-        out.push({ type: 'final-failed', which: raw.which as FinalModelName, reason: String(raw.reason) });
-        break;
-      case 'export-failed':
-        out.push({ type: 'export-failed', reason: String(raw.reason) });
-        break;
-      case 'study-finished':
-        out.push({ type: 'study-finished' });
-        break;
-    }
+  for (const raw of events as readonly { type: string }[]) {
+    if (!Object.hasOwn(RUN_EVENT_SCHEMAS, raw.type)) continue;
+    const event = RUN_EVENT_SCHEMAS[raw.type].parse(raw) as z.output<typeof onnxAsFinalTrained> | RunEvent;
+    if (event.type === 'final-trained' && event.which === 'onnx') out.push({ type: 'onnx-exported', onnx: event.result });
+    else out.push(event as RunEvent);
   }
   return out;
 }

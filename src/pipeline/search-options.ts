@@ -3,14 +3,15 @@
  * in the journal's `study-created` event, and a resumed run starts from them.
  */
 import { availableParallelism } from 'node:os';
-import { UsageError } from '../core/errors.js';
+import { camelCase, checkNumbers, type OptionTable } from '../core/option-table.js';
 import { defaultRecipe } from '../core/recipe.js';
+import { DATASET_NAMES } from '../data/registry.js';
 import { spaceCost } from '../cost/cost.js';
 import { checkBudget, projectToBudget } from '../search/budget.js';
-import type { SamplerName } from '../search/samplers.js';
+import { SAMPLER_NAMES, type SamplerName } from '../search/samplers.js';
 import type { StudyConfig } from '../search/study.js';
-import { baseWidths, loadSpace, parseWidths } from '../space/index.js';
-import { DEFAULT_SIGNAL, type NormKind, type ScoreName } from '../variance/index.js';
+import { baseWidths, loadSpace, parseWidths, type SearchSpace } from '../space/index.js';
+import { DEFAULT_SIGNAL, NORM_KIND_NAMES, SCORE_NAMES, type NormKind, type ScoreName } from '../variance/index.js';
 
 /** The options of a search, as stored in its journal; a resumed run starts from them. */
 export interface SearchOptions {
@@ -60,30 +61,55 @@ export const SEARCH_DEFAULTS: SearchOptions = {
   finalEpochs: 5, budgetRatio: 1, seed: 0, batchSize: 64, recordEvery: 6, backend: 'auto',
 };
 
-/** Every option name, with or without a default (the keys a caller may set). */
-export const SEARCH_OPTION_KEYS = Object.keys(SEARCH_DEFAULTS).concat([
-  'dataset', 'dataDir', 'budgetMacs', 'maxParams', 'widths', 'lr', 'trialTimeout', 'compareWideSparse', 'wideSparseScale', 'norm', 'score',
-]) as (keyof SearchOptions)[];
+/**
+ * Every option of a search: type, range and meaning, the one source of `search --help` and of the
+ * checks of the options a run is given (from the command line, a queue or a journal). No defaults
+ * here: a resumed run takes the journal's, then `SEARCH_DEFAULTS`.
+ */
+export const SEARCH_OPTION_TABLE = {
+  space: { type: 'string', describe: `space file or shipped name (default ${SEARCH_DEFAULTS.space})` },
+  dataset: { type: 'string', choices: DATASET_NAMES, describe: "dataset (default: the space's)" },
+  'data-dir': { type: 'string', describe: 'folder of the dataset files' },
+  sampler: { type: 'string', choices: SAMPLER_NAMES, describe: 'streamline (moves width by the groups\' scores, default), random or evolution' },
+  trials: { type: 'number', integer: true, min: 1, describe: `maximum proxy trials (default ${SEARCH_DEFAULTS.trials})` },
+  workers: { type: 'number', integer: true, min: 1, describe: 'worker threads (default: the number of cores)' },
+  'proxy-epochs': { type: 'number', integer: true, min: 1, describe: `epochs of each proxy training (default ${SEARCH_DEFAULTS.proxyEpochs})` },
+  'proxy-max-train': { type: 'number', integer: true, min: 2, describe: `training images per proxy training (default ${SEARCH_DEFAULTS.proxyMaxTrain})` },
+  'final-epochs': { type: 'number', integer: true, min: 1, describe: `epochs of the final trainings of base, uniform scaling and winner (default ${SEARCH_DEFAULTS.finalEpochs})` },
+  'budget-macs': { type: 'number', integer: true, min: 1, describe: 'MACs budget per example' },
+  'budget-ratio': { type: 'number', above: 0, describe: 'budget as a fraction of the base MACs (default 1.0)' },
+  'max-params': { type: 'number', integer: true, min: 1, describe: 'cap on parameters' },
+  widths: { type: 'string', describe: 'start widths (default: the base widths)' },
+  seed: { type: 'number', integer: true, describe: 'study seed; each trial seed derives from it (default 0)' },
+  'batch-size': { type: 'number', integer: true, min: 1, describe: `batch size (default ${SEARCH_DEFAULTS.batchSize})` },
+  lr: { type: 'number', above: 0, describe: 'base learning rate (default 0.05, SGD with momentum, cosine)' },
+  'record-every': { type: 'number', integer: true, min: 0, unit: 'steps', describe: `record weight norms every k steps as well as every epoch (default ${SEARCH_DEFAULTS.recordEvery})` },
+  norm: { type: 'string', choices: NORM_KIND_NAMES, describe: `norm kind of the width signal (default ${DEFAULT_SIGNAL.norm}, the measured best; see probe --help)` },
+  score: { type: 'string', choices: SCORE_NAMES, describe: `score of the width signal (default ${DEFAULT_SIGNAL.score})` },
+  'trial-timeout': { type: 'number', above: 0, unit: 'seconds', describe: 'seconds before a proxy trial is stopped and reported failed' },
+  backend: { type: 'string', describe: 'tfjs backend (default auto)' },
+  'compare-wide-sparse': { type: 'boolean', describe: 'also train the wide & sparse network (base widths x --wide-sparse-scale) with the winner\'s nonzero kernel weights' },
+  'wide-sparse-scale': { type: 'number', above: 0, describe: 'width scale of that network (default 2)' },
+} as const satisfies OptionTable;
 
-/** The options that must be positive integers. */
-const POSITIVE_INTEGERS = ['trials', 'workers', 'proxyEpochs', 'finalEpochs', 'proxyMaxTrain'] as const;
+/** Every option name (camelCase), with or without a default: the keys a caller may set. */
+export const SEARCH_OPTION_KEYS = Object.keys(SEARCH_OPTION_TABLE).map(camelCase) as (keyof SearchOptions)[];
 
-/** Throws `UsageError` naming the flag (`--proxy-epochs`) when a count is not a positive integer. */
+/** Throws `UsageError` naming the flag (`--proxy-epochs`) when a number option is NaN, infinite or out of range. */
 export function checkSearchOptions(o: SearchOptions): void {
-  for (const key of POSITIVE_INTEGERS) {
-    if (!(Number.isInteger(o[key]) && o[key] >= 1)) throw new UsageError(`--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}: expected a positive integer, found ${o[key]}`);
-  }
+  checkNumbers(SEARCH_OPTION_TABLE, o as unknown as Record<string, unknown>);
 }
 
 /** A search's study config: the study's own fields plus the options it came from and the journal's format. */
 export type SearchStudyConfig = StudyConfig & { options: SearchOptions; journalVersion?: number };
 
 /**
- * The study that `o` defines: loads the space, fixes the budget (throws `BudgetError` when no width
+ * The study that `o` defines: loads the space (or takes the one a journal holds: a resumed run
+ * needs no space file, which may have moved or changed since), fixes the budget (throws `BudgetError` when no width
  * vector fits) and projects the start widths onto it.
  */
-export function studyConfigFor(o: SearchOptions): StudyConfig {
-  const space = loadSpace(o.space);
+export function studyConfigFor(o: SearchOptions, journaled?: SearchSpace): StudyConfig {
+  const space = journaled ?? loadSpace(o.space);
   const base = baseWidths(space);
   const budgetMacs = o.budgetMacs ?? Math.floor(spaceCost(space, base).macs * o.budgetRatio);
   const budget = { macs: budgetMacs, ...(o.maxParams !== undefined ? { params: o.maxParams } : {}) };

@@ -17,12 +17,13 @@ import { PoolEvaluator } from '../runtime/pool-evaluator.js';
 import { Study, type StudyProgress } from '../search/study.js';
 import type { FrozenTrial } from '../search/types.js';
 import { loadSpace } from '../space/load.js';
-import { Journal, repairTornTail, replayJournal, type JournalEvent, type Replay } from '../storage/journal.js';
+import type { SearchSpace } from '../space/types.js';
+import { Journal, repairTornTail, type JournalEvent, type Replay } from '../storage/journal.js';
 import type { Evaluator } from '../trial/evaluator.js';
 import type { TrialEvent } from '../trial/result.js';
 import { distinctTrainings, finalModels, finalRecipe, finalTrainingTask, type FinalModel } from './final-trainings.js';
 import { recommendModel } from './recommendation.js';
-import { appendRunEvent, decodeRunEvents, journalVersionOf, RUN_JOURNAL_VERSION, type FinalModelName } from './run-events.js';
+import { appendRunEvent, decodeRunEvents, journaledSpace, journalVersionOf, readRunJournal, RUN_JOURNAL_VERSION, type FinalModelName } from './run-events.js';
 import { checkSearchOptions, SEARCH_DEFAULTS, studyConfigFor, type SearchOptions, type SearchStudyConfig } from './search-options.js';
 import { writeSearchReport } from './write-report.js';
 
@@ -113,8 +114,9 @@ export function defaultRunDir(spaceName: string, now: Date): string {
 }
 
 /**
- * One search run. `open` checks everything that can be checked without training (options, space,
- * budget, the run folder, the journal's version); `execute` does the work.
+ * One search run. `open` checks everything that can be checked without the run folder's lock
+ * (options, space, budget, the journal's version); `execute` takes the lock, checks the folder
+ * (writable; for a new run, no journal yet), then does the work.
  */
 export class SearchRun {
   private study?: Study;
@@ -140,17 +142,20 @@ export class SearchRun {
     const explicit = Object.fromEntries(Object.entries(request.options ?? {}).filter(([, v]) => v !== undefined)) as Partial<SearchOptions>;
     if (request.resume !== undefined) {
       const runDir = resolve(request.resume);
-      const replay = replayJournal(join(runDir, 'journal.jsonl'));
+      const replay = readRunJournal(join(runDir, 'journal.jsonl'));
       const created = replay.events.find((e) => e.type === 'study-created');
       const stored = created?.type === 'study-created' ? created.config : undefined;
       const version = stored ? journalVersionOf(stored, runDir) : RUN_JOURNAL_VERSION;
       const options = { ...((stored?.options as SearchOptions | undefined) ?? SEARCH_DEFAULTS), ...explicit };
       // A resumed run keeps the version it was created with: the config must match the journal's.
-      return new SearchRun(runDir, options, configFor(options, version), replay, deps, request.studyOnly ?? false);
+      // The journal holds the whole space: a resume needs no space file (it may have moved).
+      const journaled = stored?.space !== undefined ? journaledSpace(stored.space, `${join(runDir, 'journal.jsonl')} (study-created space)`) : undefined;
+      return new SearchRun(runDir, options, configFor(options, version, journaled), replay, deps, request.studyOnly ?? false);
     }
     const options = { ...SEARCH_DEFAULTS, ...explicit };
+    // A journal already there is refused by `execute` once it holds the folder: a folder another
+    // search is writing is then refused naming that search, not with a hint to resume it.
     const runDir = resolve(request.out ?? defaultRunDir(loadSpace(options.space).name, new Date()));
-    if (existsSync(join(runDir, 'journal.jsonl'))) throw new UsageError(`${runDir} already holds a search journal: use --resume ${runDir}, or another --out`);
     return new SearchRun(runDir, options, configFor(options, RUN_JOURNAL_VERSION), undefined, deps, request.studyOnly ?? false);
   }
 
@@ -163,7 +168,8 @@ export class SearchRun {
 
   /**
    * Runs what is left of the search, holding the run folder's lock. Throws `UsageError` for a folder
-   * that cannot be written, `RunFolderLockedError` when another process holds it, `ResumeError`
+   * that cannot be written or (new run) already holds a journal, `RunFolderLockedError` when
+   * another process holds it, `ResumeError`
    * when the journal's study differs from the options, and `SearchError` when every proxy trial,
    * a final training or the ONNX export failed (journaled as attempts; a resume tries them again).
    */
@@ -174,8 +180,8 @@ export class SearchRun {
     try {
       const journalPath = join(this.runDir, 'journal.jsonl');
       // The journal as it is now that this run holds the folder (another writer may have added to it).
-      if (this.replay) this.replay = replayJournal(journalPath);
-      else if (existsSync(journalPath)) throw new UsageError(`${this.runDir} already holds a search journal (a search started there first): use --resume ${this.runDir}, or another --out`);
+      if (this.replay) this.replay = readRunJournal(journalPath);
+      else if (existsSync(journalPath)) throw new UsageError(`${this.runDir} already holds a search journal: use --resume ${this.runDir}, or another --out`);
       return await this.executeHeld(observer);
     } finally {
       await lock.release();
@@ -281,7 +287,7 @@ export class SearchRun {
    * uniform scaling's, which lives in the folder of the first final model it was trained as.
    */
   private recommendedSource(journalPath: string, winner: number[]): ExportSource {
-    const finals = new Map(decodeRunEvents(replayJournal(journalPath).events).flatMap((e) => (e.type === 'final-trained' && e.result.metrics ? [[e.which, { widths: e.result.widths, validationAccuracy: e.result.metrics.validationAccuracy }] as const] : [])));
+    const finals = new Map(decodeRunEvents(readRunJournal(journalPath).events).flatMap((e) => (e.type === 'final-trained' && e.result.metrics ? [[e.which, { widths: e.result.widths, validationAccuracy: e.result.metrics.validationAccuracy }] as const] : [])));
     const which = recommendModel(finals.get('winner'), finals.get('uniform'))?.which ?? 'winner';
     const group = distinctTrainings(finalModels(this.config.space, winner, this.options, this.config.budget)).find((g) => g.some((m) => m.which === which));
     return { folder: group?.[0].which ?? which, onnx: `${which}.onnx` };
@@ -294,10 +300,10 @@ export class SearchRun {
 }
 
 /** The study config of `options`, stamped with the journal format it is written in. */
-function configFor(options: SearchOptions, journalVersion: number): SearchStudyConfig {
+function configFor(options: SearchOptions, journalVersion: number, storedSpace?: SearchSpace): SearchStudyConfig {
   checkSearchOptions(options);
   // Version-1 journals had no journalVersion; leaving it out keeps their configs equal on resume.
-  return { ...studyConfigFor(options), options, ...(journalVersion > 1 ? { journalVersion } : {}) };
+  return { ...studyConfigFor(options, storedSpace), options, ...(journalVersion > 1 ? { journalVersion } : {}) };
 }
 
 function closeQuietly(journal: Journal): void {

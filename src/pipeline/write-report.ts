@@ -4,12 +4,12 @@ import type { SearchSummary } from '../report/search-summary.js';
 import { searchFigures, searchReportHtml } from '../report/search-report.js';
 import { svgToPng } from '../report/svg-plot.js';
 import { writeFileAtomic } from '../storage/files.js';
-import { replayJournal } from '../storage/journal.js';
+import { readRunJournal } from './run-events.js';
 import { summaryFromJournal } from './summary-from-journal.js';
 
 /** Writes summary.json, report.html and the figures (SVG, and PNG where resvg loads) of `runDir`, and returns the summary. */
 export async function writeSearchReport(runDir: string): Promise<SearchSummary> {
-  const replay = replayJournal(join(runDir, 'journal.jsonl'));
+  const replay = readRunJournal(join(runDir, 'journal.jsonl'));
   const summary = summaryFromJournal(replay.events, runDir);
   const figures = searchFigures(summary);
   for (const [name, svg] of Object.entries(figures)) {

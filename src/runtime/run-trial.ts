@@ -10,8 +10,9 @@ import { loadDataset } from '../data/registry.js';
 import { initBackend, type BackendChoice } from '../engine/backend.js';
 import { resolveNetwork } from '../space/network.js';
 import { runTraining } from '../train/run-training.js';
-import { saveCheckpoint } from '../export/checkpoint.js';
+import { saveFinishedCheckpoint, saveTrainingCheckpoint } from '../export/checkpoint.js';
 import { TelemetryRecorder } from '../train/telemetry.js';
+import { checkpointInfoOf, savedTraining } from './saved-training.js';
 
 const datasets = new Map<string, Promise<Dataset>>();
 
@@ -38,11 +39,27 @@ export async function runTrial(task: TrialTask, onEvent?: (e: TrialEvent) => voi
     const dataset = await cachedDataset(task.data);
     const classes = dataset.classes;
     const net = resolveNetwork(task.space, task.widths, classes);
+    // A task that saves checkpoints as it goes continues its own checkpoint, and a finished one is
+    // not trained again (a search killed during its final trainings resumes them so).
+    const saved = await savedTraining(task, classes);
+    if (saved.kind === 'finished') {
+      const m = saved.meta.metrics!;
+      onEvent?.({ trialId: task.trialId, kind: 'resumed', epoch: task.recipe.epochs, epochs: task.recipe.epochs });
+      return {
+        trialId: task.trialId, status: 'ok', widths: task.widths,
+        metrics: { validationAccuracy: m.validationAccuracy, testAccuracy: m.testAccuracy, trainLoss: m.trainLoss, params: m.params, macs: m.macs, nonzeroWeights: saved.nonzeroWeights },
+        history: (saved.meta.history ?? []).map((e) => ({ epoch: e.epoch, trainLoss: e.trainLoss, trainAccuracy: e.trainAccuracy, seconds: e.seconds })),
+        backend, seconds: (performance.now() - started) / 1000,
+      };
+    }
+    const resume = saved.kind === 'in-progress' ? saved.snapshot : undefined;
     const recorder = new TelemetryRecorder(net);
-    onEvent?.({ trialId: task.trialId, kind: 'started', epochs: task.recipe.epochs });
+    onEvent?.({ trialId: task.trialId, kind: 'started', epochs: task.recipe.epochs, ...(saved.kind === 'none' && saved.reason ? { note: saved.reason } : {}) });
+    if (resume) onEvent?.({ trialId: task.trialId, kind: 'resumed', epoch: resume.trainer.epochsDone, epochs: task.recipe.epochs });
+    const info = task.saveTo ? checkpointInfoOf(task, classes, backend) : undefined;
     let stepsPerEpoch = 1;
     const result = await runTraining(
-      { space: task.space, widths: task.widths, data: task.data, recipe: task.recipe, seed: task.seed, classes, net, sparseNonzero: task.sparseNonzero },
+      { space: task.space, widths: task.widths, data: task.data, recipe: task.recipe, seed: task.seed, classes, net, sparseNonzero: task.sparseNonzero, ...(resume ? { resume } : {}) },
       {
         signal,
         onStart: (model) => recorder.record(model, 0, 0),
@@ -59,11 +76,9 @@ export async function runTrial(task: TrialTask, onEvent?: (e: TrialEvent) => voi
       },
       {
         dataset,
-        keep: task.saveTo
-          ? (model, metrics) => saveCheckpoint(task.saveTo!, model, {
-            space: task.space, widths: task.widths, classes, recipe: task.recipe, metrics, backend, epochsDone: task.recipe.epochs, dataset: task.data.name,
-          })
-          : undefined,
+        // Saving tasks checkpoint at every epoch end: a kill loses at most the epoch in progress.
+        onCheckpoint: info ? (snapshot) => { saveTrainingCheckpoint(task.saveTo!, info, snapshot); } : undefined,
+        keep: info ? (model, metrics, finished) => { saveFinishedCheckpoint(task.saveTo!, { ...info, metrics }, model, finished); } : undefined,
       },
     );
     return {

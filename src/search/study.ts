@@ -4,6 +4,7 @@
  * the same seed gives the same study whatever the timing. Resuming replays the journal: finished
  * trials are kept, trials that were in flight run again with the same widths and seed.
  */
+import { canonicalJson } from '../core/canonical-json.js';
 import { deriveSeed, createRng } from '../core/rng.js';
 import type { DataSpec } from '../core/dataset.js';
 import type { TrainRecipe } from '../core/recipe.js';
@@ -56,11 +57,6 @@ export interface StudyHooks {
   onTrialDone?: (p: StudyProgress) => void;
   onTrialEvent?: (e: TrialEvent) => void;
   onRoundStart?: (round: number, size: number) => void;
-}
-
-/** Stable JSON for comparing configs (object keys sorted). */
-function canonical(value: unknown): string {
-  return JSON.stringify(value, (_, v) => (v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b))) : v));
 }
 
 /**
@@ -120,8 +116,8 @@ export class Study {
     if (!created || created.type !== 'study-created') throw new ResumeError('the journal has no study-created event: it is not a widthwise search journal');
     const a = comparable(created.config);
     const b = comparable(this.config);
-    if (canonical(a) !== canonical(b)) {
-      const diff = Object.keys({ ...a, ...b }).filter((k) => canonical(a[k]) !== canonical(b[k]));
+    if (canonicalJson(a) !== canonicalJson(b)) {
+      const diff = Object.keys({ ...a, ...b }).filter((k) => canonicalJson(a[k]) !== canonicalJson(b[k]));
       throw new ResumeError(`the journal's study was created with a different config (${diff.join(', ')} differ); resume without changing those options, or start a new run`);
     }
     const started = new Map<number, { widths: number[]; seed: number; round: number; note?: string }>();

@@ -142,6 +142,11 @@ export async function lockRunFolder(dir: string, options: LockOptions): Promise<
         if (!removeDeadHoldersLock(folder, holder, tries === CLAIM_WAIT_TRIES)) await sleep(100);
         continue;
       }
+      // A lock just taken has no holder file for a moment: wait for it, so the message names the holder.
+      if (holder === undefined && tries < CLAIM_WAIT_TRIES) {
+        await sleep(100);
+        continue;
+      }
       const who = holder ? `process ${holder.pid} on ${holder.host} (${holder.command}, since ${holder.since})` : 'another process';
       throw new RunFolderLockedError(`${folder}: in use by ${who}; wait for it to finish, or stop it, then run again (a killed holder's lock is taken over automatically)`);
     }

@@ -166,7 +166,8 @@ export async function runTraining(request: TrainingRequest, hooks: TrainHooks = 
     const test = evaluate(model, data.test, data.inputShape);
     await options.keep?.(
       model,
-      { validationAccuracy: validation.accuracy, testAccuracy: test.accuracy, trainLoss: outcome.trainLoss, ...(best ? { bestEpoch: best.epoch } : {}) },
+      // With the network's cost, a finished checkpoint says all a trial result needs without training.
+      { validationAccuracy: validation.accuracy, testAccuracy: test.accuracy, trainLoss: outcome.trainLoss, params: cost.params, macs: cost.macs, ...(best ? { bestEpoch: best.epoch } : {}) },
       { history: outcome.epochs, ...(best ? { best: { epoch: best.epoch, validationAccuracy: best.validationAccuracy } } : {}), ...(plainMasks ? { masks: plainMasks } : {}), ...sizes, globalStep: outcome.steps },
     );
     return {

@@ -81,8 +81,11 @@ export interface TrialResult {
 /** Progress from a running trial. */
 export interface TrialEvent {
   trialId: number;
-  kind: 'started' | 'epoch';
+  /** `resumed`: continued from its checkpoint after `epoch` epochs (all of them: finished before). */
+  kind: 'started' | 'epoch' | 'resumed';
   epoch?: number;
   epochs?: number;
   loss?: number;
+  /** Why a saving task does not continue the checkpoint it found (`started`). */
+  note?: string;
 }

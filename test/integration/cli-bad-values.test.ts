@@ -1,11 +1,11 @@
-// Bad option values of train, export and inspect: one line naming the flag and exit code 2, before
+// Bad option values (issue 20's cases among them): one line naming the flag and exit code 2, before
 // any work (no backend started, nothing trained).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { UsageError } from '../../src/core/errors.js';
-import { checkTrainingArgs, type RecipeArgs } from '../../src/cli/train.js';
+import { checkTrainingArgs, type RecipeArgs } from '../../src/cli/options/training.js';
 import { runWidthwiseAsync as run } from '../fixtures/widthwise-child.js';
 
 const BIN = new URL('../../bin/widthwise.js', import.meta.url).pathname;
@@ -23,6 +23,11 @@ const CASES: [string[], RegExp][] = [
   [['train', 'mlp-mnist', '--widths', '16,8', '--nonzero-weights', '99999'], /^UsageError: --nonzero-weights 99999: sparsity target 99999 exceeds the 12752 kernel weights/],
   [['train', 'mlp-mnist', '--save', '/proc/widthwise-x'], /^UsageError: --save \/proc\/widthwise-x: cannot write a folder there \(ENOENT\)/],
   [['export', '/tmp', '--out', `${BIN}/model.onnx`], /^UsageError: --out .*widthwise\.js\/model\.onnx: cannot write a file there \(not a folder at /],
+  // Issue 20's cases: these ran every training before crashing, hung, or were reported under another flag.
+  [['search', '--space', 'mlp-mnist', '--budget-ratio', 'NaN'], /^UsageError: --budget-ratio: expected a positive number, found NaN$/],
+  [['search', '--space', 'mlp-mnist', '--compare-wide-sparse', '--wide-sparse-scale', '0'], /^UsageError: --wide-sparse-scale: expected a positive number, found 0$/],
+  [['baseline', 'mlp-mnist', '--workers', '1', '--workers', '0'], /^UsageError: --workers: given 2 times \(1, 0\); give it once$/],
+  [['search', '--space', 'mlp-mnist', '--out', '/proc/x'], /^UsageError: --out \/proc\/x: cannot write a folder there \(ENOENT\)/],
 ];
 
 // In process, the value checks of every shared training option.
@@ -54,7 +59,7 @@ test('every shared training option refuses NaN, infinite and out-of-range values
   }
 });
 
-test('bad values of train, export and inspect: one line naming the flag, exit code 2, within seconds and before any work', async () => {
+test('bad values of train, export, inspect, search and baseline: one line naming the flag, exit code 2, within seconds and before any work', async () => {
   const results: Awaited<ReturnType<typeof run>>[] = [];
   // Four at a time: each case is mostly the start-up of a Node process.
   for (let i = 0; i < CASES.length; i += 4) results.push(...(await Promise.all(CASES.slice(i, i + 4).map(([args]) => run(args)))));

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, utimesSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RunFolderLockedError } from '../../src/core/errors.js';
 import { HOLDER_FILE, LOCK_DIR, lockRunFolder } from '../../src/storage/run-lock.js';
@@ -85,4 +85,13 @@ test('train --save on a folder another process writes exits non-zero before any 
   } finally {
     child.kill('SIGKILL');
   }
+});
+// Two searches and two resumes of one folder at once, as child processes: search-resume-kill.test.ts.
+
+test('a lock taken a moment ago, whose holder file is not written yet, is refused naming the holder once it is', async () => {
+  const dir = tmp();
+  mkdirSync(join(dir, LOCK_DIR));
+  const holder = { pid: process.pid, host: hostname(), command: 'a search that has just locked', since: new Date().toISOString(), lock: { ino: 0, birthtimeMs: 0 } };
+  setTimeout(() => writeFileSync(join(dir, HOLDER_FILE), JSON.stringify(holder)), 300);
+  await assert.rejects(lockRunFolder(dir, { command: 'test' }), (e: Error) => e instanceof RunFolderLockedError && e.message.includes(`in use by process ${process.pid} `) && e.message.includes('a search that has just locked'));
 });

@@ -61,3 +61,5 @@ test('an impossible budget is a BudgetError before any training', () => {
   assert.match(r.stderr, /^BudgetError: mlp-mnist: no width vector fits the budget/m);
   assert.doesNotMatch(r.stderr, /backend:/, 'failed before starting a backend');
 });
+
+// A final export that cannot write its target, then resumed: search-resume-kill.test.ts.

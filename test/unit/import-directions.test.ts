@@ -35,7 +35,7 @@ const ALLOWED: Record<string, string[]> = {
 const TFJS_FREE_MODULES = ['core', 'space', 'cost', 'trial', 'variance', 'storage', 'search', 'dashboard'];
 const TEST_UNIT = new URL('../unit/', import.meta.url).pathname;
 /** Files whose static imports must not load tfjs: the CLI's start-up, the commands that do not train, the pipeline's controller side, the library entry. */
-const TFJS_FREE_ENTRIES = ['cli/main.ts', 'cli/inspect.ts', 'cli/search.ts', 'cli/export.ts', 'cli/dashboard.ts', 'pipeline/search-run.ts', 'pipeline/baseline-run.ts', 'index.ts'];
+const TFJS_FREE_ENTRIES = ['cli/main.ts', 'cli/inspect.ts', 'cli/search.ts', 'cli/export.ts', 'cli/dashboard.ts', 'cli/baseline.ts', 'cli/train.ts', 'cli/probe.ts', 'cli/options/training.ts', 'cli/options/declare.ts', 'pipeline/search-run.ts', 'pipeline/baseline-run.ts', 'index.ts'];
 
 interface Edge {
   to: string;

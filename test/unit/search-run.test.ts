@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spaceKernelWeights } from '../../src/cost/cost.js';
@@ -240,4 +240,18 @@ test('the recommended network is the winner unless uniform scaling validated bet
   assert.ok(result.summary.winner!.validationAccuracy >= result.summary.uniform!.validationAccuracy);
   assert.equal(result.summary.recommended?.which, 'winner');
   assert.deepEqual(kept, [{ folder: 'winner', onnx: 'winner.onnx' }]);
+});
+
+test('a resume takes the space from the journal: the space file may have moved or changed', async () => {
+  const dir = newDir();
+  const file = join(mkdtempSync(join(tmpdir(), 'ww-space-')), 'my-mlp.json');
+  writeFileSync(file, readFileSync(new URL('../../search-spaces/mlp-mnist.json', import.meta.url)));
+  const first = fakeDeps();
+  await assert.rejects(SearchRun.open({ options: { ...OPTIONS, space: file }, out: dir }, { ...first.deps, exportWinner: async () => { throw new Error('EIO'); } }).execute(), /ONNX export/);
+  rmSync(file);
+  const { deps, exports } = fakeDeps();
+  const outcome = await SearchRun.open({ resume: dir }, deps).execute();
+  assert.equal(outcome.status, 'finished');
+  assert.deepEqual(exports, [dir]);
+  assert.equal(outcome.summary.space, 'mlp-mnist');
 });

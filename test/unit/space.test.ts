@@ -75,3 +75,16 @@ test('--widths is checked per group and --scale rounds to the nearest integer, a
   assert.deepEqual(scaledWidths(space, 0.01), [1, 1, 1, 1]);
   assert.deepEqual(scaledWidths(space, 1.55), [25, 50, 99, 99]);
 });
+
+test('the space schema: a document, layer or field of the wrong kind is a SpaceError with its path, never a crash', () => {
+  const cases: [(d: any) => void, RegExp][] = [
+    [(d) => { d.layers[0] = 3; }, /^bad\.json: \$\.layers\[0\]: expected a layer object with a "type", found number 3$/],
+    [(d) => { delete d.layers[0].type; }, /\$\.layers\[0\]\.type: expected one of "conv", .*found nothing$/],
+    [(d) => { d.input = [28, 28]; }, /\$\.input: expected \[height, width, channels\], found an array of 2$/],
+    [(d) => { d.layers = null; }, /\$\.layers: expected a non-empty array of layers, found null$/],
+    [(d) => { d.layers[0].padding = 'full'; }, /\$\.layers\[0\]\.padding: expected one of "same", "valid", found "full"$/],
+    [(d) => { d.groups[0].step = 2.5; }, /\$\.groups\[0\]\.step: expected a positive integer, found number 2\.5$/],
+  ];
+  for (const [mutate, pattern] of cases) assert.match(errorOf(mutate), pattern);
+  for (const doc of ['null', '[]', '7']) assert.throws(() => parseSpace(doc, 'x.json'), (e: Error) => e instanceof SpaceError && /^x\.json: \$: expected an object, found/.test(e.message), doc);
+});
