@@ -20,6 +20,7 @@ export const COMMANDS = {
   report: { name: 'report', command: 'report <run-dir>', describe: 'Rebuild summary.json, report.html and the figures of a search run from its journal' },
   baseline: { name: 'baseline', command: 'baseline <space>', describe: 'Wide & sparse baseline: dense nets at several scales against sparse ones with the base weight count' },
   export: { name: 'export', command: 'export <checkpoint>', describe: 'Write a checkpoint as ONNX and prove it in ONNX Runtime against tfjs on real test inputs' },
+  worker: { name: 'worker', command: 'worker', describe: "Train the trials of a search started with --queue, from its Redis queue, on this machine" },
 } as const satisfies Record<string, CommandInfo>;
 
 export type CommandName = keyof typeof COMMANDS;

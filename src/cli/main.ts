@@ -22,6 +22,7 @@ const LOADERS: Record<CommandName, () => Promise<Register>> = {
   report: async () => (await import('./search.js')).reportCommand,
   baseline: async () => (await import('./baseline.js')).baselineCommand,
   export: async () => (await import('./export.js')).exportCommand,
+  worker: async () => (await import('./worker.js')).workerCommand,
 };
 
 /** Exit codes, the same in every command. */
@@ -76,7 +77,7 @@ export async function main(argv: string[]): Promise<void> {
     cli = named.has(name) ? (await LOADERS[name]())(cli) : cli.command(COMMANDS[name].command, COMMANDS[name].describe);
   }
   cli = cli
-    .demandCommand(1, 'name a command: search, inspect, train, probe, report, baseline, export')
+    .demandCommand(1, 'name a command: search, inspect, train, probe, report, baseline, export, worker')
     .strict()
     .recommendCommands()
     .help()

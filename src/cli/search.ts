@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { DATASET_NAMES } from '../data/registry.js';
 import { SEARCH_DEFAULTS, SEARCH_OPTION_KEYS, type SearchOptions } from '../pipeline/search-options.js';
 import { SearchRun, type SearchRunObserver } from '../pipeline/search-run.js';
+import { redactRedisUrl } from '../runtime/queue-connection.js';
 import { distinctTrainings } from '../pipeline/final-trainings.js';
 import { writeSearchReport } from '../pipeline/write-report.js';
 import type { ModelSummary } from '../report/search-summary.js';
@@ -22,6 +23,7 @@ function progressPrinter(options: SearchOptions): SearchRunObserver {
   const started = performance.now();
   let doneAtStart = 0;
   return {
+    onEvaluatorMessage: (line) => process.stderr.write(`${line}\n`),
     onJournalRepaired: (bytes) => process.stderr.write(`journal: skipped a torn last line (${bytes} bytes) left by a crash\n`),
     onBackend: (backend) => process.stderr.write(backendLine(backend)),
     onStudyStart: ({ config, runDir, backend, trialsDone }) => {
@@ -87,6 +89,8 @@ export function searchCommand(yargs: Argv): Argv {
         .option('backend', { type: 'string', choices: BACKEND_CHOICES, describe: 'tfjs backend (default auto)' })
         .option('compare-wide-sparse', { type: 'boolean', describe: 'also train the wide & sparse network (base widths x --wide-sparse-scale) with the winner\'s nonzero kernel weights' })
         .option('wide-sparse-scale', { type: 'number', describe: 'width scale of that network (default 2)' })
+        .option('queue', { type: 'string', describe: 'train the proxy trials on `widthwise worker`s through this Redis: redis://[user:pass@]host:port[/db] (not stored; give it again on --resume)' })
+        .option('queue-worker-timeout', { type: 'number', describe: 'with --queue: seconds with trials waiting and no worker before the search stops (default 60)' })
         .option('out', { type: 'string', describe: 'run folder (default results/<space>-<time>)' })
         .option('resume', { type: 'string', describe: 'resume the run in this folder from its journal' })
         .option('json', { type: 'boolean', default: false, describe: 'print the summary as JSON on stdout' })
@@ -96,7 +100,9 @@ export function searchCommand(yargs: Argv): Argv {
     async (args) => {
       const given = args as Record<string, unknown>;
       const options = Object.fromEntries(SEARCH_OPTION_KEYS.filter((k) => given[k] !== undefined).map((k) => [k, given[k]])) as Partial<SearchOptions>;
-      const run = SearchRun.open({ options, out: args.out, resume: args.resume });
+      const queue = args.queue !== undefined ? { url: args.queue, workerTimeoutSeconds: args.queueWorkerTimeout } : undefined;
+      const run = SearchRun.open({ options, out: args.out, resume: args.resume, queue });
+      if (run.queueName) process.stderr.write(`queue: trials go to ${run.queueName}; start workers with: widthwise worker --queue ${redactRedisUrl(args.queue!)} --study ${run.queueName}\n`);
       let interrupted = false;
       const onSigint = () => {
         if (interrupted) process.exit(130);

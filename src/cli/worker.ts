@@ -1,0 +1,58 @@
+/** `widthwise worker`: serves a study's queue until Ctrl-C (or SIGTERM), printing each trial. */
+import type { Argv } from 'yargs';
+import { existsSync, statSync } from 'node:fs';
+import { UsageError } from '../core/errors.js';
+import { checkQueueName, checkRedisUrl } from '../runtime/queue-connection.js';
+import { startQueueWorker } from '../runtime/queue-worker.js';
+import { COMMANDS } from './command-list.js';
+
+const positiveInteger = (flag: string, v: number | undefined) => {
+  if (v !== undefined && !(Number.isInteger(v) && v >= 1)) throw new UsageError(`--${flag}: expected a positive integer, found ${v}`);
+};
+
+export function workerCommand(yargs: Argv): Argv {
+  return yargs.command(
+    COMMANDS.worker.command,
+    COMMANDS.worker.describe,
+    (y) =>
+      y
+        .option('queue', { type: 'string', demandOption: true, describe: 'Redis URL: redis://[user:pass@]host:port[/db] or rediss://...' })
+        .option('study', { type: 'string', demandOption: true, describe: "the study's queue, as 'widthwise search --queue' prints it (ww-<folder>-<hash>)" })
+        .option('concurrency', { type: 'number', default: 1, describe: 'trials trained at once (worker threads)' })
+        .option('data-dir', { type: 'string', describe: 'the only folder trials may read dataset files from' })
+        .option('lock-seconds', { type: 'number', default: 30, describe: "a running trial's lock; a worker silent this long is taken as lost and its trial runs again elsewhere" })
+        .option('attempts', { type: 'number', default: 3, describe: 'runs of a trial whose worker is lost before it fails for good' })
+        .example('$0 worker --queue redis://10.0.0.5:6379 --study ww-mlp-mnist-20261125-204500-1a2b3c4d --concurrency 2', 'serve a search started with --queue redis://10.0.0.5:6379'),
+    async (args) => {
+      checkRedisUrl(args.queue);
+      checkQueueName(args.study);
+      positiveInteger('concurrency', args.concurrency);
+      positiveInteger('lock-seconds', args.lockSeconds);
+      positiveInteger('attempts', args.attempts);
+      if (args.dataDir !== undefined && !(existsSync(args.dataDir) && statSync(args.dataDir).isDirectory())) throw new UsageError(`--data-dir: ${args.dataDir} is not a folder`);
+      const log = (line: string) => process.stderr.write(`${line}\n`);
+      const worker = await startQueueWorker({
+        url: args.queue, queueName: args.study, concurrency: args.concurrency, dataDir: args.dataDir, lockSeconds: args.lockSeconds, attempts: args.attempts, log,
+        onTrial: ({ trialId, kind, result, reason }) => {
+          if (kind === 'started') log(`trial ${trialId} started`);
+          else if (kind === 'refused') log(`trial ${trialId} refused: ${reason}`);
+          else if (result?.status === 'ok') log(`trial ${trialId} finished: val acc ${result.metrics!.validationAccuracy.toFixed(4)} in ${result.seconds.toFixed(1)} s`);
+          else log(`trial ${trialId} failed: ${result?.reason}`);
+        },
+      });
+      // Ctrl-C: finish the running trials, take no new ones; a second Ctrl-C quits at once (the
+      // trials' locks lapse and other workers run them again).
+      await new Promise<void>((resolve) => {
+        let stopping = false;
+        const stop = () => {
+          if (stopping) process.exit(130);
+          stopping = true;
+          log('stopping: finishing the running trials (Ctrl-C again to quit now)');
+          void worker.close().then(resolve);
+        };
+        process.on('SIGINT', stop);
+        process.on('SIGTERM', stop);
+      });
+    },
+  );
+}
