@@ -94,7 +94,11 @@ export class QueueEvaluator implements Evaluator {
     await queue.waitUntilReady();
     await events.waitUntilReady();
     // A new study owns its queue: anything there is from an earlier run in a folder since removed.
-    if (this.options.fresh) await queue.obliterate({ force: true });
+    // (Not `obliterate`: it pauses the queue, and workers already waiting on it would stay idle.)
+    if (this.options.fresh) {
+      await queue.drain(true);
+      for (const state of ['completed', 'failed'] as const) await queue.clean(0, 0, state);
+    }
     this.poller = setInterval(() => void this.poll(queue), this.options.pollMs ?? 2000);
     return { queue, events, clients };
   }
@@ -164,6 +168,12 @@ export class QueueEvaluator implements Evaluator {
       this.settle(trialId, (p) => this.failed(p.task, p.started, 'the worker returned something that is not a trial result'));
       return;
     }
+    const p = this.pending.get(trialId);
+    if (p && parsed.widths?.join(',') !== p.task.widths.join(',')) {
+      // Only a job left running by an earlier run in this folder can answer with other widths.
+      this.log(`ignored a result for trial ${trialId}: it trained widths ${parsed.widths?.join(',')}, not ${p.task.widths.join(',')} (a stale job of an earlier run)`);
+      return;
+    }
     this.settle(trialId, () => parsed);
   }
 
@@ -219,6 +229,11 @@ export class QueueEvaluator implements Evaluator {
         if (!job) {
           this.log(`trial ${trialId}: its job is no longer in Redis (restarted without its data?); queued again`);
           await this.enqueue(queue, p.task);
+        } else if (job.finishedOn !== undefined && !sameTraining(job.data as TrialJobData, p.task)) {
+          // A finished job of an earlier run in this folder under this trial id: replaced.
+          this.log(`trial ${trialId}: the job in Redis is an earlier run's; queued again`);
+          await job.remove();
+          await this.enqueue(queue, p.task);
         } else {
           await this.collect(job);
         }
@@ -268,6 +283,12 @@ export class QueueEvaluator implements Evaluator {
       // never connected: nothing to close
     }
   }
+}
+
+/** Whether a job's task is this trial's training (an earlier run in the same folder may have left another). */
+function sameTraining(data: TrialJobData | undefined, task: TrialTask): boolean {
+  const queued = data?.task as Partial<TrialTask> | undefined;
+  return queued?.seed === task.seed && queued?.widths?.join(',') === task.widths.join(',');
 }
 
 function safeParse(text: string): unknown {

@@ -45,25 +45,37 @@ function canConnect(port: number): Promise<boolean> {
   });
 }
 
+export interface RedisServerOptions {
+  /** Require this password (the URL carries it). */
+  password?: string;
+  /** Keep the data over a restart (default true); false: a restart empties Redis. */
+  persist?: boolean;
+}
+
 export class RedisServer {
   private process?: ChildProcess;
   private log = '';
 
-  private constructor(readonly port: number, readonly dir: string) {}
+  private constructor(readonly port: number, readonly dir: string, private readonly options: RedisServerOptions) {}
 
-  /** `redis://127.0.0.1:<port>` */
+  /** `redis://[:password@]127.0.0.1:<port>` */
   get url(): string {
-    return `redis://127.0.0.1:${this.port}`;
+    return `redis://${this.options.password ? `:${this.options.password}@` : ''}127.0.0.1:${this.port}`;
   }
 
-  static async start(): Promise<RedisServer> {
-    const server = new RedisServer(await freePort(), mkdtempSync(join(tmpdir(), 'ww-redis-')));
+  static async start(options: RedisServerOptions = {}): Promise<RedisServer> {
+    const server = new RedisServer(await freePort(), mkdtempSync(join(tmpdir(), 'ww-redis-')), options);
     await server.launch();
     return server;
   }
 
   private async launch(): Promise<void> {
-    const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir, '--save', '1 1', '--appendonly', 'no', '--protected-mode', 'yes'];
+    const args = [
+      '--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir, '--appendonly', 'no', '--protected-mode', 'yes',
+      // With a save point Redis writes its RDB on shutdown and reads it on start; without, a restart loses everything.
+      '--save', this.options.persist === false ? '' : '3600 1',
+      ...(this.options.password ? ['--requirepass', this.options.password] : []),
+    ];
     const child = spawn(REDIS_SERVER, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout!.on('data', (d) => { this.log += d; });
     child.stderr!.on('data', (d) => { this.log += d; });
