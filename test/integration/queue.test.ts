@@ -135,3 +135,52 @@ test('no worker connected: the search stops after --queue-worker-timeout and say
   assert.deepEqual(ids, [0]);
   assert.equal(ends.size, 0);
 });
+
+test('Redis restarted mid-search, losing everything: controller and worker reconnect, lost trials are queued again, each ends once', { skip }, async () => {
+  const server = await redis({ persist: false });
+  const out = join(tmp(), 'run');
+  const search = live([...SEARCH, ...LONGER, '--trials', '3', '--workers', '1', '--queue', server.url, '--out', out]);
+  const w = worker(server.url, out, '--lock-seconds', '2');
+  await w.waitFor(/trial 1 started/);
+  await server.restart(500);
+  const exit = await search.exited;
+  await w.stop();
+  assert.equal(exit.status, 0, search.stderr);
+  const ends = assertEachEndsOnce(out, 3);
+  for (const [id, end] of ends) assert.equal(end.type, 'trial-finished', `trial ${id}: ${end.reason}`);
+  assert.match(search.stderr, /trial 1: its job is no longer in Redis .*; queued again/);
+  assert.equal(w.stderr.match(/trial 1 started/g)?.length, 2, 'the worker ran trial 1 again after Redis lost it');
+});
+
+test('Redis restarted mid-search, keeping its data: the search finishes, each trial ends once', { skip }, async () => {
+  const server = await redis();
+  const out = join(tmp(), 'run');
+  const search = live([...SEARCH, ...LONGER, '--trials', '3', '--workers', '1', '--queue', server.url, '--out', out]);
+  const w = worker(server.url, out, '--lock-seconds', '2');
+  await w.waitFor(/trial 1 started/);
+  await server.restart(500);
+  const exit = await search.exited;
+  await w.stop();
+  assert.equal(exit.status, 0, search.stderr);
+  const ends = assertEachEndsOnce(out, 3);
+  for (const [id, end] of ends) assert.equal(end.type, 'trial-finished', `trial ${id}: ${end.reason}`);
+});
+
+test('the controller SIGKILLed mid-search: search --resume reattaches, collects what the worker finished meanwhile, each trial ends once', { skip }, async () => {
+  const server = await redis();
+  const out = join(tmp(), 'run');
+  const first = live([...SEARCH, ...LONGER, '--trials', '3', '--workers', '1', '--queue', server.url, '--out', out]);
+  const w = worker(server.url, out);
+  await w.waitFor(/trial 1 started/);
+  first.kill('SIGKILL');
+  await first.exited;
+  // The worker finishes trial 1 with no controller listening; the resumed one must collect it.
+  await w.waitFor(/trial 1 finished/);
+  const resumed = live(['search', '--resume', out, '--queue', server.url]);
+  const exit = await resumed.exited;
+  await w.stop();
+  assert.equal(exit.status, 0, resumed.stderr);
+  const ends = assertEachEndsOnce(out, 3);
+  for (const [id, end] of ends) assert.equal(end.type, 'trial-finished', `trial ${id}: ${end.reason}`);
+  assert.equal(w.stderr.match(/trial 1 started/g)?.length, 1, 'trial 1 was collected, not trained again');
+});
