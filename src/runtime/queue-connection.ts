@@ -64,6 +64,20 @@ export async function connectRedis(url: string, role: string, log: (line: string
 }
 
 /**
+ * `log`, saying each distinct message at most once per `quietMs`: BullMQ re-emits every connection
+ * error of a Redis that is down, many times a second.
+ */
+export function quietLog(log: (line: string) => void, quietMs = 10_000): (line: string) => void {
+  const said = new Map<string, number>();
+  return (line) => {
+    const now = Date.now();
+    if (now - (said.get(line) ?? -Infinity) < quietMs) return;
+    said.set(line, now);
+    log(line);
+  };
+}
+
+/**
  * The queue of the study whose run folder is `runDir`: its folder name and a hash of its absolute
  * path, so two runs in folders of the same name do not share a queue. BullMQ names may not hold ':'.
  */

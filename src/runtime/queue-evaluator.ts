@@ -15,7 +15,7 @@ import { WidthwiseError } from '../core/errors.js';
 import type { Evaluator } from '../trial/evaluator.js';
 import type { TrialEvent, TrialResult } from '../trial/result.js';
 import type { TrialTask } from '../trial/task.js';
-import { connectRedis, jobIdOf, redactIn, redactRedisUrl, TRIAL_JOB_NAME, type TrialJobData } from './queue-connection.js';
+import { connectRedis, jobIdOf, quietLog, redactIn, redactRedisUrl, TRIAL_JOB_NAME, type TrialJobData } from './queue-connection.js';
 
 /** No worker served the queue for the whole wait: the search stops (resume it once workers run). */
 export class NoWorkerError extends WidthwiseError {}
@@ -67,10 +67,15 @@ export class QueueEvaluator implements Evaluator {
   private noWorkerSince?: number;
   private closed = false;
   private readonly log: (line: string) => void;
+  private readonly quietPoll: (line: string) => void;
+  /** The Redis connections, as soon as made (a Redis never reached still has them to close). */
+  private readonly clients: Redis[] = [];
+  private ready?: Connected;
 
   constructor(private readonly options: QueueEvaluatorOptions) {
     this.concurrency = Math.max(1, options.concurrency);
     this.log = (line) => options.log?.(redactIn(line, options.url));
+    this.quietPoll = quietLog(this.log);
     this.connected = this.connect();
     this.connected.catch(() => undefined); // surfaced by evaluate
   }
@@ -83,11 +88,13 @@ export class QueueEvaluator implements Evaluator {
   private async connect(): Promise<Connected> {
     const { Queue, QueueEvents } = await import('bullmq');
     const { url, queueName } = this.options;
-    const clients = [await connectRedis(url, 'controller', this.log), await connectRedis(url, 'controller-events', this.log)];
+    const clients = this.clients;
+    clients.push(await connectRedis(url, 'controller', this.log), await connectRedis(url, 'controller-events', this.log));
     const queue = new Queue(queueName, { connection: clients[0] });
     const events = new QueueEvents(queueName, { connection: clients[1] });
-    queue.on('error', (err) => this.log(`queue: ${err.message}`));
-    events.on('error', (err) => this.log(`queue events: ${err.message}`));
+    const quiet = quietLog(this.log);
+    queue.on('error', (err) => quiet(`queue: ${err.message}`));
+    events.on('error', (err) => quiet(`queue events: ${err.message}`));
     events.on('progress', ({ jobId, data }) => this.onProgress(jobId, data));
     events.on('completed', ({ jobId, returnvalue }) => this.onCompleted(jobId, returnvalue));
     events.on('failed', ({ jobId, failedReason }) => this.onFailed(jobId, failedReason));
@@ -99,8 +106,10 @@ export class QueueEvaluator implements Evaluator {
       await queue.drain(true);
       for (const state of ['completed', 'failed'] as const) await queue.clean(0, 0, state);
     }
+    if (this.closed) throw new Error('closed while connecting');
     this.poller = setInterval(() => void this.poll(queue), this.options.pollMs ?? 2000);
-    return { queue, events, clients };
+    this.ready = { queue, events, clients };
+    return this.ready;
   }
 
   async evaluate(task: TrialTask, onEvent?: (event: TrialEvent) => void): Promise<TrialResult> {
@@ -109,7 +118,7 @@ export class QueueEvaluator implements Evaluator {
       return this.local.evaluate(task, onEvent);
     }
     if (this.closed) return this.failed(task, performance.now(), 'aborted: the run was stopped');
-    const { queue } = await this.connected;
+    const { queue } = await this.reachable();
     if (this.pending.has(task.trialId)) throw new Error(`trial ${task.trialId} is already queued`);
     this.givenUp.delete(task.trialId);
     const started = performance.now();
@@ -124,6 +133,20 @@ export class QueueEvaluator implements Evaluator {
     const job = await queue.getJob(jobIdOf(task.trialId));
     if (job) await this.collect(job);
     return result;
+  }
+
+  /** The connection, or a `NoWorkerError` when Redis cannot be reached for the worker wait. */
+  private async reachable(): Promise<Connected> {
+    const waitSeconds = this.options.workerTimeoutSeconds ?? 60;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new NoWorkerError(`cannot reach Redis at ${redactRedisUrl(this.options.url)} (waited ${waitSeconds} s); is it running, and is the URL right?`)), waitSeconds * 1000);
+    });
+    try {
+      return await Promise.race([this.connected, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /**
@@ -243,7 +266,7 @@ export class QueueEvaluator implements Evaluator {
       else this.checkNoWorker();
     } catch (err) {
       // Redis away: the connections retry by themselves; the next poll tries again.
-      this.log(`queue poll: ${err instanceof Error ? err.message : String(err)}`);
+      this.quietPoll(`queue poll: ${err instanceof Error ? err.message : String(err)}`);
     }
   }
 
@@ -274,14 +297,12 @@ export class QueueEvaluator implements Evaluator {
       this.settle(trialId, (p) => this.failed(p.task, p.started, 'aborted: the run was stopped'));
     }
     await this.local?.close();
-    try {
-      const { queue, events, clients } = await this.connected;
-      await events.close();
-      await queue.close();
-      for (const c of clients) c.disconnect();
-    } catch {
-      // never connected: nothing to close
+    if (this.ready) {
+      await this.ready.events.close().catch(() => undefined);
+      await this.ready.queue.close().catch(() => undefined);
     }
+    // Not connected yet (Redis unreachable): the connections stop retrying here.
+    for (const c of this.clients) c.disconnect();
   }
 }
 

@@ -12,7 +12,7 @@ import type { Redis } from 'ioredis';
 import { hostname } from 'node:os';
 import type { TrialEvent, TrialResult } from '../trial/result.js';
 import { PoolEvaluator } from './pool-evaluator.js';
-import { connectRedis, redactIn, redactRedisUrl, type TrialJobData } from './queue-connection.js';
+import { connectRedis, quietLog, redactIn, redactRedisUrl, type TrialJobData } from './queue-connection.js';
 import { acceptQueuedTask, RefusedTask } from './queued-task.js';
 
 export interface QueueWorkerOptions {
@@ -70,7 +70,8 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Run
     maxStalledCount: Math.max(0, (options.attempts ?? 3) - 1),
     name,
   });
-  worker.on('error', (err) => log(`worker: ${err.message}`));
+  const quiet = quietLog(log);
+  worker.on('error', (err) => quiet(`worker: ${err.message}`));
   await worker.waitUntilReady();
   log(`worker ${name} serving ${redactRedisUrl(options.url)} queue ${options.queueName}: ${options.concurrency} trial(s) at once, lock ${lockMs / 1000} s`);
   return {
