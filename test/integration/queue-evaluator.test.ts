@@ -1,7 +1,7 @@
 // The queue evaluator against a real redis-server, with an in-process BullMQ worker standing in for
 // `widthwise worker` (it returns made-up results at once, so the test is about delivery, not training):
-// a result delivered twice resolves the trial once; a result after the trial was given up is ignored;
-// both are logged.
+// progress events come through; a result delivered twice resolves the trial once; a result after the
+// trial was given up is ignored; both are logged.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Queue, Worker, type Job } from 'bullmq';
@@ -10,7 +10,7 @@ import { defaultRecipe } from '../../src/core/recipe.js';
 import { jobIdOf } from '../../src/runtime/queue-connection.js';
 import { QueueEvaluator } from '../../src/runtime/queue-evaluator.js';
 import { loadSpace } from '../../src/space/load.js';
-import type { TrialResult } from '../../src/trial/result.js';
+import type { TrialEvent, TrialResult } from '../../src/trial/result.js';
 import type { TrialTask } from '../../src/trial/task.js';
 import { RedisServer, redisSkipReason } from '../helpers/redis-server.js';
 
@@ -30,12 +30,12 @@ const waitUntil = async (ok: () => boolean, ms = 10_000) => {
   }
 };
 
-test('a result delivered twice is taken once; a late one is ignored; both are logged', { skip }, async () => {
+test('progress events arrive; a result delivered twice is taken once; a late one is ignored; both are logged', { skip }, async () => {
   server = await RedisServer.start();
   const queueName = 'ww-evaluator-test-0123abcd';
   const log: string[] = [];
   const evaluator = new QueueEvaluator({
-    url: server.url, queueName, concurrency: 2, fresh: true, pollMs: 200, log: (l) => log.push(l),
+    url: server.url, queueName, concurrency: 2, fresh: true, pollMs: 1000, log: (l) => log.push(l),
     createLocal: () => { throw new Error('no local trainings here'); },
   });
   const runs = new Map<number, number>();
@@ -45,14 +45,17 @@ test('a result delivered twice is taken once; a late one is ignored; both are lo
     const t = job.data.task as TrialTask;
     const run = (runs.get(t.trialId) ?? 0) + 1;
     runs.set(t.trialId, run);
+    await job.updateProgress({ trialId: t.trialId, kind: 'epoch', epoch: 1, epochs: 1, loss: 0.5 });
     if (t.trialId === 1) await new Promise((r) => setTimeout(r, 1500));
     return { trialId: t.trialId, status: 'ok', widths: t.widths, seconds: run };
   }, { connection });
   const queueConnection = connection.duplicate();
   const queue = new Queue(queueName, { connection: queueConnection });
   try {
-    const first = await evaluator.evaluate(task(0));
+    const events: TrialEvent[] = [];
+    const first = await evaluator.evaluate(task(0), (e) => events.push(e));
     assert.equal(first.status, 'ok');
+    assert.deepEqual(events, [{ trialId: 0, kind: 'epoch', epoch: 1, epochs: 1, loss: 0.5 }], 'the worker\'s progress event came through');
     assert.equal(first.seconds, 1, 'the first delivery is the result');
     // Deliver trial 0 again: the job runs a second time and completes again.
     await (await queue.getJob(jobIdOf(0)))!.retry('completed');
