@@ -17,15 +17,16 @@ export function workerCommand(yargs: Argv): Argv {
     (y) =>
       y
         .option('queue', { type: 'string', demandOption: true, describe: 'Redis URL: redis://[user:pass@]host:port[/db] or rediss://...' })
-        .option('study', { type: 'string', demandOption: true, describe: "the study's queue, as 'widthwise search --queue' prints it (ww-<folder>-<hash>)" })
+        .option('study', { type: 'string', describe: "serve only this study's queue, as 'widthwise search --queue' prints it (default: every study a controller registered on this Redis)" })
         .option('concurrency', { type: 'number', default: 1, describe: 'trials trained at once (worker threads)' })
         .option('data-dir', { type: 'string', describe: 'the only folder trials may read dataset files from' })
         .option('lock-seconds', { type: 'number', default: 30, describe: "a running trial's lock; a worker silent this long is taken as lost and its trial runs again elsewhere" })
         .option('attempts', { type: 'number', default: 3, describe: 'runs of a trial whose worker is lost before it fails for good' })
-        .example('$0 worker --queue redis://10.0.0.5:6379 --study ww-mlp-mnist-20261125-204500-1a2b3c4d --concurrency 2', 'serve a search started with --queue redis://10.0.0.5:6379'),
+        .example('$0 worker --queue redis://10.0.0.5:6379 --concurrency 2', 'serve the searches started with --queue redis://10.0.0.5:6379')
+        .example('$0 worker --queue redis://10.0.0.5:6379 --study ww-run1-1a2b3c4d', 'serve that one search only'),
     async (args) => {
       checkRedisUrl(args.queue);
-      checkQueueName(args.study);
+      if (args.study !== undefined) checkQueueName(args.study);
       positiveInteger('concurrency', args.concurrency);
       positiveInteger('lock-seconds', args.lockSeconds);
       positiveInteger('attempts', args.attempts);
@@ -33,11 +34,12 @@ export function workerCommand(yargs: Argv): Argv {
       const log = (line: string) => process.stderr.write(`${line}\n`);
       const worker = await startQueueWorker({
         url: args.queue, queueName: args.study, concurrency: args.concurrency, dataDir: args.dataDir, lockSeconds: args.lockSeconds, attempts: args.attempts, log,
-        onTrial: ({ trialId, kind, result, reason }) => {
-          if (kind === 'started') log(`trial ${trialId} started`);
-          else if (kind === 'refused') log(`trial ${trialId} refused: ${reason}`);
-          else if (result?.status === 'ok') log(`trial ${trialId} finished: val acc ${result.metrics!.validationAccuracy.toFixed(4)} in ${result.seconds.toFixed(1)} s`);
-          else log(`trial ${trialId} failed: ${result?.reason}`);
+        onTrial: ({ trialId, kind, result, reason, queueName }) => {
+          const of = args.study === undefined ? ` (${queueName})` : '';
+          if (kind === 'started') log(`trial ${trialId} started${of}`);
+          else if (kind === 'refused') log(`trial ${trialId} refused${of}: ${reason}`);
+          else if (result?.status === 'ok') log(`trial ${trialId} finished${of}: val acc ${result.metrics!.validationAccuracy.toFixed(4)} in ${result.seconds.toFixed(1)} s`);
+          else log(`trial ${trialId} failed${of}: ${result?.reason}`);
         },
       });
       // Ctrl-C: finish the running trials, take no new ones; a second Ctrl-C quits at once (the

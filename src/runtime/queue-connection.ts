@@ -92,6 +92,13 @@ export function checkQueueName(name: string): void {
   if (!/^ww-[A-Za-z0-9._-]{1,60}-[0-9a-f]{8}$/.test(name)) throw new UsageError(`--study: expected a study queue name as 'widthwise search --queue' prints it (ww-<folder>-<8 hex digits>), found ${JSON.stringify(name)}`);
 }
 
+/**
+ * The Redis set of the studies whose controllers are running (queue names): a worker started
+ * without `--study` serves them all. A controller adds its study when it connects and removes it
+ * when it closes (finished or stopped; a resume adds it again).
+ */
+export const STUDIES_KEY = 'widthwise:studies';
+
 /** The BullMQ job id of a trial: one job per trial id, so adding it again returns the job there. */
 export const jobIdOf = (trialId: number): string => `trial-${trialId}`;
 

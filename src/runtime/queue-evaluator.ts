@@ -15,7 +15,7 @@ import { WidthwiseError } from '../core/errors.js';
 import type { Evaluator } from '../trial/evaluator.js';
 import type { TrialEvent, TrialResult } from '../trial/result.js';
 import type { TrialTask } from '../trial/task.js';
-import { connectRedis, jobIdOf, quietLog, redactIn, redactRedisUrl, TRIAL_JOB_NAME, type TrialJobData } from './queue-connection.js';
+import { connectRedis, jobIdOf, quietLog, redactIn, redactRedisUrl, STUDIES_KEY, TRIAL_JOB_NAME, type TrialJobData } from './queue-connection.js';
 
 /** No worker served the queue for the whole wait: the search stops (resume it once workers run). */
 export class NoWorkerError extends WidthwiseError {}
@@ -106,6 +106,8 @@ export class QueueEvaluator implements Evaluator {
       await queue.drain(true);
       for (const state of ['completed', 'failed'] as const) await queue.clean(0, 0, state);
     }
+    // Workers started without --study find the study here.
+    await clients[0].sadd(STUDIES_KEY, queueName);
     if (this.closed) throw new Error('closed while connecting');
     this.poller = setInterval(() => void this.poll(queue), this.options.pollMs ?? 2000);
     this.ready = { queue, events, clients };
@@ -298,6 +300,7 @@ export class QueueEvaluator implements Evaluator {
     }
     await this.local?.close();
     if (this.ready) {
+      await this.ready.clients[0].srem(STUDIES_KEY, this.options.queueName).catch(() => undefined);
       await this.ready.events.close().catch(() => undefined);
       await this.ready.queue.close().catch(() => undefined);
     }

@@ -65,13 +65,16 @@ function assertEachEndsOnce(runDir: string, trials: number): Map<number, { type:
 
 const worker = (url: string, runDir: string, ...extra: string[]) => live(['worker', '--queue', url, '--study', queueNameFor(runDir), ...extra]);
 
-test('a search through Redis with a password: two workers train the proxies, each trial is journaled once, the password is nowhere', { skip }, async () => {
+test('a search through Redis with a password: two workers (one told the study, one finding it) train the proxies, each trial is journaled once, the password is nowhere', { skip }, async () => {
   const password = 'pw-Zq81xLm0';
   const server = await redis({ password });
   const out = join(tmp(), 'run');
-  const workers = [worker(server.url, out), worker(server.url, out)];
+  // One worker names the study; the other finds it registered in Redis.
+  const workers = [worker(server.url, out), live(['worker', '--queue', server.url])];
   const search = live([...SEARCH, ...TINY, '--trials', '4', '--workers', '2', '--queue', server.url, '--out', out]);
   const exit = await search.exited;
+  // The finished controller unregistered its study: the worker without --study leaves its queue.
+  if (exit.status === 0) await workers[1].waitFor(/left queue ww-run-[0-9a-f]{8}/, 10_000);
   const stopped = await Promise.all(workers.map((w) => w.stop()));
   assert.equal(exit.status, 0, search.stderr);
   assert.deepEqual(stopped.map((s) => s.status), [0, 0], 'workers exit cleanly on SIGTERM');
@@ -80,6 +83,7 @@ test('a search through Redis with a password: two workers train the proxies, eac
   // The trials ran on the workers (the worker logs name them), not on the controller.
   const ran = workers.flatMap((w) => [...w.stderr.matchAll(/trial (\d+) finished/g)].map((m) => Number(m[1]))).sort();
   assert.deepEqual(ran, [0, 1, 2, 3]);
+  assert.match(workers[1].stderr, /trial \d+ finished \(ww-run-[0-9a-f]{8}\)/, 'the worker without --study trained trials of the registered study');
   assert.match(search.stderr, /start workers with: widthwise worker --queue redis:\/\/\*\*\*@127\.0\.0\.1:\d+ --study ww-run-[0-9a-f]{8}/);
   const texts = [search.stdout, search.stderr, ...workers.map((w) => w.stderr), ...readdirSync(out).filter((f) => /\.(jsonl|json|html|md)$/.test(f)).map((f) => readFileSync(join(out, f), 'utf8'))];
   for (const t of texts) assert.ok(!t.includes(password), 'the Redis password appears in an output or a run file');
