@@ -144,7 +144,8 @@ test('no worker connected: the search stops after --queue-worker-timeout and say
 test('Redis restarted mid-search, losing everything: controller and worker reconnect, lost trials are queued again, each ends once', { skip }, async () => {
   const server = await redis({ persist: false });
   const out = join(tmp(), 'run');
-  const search = live([...SEARCH, ...LONGER, '--trials', '3', '--workers', '1', '--queue', server.url, '--out', out]);
+  // Trials long enough (8 epochs) that Redis goes down while trial 1 trains.
+  const search = live([...SEARCH, '--proxy-epochs', '8', '--proxy-max-train', '1500', '--trials', '3', '--workers', '1', '--queue', server.url, '--out', out]);
   const w = worker(server.url, out, '--lock-seconds', '2');
   await w.waitFor(/trial 1 started/);
   await server.restart(500);
