@@ -69,12 +69,15 @@ test('a search through Redis with a password: two workers (one told the study, o
   const password = 'pw-Zq81xLm0';
   const server = await redis({ password });
   const out = join(tmp(), 'run');
-  // One worker names the study; the other finds it registered in Redis.
-  const workers = [worker(server.url, out), live(['worker', '--queue', server.url])];
+  // One worker finds the study registered in Redis (it is alone at first, so it gets trials); the
+  // other, told the study, joins once the first trial runs.
+  const finder = live(['worker', '--queue', server.url]);
   const search = live([...SEARCH, ...TINY, '--trials', '4', '--workers', '2', '--queue', server.url, '--out', out]);
+  await finder.waitFor(/trial \d+ started \(ww-run-[0-9a-f]{8}\)/);
+  const workers = [finder, worker(server.url, out)];
   const exit = await search.exited;
   // The finished controller unregistered its study: the worker without --study leaves its queue.
-  if (exit.status === 0) await workers[1].waitFor(/left queue ww-run-[0-9a-f]{8}/, 10_000);
+  if (exit.status === 0) await finder.waitFor(/left queue ww-run-[0-9a-f]{8}/, 10_000);
   const stopped = await Promise.all(workers.map((w) => w.stop()));
   assert.equal(exit.status, 0, search.stderr);
   assert.deepEqual(stopped.map((s) => s.status), [0, 0], 'workers exit cleanly on SIGTERM');
@@ -83,7 +86,7 @@ test('a search through Redis with a password: two workers (one told the study, o
   // The trials ran on the workers (the worker logs name them), not on the controller.
   const ran = workers.flatMap((w) => [...w.stderr.matchAll(/trial (\d+) finished/g)].map((m) => Number(m[1]))).sort();
   assert.deepEqual(ran, [0, 1, 2, 3]);
-  assert.match(workers[1].stderr, /trial \d+ finished \(ww-run-[0-9a-f]{8}\)/, 'the worker without --study trained trials of the registered study');
+  assert.match(finder.stderr, /trial \d+ finished \(ww-run-[0-9a-f]{8}\)/, 'the worker without --study trained trials of the registered study');
   assert.match(search.stderr, /start workers with: widthwise worker --queue redis:\/\/\*\*\*@127\.0\.0\.1:\d+ --study ww-run-[0-9a-f]{8}/);
   const texts = [search.stdout, search.stderr, ...workers.map((w) => w.stderr), ...readdirSync(out).filter((f) => /\.(jsonl|json|html|md)$/.test(f)).map((f) => readFileSync(join(out, f), 'utf8'))];
   for (const t of texts) assert.ok(!t.includes(password), 'the Redis password appears in an output or a run file');
