@@ -21,7 +21,7 @@ export function workerCommand(yargs: Argv): Argv {
         .option('concurrency', { type: 'number', default: 1, describe: 'trials trained at once (worker threads)' })
         .option('data-dir', { type: 'string', describe: 'the only folder trials may read dataset files from' })
         .option('lock-seconds', { type: 'number', default: 30, describe: "a running trial's lock; a worker silent this long is taken as lost and its trial runs again elsewhere" })
-        .option('attempts', { type: 'number', default: 3, describe: 'runs of a trial whose worker is lost before it fails for good' })
+        .option('attempts', { type: 'number', default: 3, describe: 'a trial fails for good once the worker running it has been lost this many times' })
         .example('$0 worker --queue redis://10.0.0.5:6379 --concurrency 2', 'serve the searches started with --queue redis://10.0.0.5:6379')
         .example('$0 worker --queue redis://10.0.0.5:6379 --study ww-run1-1a2b3c4d', 'serve that one search only'),
     async (args) => {
