@@ -21,6 +21,7 @@ export const COMMANDS = {
   baseline: { name: 'baseline', command: 'baseline <space>', describe: 'Wide & sparse baseline: dense nets at several scales against sparse ones with the base weight count' },
   dashboard: { name: 'dashboard', command: 'dashboard [folder]', describe: 'Serve a live page of the runs in a folder (default results/) on 127.0.0.1' },
   export: { name: 'export', command: 'export <checkpoint>', describe: 'Write a checkpoint as ONNX and prove it in ONNX Runtime against tfjs on real test inputs' },
+  worker: { name: 'worker', command: 'worker', describe: "Train the trials of a search started with --queue, from its Redis queue, on this machine" },
 } as const satisfies Record<string, CommandInfo>;
 
 export type CommandName = keyof typeof COMMANDS;

@@ -24,6 +24,7 @@ const LOADERS: Record<CommandName, () => Promise<Register>> = {
   baseline: async () => (await import('./baseline.js')).baselineCommand,
   export: async () => (await import('./export.js')).exportCommand,
   dashboard: async () => (await import('./dashboard.js')).dashboardCommand,
+  worker: async () => (await import('./worker.js')).workerCommand,
 };
 
 /** Exit codes, the same in every command. */
@@ -80,7 +81,7 @@ export async function main(argv: string[]): Promise<void> {
     cli = named.has(name) ? (await LOADERS[name]())(cli) : cli.command(COMMANDS[name].command, COMMANDS[name].describe);
   }
   cli = cli
-    .demandCommand(1, 'name a command: search, inspect, train, probe, report, baseline, export, dashboard')
+    .demandCommand(1, 'name a command: search, inspect, train, probe, report, baseline, export, worker, dashboard')
     .strict()
     .recommendCommands()
     .help()

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { OptionTable } from '../core/option-table.js';
 import { SEARCH_OPTION_KEYS, SEARCH_OPTION_TABLE, type SearchOptions } from '../pipeline/search-options.js';
 import { SearchRun, type SearchRunObserver } from '../pipeline/search-run.js';
+import { redactRedisUrl } from '../runtime/queue-connection.js';
 import { distinctTrainings } from '../pipeline/final-trainings.js';
 import { writeSearchReport } from '../pipeline/write-report.js';
 import type { ModelSummary } from '../report/search-summary.js';
@@ -15,6 +16,8 @@ import { BACKEND_CHOICES, backendLine, printJson } from './shared.js';
 export const SEARCH_CLI_OPTIONS = {
   ...SEARCH_OPTION_TABLE,
   backend: { ...SEARCH_OPTION_TABLE.backend, choices: BACKEND_CHOICES },
+  queue: { type: 'string', describe: 'train the proxy trials on `widthwise worker`s through this Redis: redis://[user:pass@]host:port[/db] (not stored; give it again on --resume)' },
+  'queue-worker-timeout': { type: 'number', above: 0, unit: 'seconds', describe: 'with --queue: seconds with trials waiting and no worker before the search stops (default 60)' },
   // --out is checked by the run itself (its default is known only once the space is loaded).
   out: { type: 'string', describe: 'run folder (default results/<space>-<time>)' },
   resume: { type: 'string', describe: 'resume the run in this folder from its journal' },
@@ -36,6 +39,7 @@ function progressPrinter(options: SearchOptions): SearchRunObserver {
   const started = performance.now();
   let doneAtStart = 0;
   return {
+    onEvaluatorMessage: (line) => process.stderr.write(`${line}\n`),
     onJournalRepaired: (bytes) => process.stderr.write(`journal: skipped a torn last line (${bytes} bytes) left by a crash\n`),
     onBackend: (backend) => process.stderr.write(backendLine(backend)),
     onStudyStart: ({ config, runDir, backend, trialsDone }) => {
@@ -86,7 +90,9 @@ export function searchCommand(yargs: Argv): Argv {
     async (args) => {
       const given = args as Record<string, unknown>;
       const options = Object.fromEntries(SEARCH_OPTION_KEYS.filter((k) => given[k] !== undefined).map((k) => [k, given[k]])) as Partial<SearchOptions>;
-      const run = SearchRun.open({ options, out: args.out, resume: args.resume });
+      const queue = args.queue !== undefined ? { url: args.queue, workerTimeoutSeconds: args.queueWorkerTimeout } : undefined;
+      const run = SearchRun.open({ options, out: args.out, resume: args.resume, queue });
+      if (run.queueName) process.stderr.write(`queue: trials go to ${run.queueName}; start workers with: widthwise worker --queue ${redactRedisUrl(args.queue!)} --study ${run.queueName}\n`);
       let interrupted = false;
       const onSigint = () => {
         if (interrupted) process.exit(130);

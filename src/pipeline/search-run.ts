@@ -14,6 +14,8 @@ import { UsageError, WidthwiseError } from '../core/errors.js';
 import type { DataSpec } from '../core/dataset.js';
 import type { OnnxSummary, SearchSummary } from '../report/search-summary.js';
 import { PoolEvaluator } from '../runtime/pool-evaluator.js';
+import { checkRedisUrl, queueNameFor } from '../runtime/queue-connection.js';
+import { QueueEvaluator } from '../runtime/queue-evaluator.js';
 import { Study, type StudyProgress } from '../search/study.js';
 import type { FrozenTrial } from '../search/types.js';
 import { loadSpace } from '../space/load.js';
@@ -43,6 +45,29 @@ export interface SearchRunRequest {
    * the winners their own way). The run is not marked finished, so a later full run can resume it.
    */
   studyOnly?: boolean;
+  /**
+   * Run the proxy trials on `widthwise worker`s through a Redis queue instead of local threads. Not
+   * stored in the journal (the URL may hold credentials): a resume names it again, or runs locally.
+   */
+  queue?: QueueRequest;
+}
+
+/** Where a search's queue is; the queue itself is named for the run folder (`queueNameFor`). */
+export interface QueueRequest {
+  /** `redis://` or `rediss://` URL. */
+  url: string;
+  /** Seconds with trials waiting and no worker before the search stops (default 60). */
+  workerTimeoutSeconds?: number;
+}
+
+/** What `createEvaluator` is given. */
+export interface EvaluatorRequest {
+  workers: number;
+  trialTimeoutSeconds?: number;
+  /** Set for a queued search: the queue, and whether the study is new (its queue is emptied first). */
+  queue?: QueueRequest & { queueName: string; fresh: boolean };
+  /** The evaluator's own messages (reconnections, ignored results), redacted. */
+  log?: (line: string) => void;
 }
 
 /** The backend a run trains on, as the engine reports it. */
@@ -55,7 +80,7 @@ export interface RunBackend {
 export interface SearchRunDeps {
   /** Starts the tfjs backend of the main thread (for the ONNX export). */
   startBackend(choice: string): Promise<RunBackend>;
-  createEvaluator(options: { workers: number; trialTimeoutSeconds?: number }): Evaluator;
+  createEvaluator(options: EvaluatorRequest): Evaluator;
   /**
    * Writes `<runDir>/<source.onnx>` from the checkpoint in `<runDir>/<source.folder>` (default: the
    * winner's, to `winner.onnx`) and checks it; throws when it cannot.
@@ -72,7 +97,9 @@ export interface ExportSource {
 /** The real implementations; tfjs is loaded only when a run starts its backend or exports. */
 export const DEFAULT_SEARCH_RUN_DEPS: SearchRunDeps = {
   startBackend: async (choice) => (await import('../engine/backend.js')).initBackend(choice as never),
-  createEvaluator: (options) => new PoolEvaluator(options),
+  createEvaluator: ({ queue, log, ...pool }) => (queue
+    ? new QueueEvaluator({ ...queue, concurrency: pool.workers, trialTimeoutSeconds: pool.trialTimeoutSeconds, log, createLocal: () => new PoolEvaluator(pool) })
+    : new PoolEvaluator(pool)),
   exportWinner: async (runDir, data, source = { folder: 'winner', onnx: 'winner.onnx' }) => {
     const { exportCheckpoint } = await import('./export-checkpoint.js');
     const { path, bytes, examples, maxAbsDiff, argmaxAgreement } = await exportCheckpoint(join(runDir, source.folder), { out: join(runDir, source.onnx), data });
@@ -94,6 +121,8 @@ export interface SearchRunObserver {
   onFinalTrainingEvent?(which: FinalModelName, event: TrialEvent): void;
   onOnnxExported?(onnx: OnnxSummary): void;
   onOnnxFailed?(error: Error): void;
+  /** A message of the evaluator (a queued search's reconnections and ignored results). */
+  onEvaluatorMessage?(line: string): void;
 }
 
 /** How a run ended: finished, or stopped by `stop()` (resume it to go on). */
@@ -130,7 +159,13 @@ export class SearchRun {
     private replay: Replay | undefined,
     private readonly deps: SearchRunDeps,
     private readonly studyOnly: boolean,
+    private readonly queue: QueueRequest | undefined,
   ) {}
+
+  /** The queue a queued search's workers serve (`widthwise worker --study`), else undefined. */
+  get queueName(): string | undefined {
+    return this.queue ? queueNameFor(this.runDir) : undefined;
+  }
 
   /**
    * Resolves the options (defaults, then the journal's on resume, then the caller's) and the study
@@ -139,6 +174,9 @@ export class SearchRun {
    */
   static open(request: SearchRunRequest, deps: SearchRunDeps = DEFAULT_SEARCH_RUN_DEPS): SearchRun {
     if (request.resume !== undefined && request.out !== undefined) throw new UsageError('give either --resume or --out, not both');
+    if (request.queue) checkRedisUrl(request.queue.url);
+    const wait = request.queue?.workerTimeoutSeconds;
+    if (wait !== undefined && !(wait > 0)) throw new UsageError(`--queue-worker-timeout: expected a positive number of seconds, found ${wait}`);
     const explicit = Object.fromEntries(Object.entries(request.options ?? {}).filter(([, v]) => v !== undefined)) as Partial<SearchOptions>;
     if (request.resume !== undefined) {
       const runDir = resolve(request.resume);
@@ -150,13 +188,13 @@ export class SearchRun {
       // A resumed run keeps the version it was created with: the config must match the journal's.
       // The journal holds the whole space: a resume needs no space file (it may have moved).
       const journaled = stored?.space !== undefined ? journaledSpace(stored.space, `${join(runDir, 'journal.jsonl')} (study-created space)`) : undefined;
-      return new SearchRun(runDir, options, configFor(options, version, journaled), replay, deps, request.studyOnly ?? false);
+      return new SearchRun(runDir, options, configFor(options, version, journaled), replay, deps, request.studyOnly ?? false, request.queue);
     }
     const options = { ...SEARCH_DEFAULTS, ...explicit };
     // A journal already there is refused by `execute` once it holds the folder: a folder another
     // search is writing is then refused naming that search, not with a hint to resume it.
     const runDir = resolve(request.out ?? defaultRunDir(loadSpace(options.space).name, new Date()));
-    return new SearchRun(runDir, options, configFor(options, RUN_JOURNAL_VERSION), undefined, deps, request.studyOnly ?? false);
+    return new SearchRun(runDir, options, configFor(options, RUN_JOURNAL_VERSION), undefined, deps, request.studyOnly ?? false, request.queue);
   }
 
   /** Asks the run to stop: running trainings are aborted and run again on resume. */
@@ -198,7 +236,11 @@ export class SearchRun {
     const backend = await this.deps.startBackend(this.options.backend);
     observer.onBackend?.(backend);
     const journal = new Journal(journalPath);
-    const evaluator = this.deps.createEvaluator({ workers: this.options.workers, trialTimeoutSeconds: this.options.trialTimeout });
+    const evaluator = this.deps.createEvaluator({
+      workers: this.options.workers, trialTimeoutSeconds: this.options.trialTimeout,
+      queue: this.queue && { ...this.queue, queueName: queueNameFor(this.runDir), fresh: !this.replay },
+      log: (line) => observer.onEvaluatorMessage?.(line),
+    });
     this.evaluator = evaluator;
     try {
       const study = new Study(this.config, evaluator, journal);

@@ -9,6 +9,7 @@ import { Piscina } from 'piscina';
 import type { Evaluator } from '../trial/evaluator.js';
 import type { TrialEvent, TrialResult } from '../trial/result.js';
 import type { TrialTask } from '../trial/task.js';
+import { PORT_END } from './port-end.js';
 import type { WorkerRequest } from './worker.js';
 
 export interface PoolOptions {
@@ -58,9 +59,11 @@ export class PoolEvaluator implements Evaluator {
     let timedOut = false;
     const timer = timeoutSeconds ? setTimeout(() => { timedOut = true; controller.abort(); }, timeoutSeconds * 1000) : undefined;
     const { port1, port2 } = new MessageChannel();
-    port1.on('message', (event: TrialEvent) => onEvent?.(event));
-    // The worker closes its end when the task ends; events it posted before arrive before 'close'.
-    const drained = new Promise<void>((resolve) => port1.once('close', resolve));
+    let ended: () => void = () => undefined;
+    const endMarker = new Promise<void>((resolve) => { ended = resolve; });
+    port1.on('message', (event: TrialEvent | typeof PORT_END) => (event === PORT_END ? ended() : onEvent?.(event)));
+    // The worker posts PORT_END and closes its end when the task ends; the events it posted before arrive first.
+    const drained = Promise.race([endMarker, new Promise<void>((resolve) => port1.once('close', resolve))]);
     this.running.add(controller);
     try {
       const request: WorkerRequest = { task, port: port2 };

@@ -5,6 +5,7 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { TrialResult } from '../trial/result.js';
 import type { TrialTask } from '../trial/task.js';
+import { PORT_END } from './port-end.js';
 import { runTrial } from './run-trial.js';
 
 /** What the pool sends a worker: the task, and the port its progress events go back on. */
@@ -17,6 +18,7 @@ export default async function work({ task, port }: WorkerRequest): Promise<Trial
   try {
     return await runTrial(task, (event) => port?.postMessage(event));
   } finally {
+    port?.postMessage(PORT_END);
     port?.close();
   }
 }

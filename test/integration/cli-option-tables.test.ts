@@ -12,6 +12,7 @@ import { checkDeclaredOptions } from '../../src/cli/options/declare.js';
 import { TRAINING_OPTIONS } from '../../src/cli/options/training.js';
 import { BASELINE_OPTIONS } from '../../src/cli/baseline.js';
 import { DASHBOARD_OPTIONS } from '../../src/cli/dashboard.js';
+import { WORKER_OPTIONS } from '../../src/cli/worker.js';
 import { EXPORT_OPTIONS } from '../../src/cli/export.js';
 import { INSPECT_OPTIONS } from '../../src/cli/inspect.js';
 import { PROBE_OPTIONS } from '../../src/cli/probe.js';
@@ -29,6 +30,7 @@ const COMMAND_TABLES: Record<CommandName, { table: OptionTable; line: string[] }
   baseline: { table: BASELINE_OPTIONS, line: ['baseline', 'mlp-mnist'] },
   export: { table: EXPORT_OPTIONS, line: ['export', '/tmp'] },
   dashboard: { table: DASHBOARD_OPTIONS, line: ['dashboard', '/tmp'] },
+  worker: { table: WORKER_OPTIONS, line: ['worker', '--queue', 'redis://127.0.0.1:1'] },
 };
 
 /** Values outside `spec`, from its declared bounds: [kind, value as typed on the command line]. */

@@ -1,0 +1,324 @@
+/**
+ * The queue evaluator: proxy trials go to a BullMQ queue on Redis, one job per trial id, and any
+ * `widthwise worker` on any machine trains them. The controller's journal stays the only source of
+ * truth: each `evaluate` resolves once, with the first result for its trial id; a result that comes
+ * again, or after the trial was given up (timed out, stopped), is ignored and logged.
+ *
+ * Results are watched two ways: BullMQ's event stream (fast) and a poll of each pending job (slow,
+ * but it survives a Redis restart that loses the stream, and it re-queues a job Redis lost). Tasks
+ * that write files (final trainings, `saveTo`) run on a local pool: their checkpoints belong on
+ * this machine.
+ */
+import type { Job, Queue, QueueEvents } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { WidthwiseError } from '../core/errors.js';
+import type { Evaluator } from '../trial/evaluator.js';
+import type { TrialEvent, TrialResult } from '../trial/result.js';
+import type { TrialTask } from '../trial/task.js';
+import { connectRedis, jobIdOf, quietLog, redactIn, redactRedisUrl, STUDIES_KEY, TRIAL_JOB_NAME, type TrialJobData } from './queue-connection.js';
+
+/** No worker served the queue for the whole wait: the search stops (resume it once workers run). */
+export class NoWorkerError extends WidthwiseError {}
+
+export interface QueueEvaluatorOptions {
+  /** `redis://` or `rediss://` URL (with credentials, which no message ever shows). */
+  url: string;
+  /** The study's queue (see `queueNameFor`). */
+  queueName: string;
+  /** Trials in flight at once, across all workers. */
+  concurrency: number;
+  /** A new study: jobs left in its queue by an earlier run in the same folder are removed first. */
+  fresh: boolean;
+  /** Per-trial limit in seconds, measured here (a task's own `timeoutSeconds` wins). */
+  trialTimeoutSeconds?: number;
+  /** Seconds with trials waiting and no worker connected before the search stops (default 60). */
+  workerTimeoutSeconds?: number;
+  /** How often each pending job is looked up (default 2000 ms). */
+  pollMs?: number;
+  /** Runs the tasks that write files (final trainings). */
+  createLocal: () => Evaluator;
+  /** Where the evaluator's own messages go (redacted). */
+  log?: (line: string) => void;
+}
+
+interface Pending {
+  task: TrialTask;
+  started: number;
+  onEvent?: (event: TrialEvent) => void;
+  resolve: (result: TrialResult) => void;
+  reject: (err: Error) => void;
+  timer?: NodeJS.Timeout;
+}
+
+interface Connected {
+  queue: Queue;
+  events: QueueEvents;
+  clients: Redis[];
+}
+
+export class QueueEvaluator implements Evaluator {
+  readonly concurrency: number;
+  private readonly pending = new Map<number, Pending>();
+  /** Trial ids given up here (timed out or stopped): a later result for them is ignored, and said so. */
+  private readonly givenUp = new Set<number>();
+  private readonly connected: Promise<Connected>;
+  private local?: Evaluator;
+  private poller?: NodeJS.Timeout;
+  private noWorkerSince?: number;
+  private closed = false;
+  private readonly log: (line: string) => void;
+  private readonly quietPoll: (line: string) => void;
+  /** The Redis connections, as soon as made (a Redis never reached still has them to close). */
+  private readonly clients: Redis[] = [];
+  private ready?: Connected;
+
+  constructor(private readonly options: QueueEvaluatorOptions) {
+    this.concurrency = Math.max(1, options.concurrency);
+    this.log = (line) => options.log?.(redactIn(line, options.url));
+    this.quietPoll = quietLog(this.log);
+    this.connected = this.connect();
+    this.connected.catch(() => undefined); // surfaced by evaluate
+  }
+
+  /** Where the queue is, for messages: the redacted URL and the queue name. */
+  get where(): string {
+    return `${redactRedisUrl(this.options.url)} queue ${this.options.queueName}`;
+  }
+
+  private async connect(): Promise<Connected> {
+    const { Queue, QueueEvents } = await import('bullmq');
+    const { url, queueName } = this.options;
+    const clients = this.clients;
+    clients.push(await connectRedis(url, 'controller', this.log), await connectRedis(url, 'controller-events', this.log));
+    const queue = new Queue(queueName, { connection: clients[0] });
+    const events = new QueueEvents(queueName, { connection: clients[1] });
+    const quiet = quietLog(this.log);
+    queue.on('error', (err) => quiet(`queue: ${err.message}`));
+    events.on('error', (err) => quiet(`queue events: ${err.message}`));
+    events.on('progress', ({ jobId, data }) => this.onProgress(jobId, data));
+    events.on('completed', ({ jobId, returnvalue }) => this.onCompleted(jobId, returnvalue));
+    events.on('failed', ({ jobId, failedReason }) => this.onFailed(jobId, failedReason));
+    await queue.waitUntilReady();
+    await events.waitUntilReady();
+    // A new study owns its queue: anything there is from an earlier run in a folder since removed.
+    // (Not `obliterate`: it pauses the queue, and workers already waiting on it would stay idle.)
+    if (this.options.fresh) {
+      await queue.drain(true);
+      for (const state of ['completed', 'failed'] as const) await queue.clean(0, 0, state);
+    }
+    // Workers started without --study find the study here.
+    await clients[0].sadd(STUDIES_KEY, queueName);
+    if (this.closed) throw new Error('closed while connecting');
+    this.poller = setInterval(() => void this.poll(queue), this.options.pollMs ?? 2000);
+    this.ready = { queue, events, clients };
+    return this.ready;
+  }
+
+  async evaluate(task: TrialTask, onEvent?: (event: TrialEvent) => void): Promise<TrialResult> {
+    if (task.saveTo !== undefined) {
+      this.local ??= this.options.createLocal();
+      return this.local.evaluate(task, onEvent);
+    }
+    if (this.closed) return this.failed(task, performance.now(), 'aborted: the run was stopped');
+    const { queue } = await this.reachable();
+    if (this.pending.has(task.trialId)) throw new Error(`trial ${task.trialId} is already queued`);
+    this.givenUp.delete(task.trialId);
+    const started = performance.now();
+    const result = new Promise<TrialResult>((resolve, reject) => {
+      const entry: Pending = { task, started, onEvent, resolve, reject };
+      const timeoutSeconds = task.timeoutSeconds ?? this.options.trialTimeoutSeconds;
+      if (timeoutSeconds) entry.timer = setTimeout(() => this.giveUp(task.trialId, `timed out after ${timeoutSeconds} s (--trial-timeout)`), timeoutSeconds * 1000);
+      this.pending.set(task.trialId, entry);
+    });
+    await this.enqueue(queue, task);
+    // A job already there (a resumed controller's trial, finished or not) is collected, not re-run.
+    const job = await queue.getJob(jobIdOf(task.trialId));
+    if (job) await this.collect(job);
+    return result;
+  }
+
+  /** The connection, or a `NoWorkerError` when Redis cannot be reached for the worker wait. */
+  private async reachable(): Promise<Connected> {
+    const waitSeconds = this.options.workerTimeoutSeconds ?? 60;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new NoWorkerError(`cannot reach Redis at ${redactRedisUrl(this.options.url)} (waited ${waitSeconds} s); is it running, and is the URL right?`)), waitSeconds * 1000);
+    });
+    try {
+      return await Promise.race([this.connected, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /**
+   * Adds the trial's job. The job id is the trial id, so adding a trial whose job exists adds
+   * nothing. The worker reads no folder of ours: it uses its own `--data-dir`.
+   */
+  private async enqueue(queue: Queue, task: TrialTask): Promise<void> {
+    // No path of this machine goes out: not the space file's, not the data folder.
+    const data: TrialJobData = { task: { ...task, space: { ...task.space, file: undefined }, data: { ...task.data, dataDir: undefined } } };
+    await queue.add(TRIAL_JOB_NAME, data, {
+      jobId: jobIdOf(task.trialId),
+      // A trial's failure is a result (a completed job); only refusals and lost workers fail a job.
+      attempts: 1,
+      removeOnComplete: { age: 7 * 24 * 3600 },
+      removeOnFail: { age: 7 * 24 * 3600 },
+    });
+  }
+
+  /** Settles the trial of a finished job (completed or failed); does nothing for a job still running. */
+  private async collect(job: Job): Promise<void> {
+    if (job.finishedOn === undefined) return;
+    if (job.failedReason !== undefined && job.returnvalue == null) this.onFailed(job.id!, job.failedReason);
+    else this.onCompleted(job.id!, job.returnvalue);
+  }
+
+  private trialIdOf(jobId: string): number | undefined {
+    const m = /^trial-(\d+)$/.exec(jobId);
+    return m ? Number(m[1]) : undefined;
+  }
+
+  private onProgress(jobId: string, data: unknown): void {
+    const trialId = this.trialIdOf(jobId);
+    if (trialId === undefined || typeof data !== 'object' || data === null) return;
+    this.pending.get(trialId)?.onEvent?.(data as TrialEvent);
+  }
+
+  private onCompleted(jobId: string, value: unknown): void {
+    const trialId = this.trialIdOf(jobId);
+    if (trialId === undefined) return;
+    const parsed = (typeof value === 'string' ? safeParse(value) : value) as TrialResult | undefined;
+    if (!parsed || typeof parsed !== 'object' || parsed.trialId !== trialId || (parsed.status !== 'ok' && parsed.status !== 'failed')) {
+      this.settle(trialId, (p) => this.failed(p.task, p.started, 'the worker returned something that is not a trial result'));
+      return;
+    }
+    const p = this.pending.get(trialId);
+    if (p && parsed.widths?.join(',') !== p.task.widths.join(',')) {
+      // Only a job left running by an earlier run in this folder can answer with other widths.
+      this.log(`ignored a result for trial ${trialId}: it trained widths ${parsed.widths?.join(',')}, not ${p.task.widths.join(',')} (a stale job of an earlier run)`);
+      return;
+    }
+    this.settle(trialId, () => parsed);
+  }
+
+  private onFailed(jobId: string, reason: string | undefined): void {
+    const trialId = this.trialIdOf(jobId);
+    if (trialId === undefined) return;
+    const why = /stalled more than allowable limit/.test(reason ?? '')
+      ? `its workers were lost (killed or stalled) too many times: ${reason}`
+      : `the queue job failed: ${reason ?? 'no reason given'}`;
+    this.settle(trialId, (p) => this.failed(p.task, p.started, why));
+  }
+
+  /** Resolves a pending trial once; a result for a trial not pending is ignored and logged. */
+  private settle(trialId: number, make: (p: Pending) => TrialResult): void {
+    const p = this.pending.get(trialId);
+    if (!p) {
+      const why = this.givenUp.has(trialId) ? 'the trial was already given up here' : 'it was already delivered';
+      this.log(`ignored a result for trial ${trialId}: ${why} (the journal keeps the first)`);
+      return;
+    }
+    this.pending.delete(trialId);
+    clearTimeout(p.timer);
+    p.resolve(make(p));
+  }
+
+  private giveUp(trialId: number, reason: string): void {
+    const p = this.pending.get(trialId);
+    if (!p) return;
+    this.givenUp.add(trialId);
+    this.settle(trialId, () => this.failed(p.task, p.started, reason));
+    // Best effort: a job still waiting is removed; a running one finishes and is ignored.
+    void this.connected.then(({ queue }) => queue.remove(jobIdOf(trialId))).catch(() => undefined);
+  }
+
+  private failed(task: TrialTask, started: number, reason: string): TrialResult {
+    return { trialId: task.trialId, status: 'failed', reason, widths: task.widths, seconds: (performance.now() - started) / 1000 };
+  }
+
+  /**
+   * The slow path: each pending job is looked up. A finished one is collected (its event may have
+   * been missed while Redis was away); a missing one is queued again (Redis lost it). With trials
+   * waiting and no worker connected for `workerTimeoutSeconds`, every pending trial fails the search.
+   */
+  private async poll(queue: Queue): Promise<void> {
+    if (this.pending.size === 0) {
+      this.noWorkerSince = undefined;
+      return;
+    }
+    try {
+      for (const [trialId, p] of [...this.pending]) {
+        const job = await queue.getJob(jobIdOf(trialId));
+        if (!this.pending.has(trialId)) continue;
+        if (!job) {
+          this.log(`trial ${trialId}: its job is no longer in Redis (restarted without its data?); queued again`);
+          await this.enqueue(queue, p.task);
+        } else if (job.finishedOn !== undefined && !sameTraining(job.data as TrialJobData, p.task)) {
+          // A finished job of an earlier run in this folder under this trial id: replaced.
+          this.log(`trial ${trialId}: the job in Redis is an earlier run's; queued again`);
+          await job.remove();
+          await this.enqueue(queue, p.task);
+        } else {
+          await this.collect(job);
+        }
+      }
+      const workers = await queue.getWorkersCount();
+      if (workers > 0) this.noWorkerSince = undefined;
+      else this.checkNoWorker();
+    } catch (err) {
+      // Redis away: the connections retry by themselves; the next poll tries again.
+      this.quietPoll(`queue poll: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+
+  private checkNoWorker(): void {
+    const now = Date.now();
+    this.noWorkerSince ??= now;
+    const waitSeconds = this.options.workerTimeoutSeconds ?? 60;
+    if (now - this.noWorkerSince < waitSeconds * 1000) return;
+    const error = new NoWorkerError(
+      `no widthwise worker has served ${this.where} for ${waitSeconds} s, with ${this.pending.size} trials waiting. `
+      + `Start one with: widthwise worker --queue ${redactRedisUrl(this.options.url)} --study ${this.options.queueName}; then resume the search with --resume`,
+    );
+    for (const [trialId, p] of [...this.pending]) {
+      this.pending.delete(trialId);
+      clearTimeout(p.timer);
+      p.reject(error);
+    }
+    this.noWorkerSince = undefined;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.poller);
+    // Trials still out are left in the queue: a resumed controller collects them.
+    for (const trialId of [...this.pending.keys()]) {
+      this.givenUp.add(trialId);
+      this.settle(trialId, (p) => this.failed(p.task, p.started, 'aborted: the run was stopped'));
+    }
+    await this.local?.close();
+    if (this.ready) {
+      await this.ready.clients[0].srem(STUDIES_KEY, this.options.queueName).catch(() => undefined);
+      await this.ready.events.close().catch(() => undefined);
+      await this.ready.queue.close().catch(() => undefined);
+    }
+    // Not connected yet (Redis unreachable): the connections stop retrying here.
+    for (const c of this.clients) c.disconnect();
+  }
+}
+
+/** Whether a job's task is this trial's training (an earlier run in the same folder may have left another). */
+function sameTraining(data: TrialJobData | undefined, task: TrialTask): boolean {
+  const queued = data?.task as Partial<TrialTask> | undefined;
+  return queued?.seed === task.seed && queued?.widths?.join(',') === task.widths.join(',');
+}
+
+function safeParse(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
