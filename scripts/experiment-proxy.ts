@@ -68,17 +68,22 @@ if (!args['render-only']) {
   await pool.close();
 }
 const proxyAccuracy = (n: Network, s: (typeof SETTINGS)[number], seed: number) => cache.get(taskOf(n, s, seed, 0))?.metrics?.validationAccuracy;
+// The report covers the networks measured under every setting (a benchmark that grew since the
+// last run adds networks that a rerun measures).
+const measured = (n: Network) => SETTINGS.every((s) => s.seeds.every((seed) => proxyAccuracy(n, s, seed) !== undefined));
+const reported = cells.map((c) => ({ ...c, networks: c.networks.filter(measured) })).filter((c) => c.networks.length >= 3);
+const reportedCount = new Set(reported.flatMap((c) => c.networks.map((n) => `${n.family}:${n.widths.join(',')}`))).size;
 
 // ---- report ----
 const fmt = (v: number) => (Number.isFinite(v) ? v.toFixed(2) : '-');
 const md: string[] = ['# Proxy fidelity: does a short training rank networks like the final one?', ''];
-md.push(`Run by \`npx tsx scripts/experiment-proxy.ts\`. ${networks.length} networks: the search winners and uniform scaling of the search benchmark, ${cells.length} cells (start x budget) with at least 3 distinct networks whose ${FINAL_SEEDS} final trainings are done (5 epochs on 6,000 Fashion-MNIST images). Each network is trained again under each proxy setting (SGD momentum 0.9, cosine, batch 64, lr 0.05 for the conv nets and 0.01 for the MLPs, 10% held out for validation, one fixed data subset per setting). Per cell: Spearman's ρ between the proxy's validation accuracy and the mean final test accuracy; then the mean over cells (± standard error over cells), and how often the proxy's best network is the final's best.`, '');
+md.push(`Run by \`npx tsx scripts/experiment-proxy.ts\`. ${reportedCount} networks: the search winners and uniform scaling of the search benchmark, ${reported.length} cells (start x budget) with at least 3 distinct networks whose ${FINAL_SEEDS} final trainings are done (5 epochs on 6,000 Fashion-MNIST images). Each network is trained again under each proxy setting (SGD momentum 0.9, cosine, batch 64, lr 0.05 for the conv nets and 0.01 for the MLPs, 10% held out for validation, one fixed data subset per setting). Per cell: Spearman's ρ between the proxy's validation accuracy and the mean final test accuracy; then the mean over cells (± standard error over cells), and how often the proxy's best network is the final's best.`, '');
 md.push('| proxy | cost | mean ρ (proxy seed 0) | mean ρ (proxy seed 1) | best agrees (seed 0) |', '|---|---:|---:|---:|---:|');
 const perCell: Record<string, number[]> = {};
 for (const s of SETTINGS) {
-  const rhos = s.seeds.map((seed) => cells.map((c) => spearman(c.networks.map((n) => proxyAccuracy(n, s, seed) ?? NaN), c.networks.map((n) => mean(n.finals)))));
+  const rhos = s.seeds.map((seed) => reported.map((c) => spearman(c.networks.map((n) => proxyAccuracy(n, s, seed) ?? NaN), c.networks.map((n) => mean(n.finals)))));
   perCell[s.id] = rhos[0];
-  const complete = cells.filter((c) => c.networks.every((n) => proxyAccuracy(n, s, 0) !== undefined));
+  const complete = reported.filter((c) => c.networks.every((n) => proxyAccuracy(n, s, 0) !== undefined));
   const agree = complete.filter((c) => {
     const p = c.networks.map((n) => proxyAccuracy(n, s, 0)!), f = c.networks.map((n) => mean(n.finals));
     return p.indexOf(Math.max(...p)) === f.indexOf(Math.max(...f));
@@ -87,10 +92,10 @@ for (const s of SETTINGS) {
   md.push(`| ${s.id} | ${((s.epochs * s.maxTrain) / 9000).toFixed(2)}x | ${cell(rhos[0])} | ${rhos[1] ? cell(rhos[1]) : '-'} | ${complete.length ? `${agree} of ${complete.length}` : '-'} |`);
 }
 // The noise ceiling: one final-length training against the mean of the two others.
-const ceiling = cells.map((c) => spearman(c.networks.map((n) => n.finals[0]), c.networks.map((n) => mean(n.finals.slice(1)))));
+const ceiling = reported.map((c) => spearman(c.networks.map((n) => n.finals[0]), c.networks.map((n) => mean(n.finals.slice(1)))));
 md.push(`| one final training (seed 0) against the mean of seeds 1 and 2 | 3.33x | ${fmt(mean(ceiling.filter(Number.isFinite)))} ± ${fmt(sampleStd(ceiling.filter(Number.isFinite)) / Math.sqrt(ceiling.filter(Number.isFinite).length))} | - | - |`, '');
 md.push('Per cell (proxy seed 0):', '', `| cell | networks | ${SETTINGS.map((s) => s.id).join(' | ')} | one final training |`, `|---|---:|${SETTINGS.map(() => '---:').join('|')}|---:|`);
-cells.forEach((c, i) => md.push(`| ${c.id} | ${c.networks.length} | ${SETTINGS.map((s) => fmt(perCell[s.id][i])).join(' | ')} | ${fmt(ceiling[i])} |`));
+reported.forEach((c, i) => md.push(`| ${c.id} | ${c.networks.length} | ${SETTINGS.map((s) => fmt(perCell[s.id][i])).join(' | ')} | ${fmt(ceiling[i])} |`));
 md.push('');
 const reading = join(outDir, 'proxy', 'reading.md');
 if (existsSync(reading)) md.push(readFileSync(reading, 'utf8'));
