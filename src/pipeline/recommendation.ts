@@ -7,14 +7,7 @@
  * split costs nothing and keeps a search from returning a network worse than the trivial answer.
  * Test accuracy is never looked at.
  */
-import type { ModelSummary } from '../report/search-summary.js';
-
-export interface Recommendation {
-  /** The final model recommended (its checkpoint is the one exported). */
-  which: 'winner' | 'uniform';
-  widths: number[];
-  reason: string;
-}
+import type { ModelSummary, Recommendation } from '../report/search-summary.js';
 
 const pct = (v: number) => `${(v * 100).toFixed(2)}%`;
 

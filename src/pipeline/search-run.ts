@@ -25,6 +25,7 @@ import type { Evaluator } from '../trial/evaluator.js';
 import type { TrialEvent } from '../trial/result.js';
 import { distinctTrainings, finalModels, finalRecipe, finalTrainingTask, type FinalModel } from './final-trainings.js';
 import { recommendModel } from './recommendation.js';
+import { finalModelSummaries } from './summary-from-journal.js';
 import { appendRunEvent, decodeRunEvents, journaledSpace, journalVersionOf, readRunJournal, RUN_JOURNAL_VERSION, type FinalModelName } from './run-events.js';
 import { checkSearchOptions, SEARCH_DEFAULTS, studyConfigFor, type SearchOptions, type SearchStudyConfig } from './search-options.js';
 import { writeSearchReport } from './write-report.js';
@@ -329,7 +330,7 @@ export class SearchRun {
    * uniform scaling's, which lives in the folder of the first final model it was trained as.
    */
   private recommendedSource(journalPath: string, winner: number[]): ExportSource {
-    const finals = new Map(decodeRunEvents(readRunJournal(journalPath).events).flatMap((e) => (e.type === 'final-trained' && e.result.metrics ? [[e.which, { widths: e.result.widths, validationAccuracy: e.result.metrics.validationAccuracy }] as const] : [])));
+    const finals = finalModelSummaries(decodeRunEvents(readRunJournal(journalPath).events));
     const which = recommendModel(finals.get('winner'), finals.get('uniform'))?.which ?? 'winner';
     const group = distinctTrainings(finalModels(this.config.space, winner, this.options, this.config.budget)).find((g) => g.some((m) => m.which === which));
     return { folder: group?.[0].which ?? which, onnx: `${which}.onnx` };

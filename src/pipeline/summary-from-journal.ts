@@ -7,7 +7,7 @@ import { readGroups } from '../search/labels.js';
 import { studySignal, type StudyConfig } from '../search/study.js';
 import { JournalError, type JournalEvent } from '../storage/journal.js';
 import type { TrialResult } from '../trial/result.js';
-import { decodeRunEvents, journalVersionOf, type FinalModelName } from './run-events.js';
+import { decodeRunEvents, journalVersionOf, type FinalModelName, type RunEvent } from './run-events.js';
 import { recommendModel } from './recommendation.js';
 
 function modelSummary(r: TrialResult): ModelSummary | undefined {
@@ -16,6 +16,18 @@ function modelSummary(r: TrialResult): ModelSummary | undefined {
     widths: r.widths, params: r.metrics.params, macs: r.metrics.macs, validationAccuracy: r.metrics.validationAccuracy,
     testAccuracy: r.metrics.testAccuracy, trainLoss: r.metrics.trainLoss, seconds: r.seconds, nonzeroWeights: r.metrics.nonzeroWeights,
   };
+}
+
+/** The final trainings that succeeded, by model name (a later training of a model replaces an earlier one). */
+export function finalModelSummaries(runEvents: readonly RunEvent[]): Map<FinalModelName, ModelSummary> {
+  const finals = new Map<FinalModelName, ModelSummary>();
+  for (const e of runEvents) {
+    if (e.type !== 'final-trained') continue;
+    const summary = modelSummary(e.result);
+    if (summary) finals.set(e.which, summary);
+    else finals.delete(e.which);
+  }
+  return finals;
 }
 
 /**
@@ -31,7 +43,6 @@ export function summaryFromJournal(events: JournalEvent[], runDir: string): Sear
   const trials = new Map<number, TrialSummary>();
   const results = new Map<number, TrialResult>();
   let winnerId: number | undefined;
-  const finals = new Map<FinalModelName, ModelSummary | undefined>();
   let finished = false;
   let onnx: SearchSummary['onnx'];
   let backend: string | undefined;
@@ -64,13 +75,13 @@ export function summaryFromJournal(events: JournalEvent[], runDir: string): Sear
   }
   // What failed and has not succeeded since (a resume retries it).
   const failures = new Map<string, string>();
-  for (const e of decodeRunEvents(events)) {
+  const runEvents = decodeRunEvents(events);
+  for (const e of runEvents) {
     switch (e.type) {
       case 'winner-chosen':
         winnerId = e.trialId;
         break;
       case 'final-trained':
-        finals.set(e.which, modelSummary(e.result));
         if (e.result.status === 'ok') failures.delete(e.which);
         break;
       case 'final-failed':
@@ -91,6 +102,7 @@ export function summaryFromJournal(events: JournalEvent[], runDir: string): Sear
   const history = [...trials.values()].sort((a, b) => a.trialId - b.trialId);
   const done = history.filter((t) => t.status !== 'running');
   const startTrial = history[0];
+  const finals = finalModelSummaries(runEvents);
   const winner = finals.get('winner');
   const recommended = recommendModel(winner, finals.get('uniform'));
   return {

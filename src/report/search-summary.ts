@@ -44,6 +44,14 @@ export interface OnnxSummary {
   argmaxAgreement: number;
 }
 
+/** The network a search recommends, and why (decided by pipeline/recommendation.ts). */
+export interface Recommendation {
+  /** The final model recommended (its checkpoint is the one exported). */
+  which: 'winner' | 'uniform';
+  widths: number[];
+  reason: string;
+}
+
 /** Everything a search run reports, rebuilt from its journal alone. */
 export interface SearchSummary {
   runDir: string;
@@ -66,7 +74,7 @@ export interface SearchSummary {
   /** The start scaled uniformly onto the budget (largest grid multiplier that fits), trained like the winner. */
   uniform?: ModelSummary;
   /** The network to use: the winner, unless uniform scaling validated better in the final trainings (pipeline/recommendation.ts). */
-  recommended?: { which: 'winner' | 'uniform'; widths: number[]; reason: string };
+  recommended?: Recommendation;
   /** Proxy telemetry of the winning trial and of the start trial. */
   winnerTelemetry?: LayerTelemetry[];
   startTelemetry?: LayerTelemetry[];
