@@ -14,12 +14,11 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { defaultRecipe } from '../src/core/recipe.js';
 import { mean, sampleStd } from '../src/core/stats.js';
 import { PoolEvaluator } from '../src/runtime/pool-evaluator.js';
 import type { TrialTask } from '../src/trial/task.js';
 import { scriptArgs } from './lib/args.js';
-import { LEARNING_RATE, SPACES } from './lib/ground-truth-set.js';
+import { groundTruthTask } from './lib/ground-truth-set.js';
 import { spearman } from './lib/rank-correlation.js';
 import { TrialCache } from './lib/trial-cache.js';
 
@@ -51,12 +50,9 @@ const cells: Cell[] = benchmark.cells.map((c) => {
   return { id: `${c.start} ${c.ratio}x`, networks: [...byKey.values()] };
 }).filter((c) => c.networks.length >= 3);
 
-const taskOf = (n: Network, setting: (typeof SETTINGS)[number], seed: number, trialId: number): TrialTask => ({
-  trialId, space: SPACES[n.family], widths: n.widths, seed, backend: 'wasm',
-  // One fixed data subset per setting (data seed 0), as a search's proxies share theirs.
-  data: { name: 'fashion-mnist', seed: 0, maxTrain: setting.maxTrain, validationFraction: 0.1 },
-  recipe: defaultRecipe({ epochs: setting.epochs, batchSize: 64, seed, lr: LEARNING_RATE[n.family] }),
-});
+// One fixed data subset per setting (data seed 0), as a search's proxies share theirs.
+const taskOf = (n: Network, setting: (typeof SETTINGS)[number], seed: number, trialId: number): TrialTask =>
+  groundTruthTask(n.family, n.widths, seed, trialId, { epochs: setting.epochs, maxTrain: setting.maxTrain, batchSize: 64 });
 
 const cache = new TrialCache(join(outDir, 'proxy', 'cache'), ['telemetry', 'groupTelemetry', 'history']);
 const networks = [...new Map(cells.flatMap((c) => c.networks).map((n) => [`${n.family}:${n.widths.join(',')}`, n])).values()];

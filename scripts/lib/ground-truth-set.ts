@@ -74,8 +74,15 @@ export const GROUND_TRUTH_TRAINING = { epochs: 5, maxTrain: 6000, batchSize: 64 
  */
 export const LEARNING_RATE: Record<keyof typeof SPACES, number> = { cnn: 0.05, mlp: 0.01 };
 
-export function groundTruthTask(family: keyof typeof SPACES, widths: WidthVector, seed: number, trialId: number): TrialTask {
-  const { epochs, maxTrain, batchSize } = GROUND_TRUTH_TRAINING;
+/**
+ * A training of the labelled set's kind: `training` sets its length (default the ground truth's;
+ * the proxy experiment passes shorter ones), everything else is fixed.
+ */
+export function groundTruthTask(
+  family: keyof typeof SPACES, widths: WidthVector, seed: number, trialId: number,
+  training: { epochs: number; maxTrain: number; batchSize: number } = GROUND_TRUTH_TRAINING,
+): TrialTask {
+  const { epochs, maxTrain, batchSize } = training;
   return {
     trialId, space: SPACES[family], widths, seed, backend: 'wasm',
     // One fixed data subset for every run (data seed 0); the seed varies the weights and batch order.
