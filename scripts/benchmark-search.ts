@@ -131,6 +131,8 @@ async function trainFinals(start: Start, widthSets: readonly (readonly number[])
   pool ??= new PoolEvaluator({ workers: 2 });
   await cache.runAll(pool, tasks, (t) => `final ${start.id} ${t.widths.join(',')} seed ${t.seed}`);
 }
+/** Whether a network's final trainings are all done (only those are compared). */
+const allFinals = (x?: { length: number }) => x?.length === GROUND_TRUTH_SEEDS.length;
 /** Test and validation accuracy of each final seed's training that is cached, in seed order. */
 const finalMetrics = (start: Start, widths: readonly number[]) =>
   finalTasks(start, widths).map((t) => cache.get(t)).filter((r): r is TrialResult => !!r?.metrics).map((r) => ({ test: r.metrics!.testAccuracy, validation: r.metrics!.validationAccuracy }));
@@ -144,7 +146,7 @@ const finalAccuracies = (start: Start, widths: readonly number[]): number[] => f
  */
 function checkedAgainstUniform(start: Start, winner: readonly number[], uniform: readonly number[]): { accs: number[]; keptUniform: number } {
   const w = finalMetrics(start, winner), u = finalMetrics(start, uniform);
-  if (w.length !== GROUND_TRUTH_SEEDS.length || u.length !== GROUND_TRUTH_SEEDS.length) return { accs: [], keptUniform: 0 };
+  if (!allFinals(w) || !allFinals(u)) return { accs: [], keptUniform: 0 };
   const pick = w.map((m, k) => (m.validation >= u[k].validation ? m : u[k]));
   return { accs: pick.map((m) => m.test), keptUniform: pick.filter((m, k) => m !== w[k]).length };
 }
@@ -184,7 +186,8 @@ function cellRows(start: Start, ratio: number): Row[] {
 
 const pts = (xs: number[]) => (xs.length ? `${(mean(xs) * 100).toFixed(2)} ± ${(sampleStd(xs) * 100).toFixed(2)}` : '-');
 /** Mean over study seeds of each seed's mean final accuracy (only seeds with all their finals). */
-const seedMeans = (row: Row) => row.perSeed.filter((x) => x && x.accs.length === GROUND_TRUTH_SEEDS.length).map((x) => mean(x!.accs));
+const seedMeans = (row: Row) => row.perSeed.filter((x) => allFinals(x?.accs)).map((x) => mean(x!.accs));
+const signed = (v: number) => `${v >= 0 ? '+' : ''}${v.toFixed(2)}`;
 
 async function render(): Promise<void> {
   const md: string[] = ['# Search benchmark: streamline against uniform scaling and random search', ''];
@@ -213,16 +216,15 @@ async function render(): Promise<void> {
       if (!a || !b) return '-';
       // Paired by study seed and final seed (a final seed fixes the initial weights' stream and the
       // batch order for both networks); uniform scaling is the same network for every study seed.
-      const full = (x?: { accs: number[] }) => x?.accs.length === GROUND_TRUTH_SEEDS.length;
-      const d = REPORT_SEEDS.map((_, i) => [a.perSeed[i], b.perSeed[i]]).filter(([x, y]) => full(x) && full(y)).flatMap(([x, y]) => x!.accs.map((v, k) => v - y!.accs[k]));
+      const d = REPORT_SEEDS.map((_, i) => [a.perSeed[i], b.perSeed[i]]).filter(([x, y]) => allFinals(x?.accs) && allFinals(y?.accs)).flatMap(([x, y]) => x!.accs.map((v, k) => v - y!.accs[k]));
       if (!d.length) return '-';
       const m = mean(d) * 100, se = (sampleStd(d) * 100) / Math.sqrt(d.length);
-      return `${m >= 0 ? '+' : ''}${m.toFixed(2)} ± ${se.toFixed(2)} (${d.length / GROUND_TRUTH_SEEDS.length} seed${d.length > GROUND_TRUTH_SEEDS.length ? 's' : ''})`;
+      return `${signed(m)} ± ${se.toFixed(2)} (${d.length / GROUND_TRUTH_SEEDS.length} seed${d.length > GROUND_TRUTH_SEEDS.length ? 's' : ''})`;
     };
     // The same comparison on the objective the searches were given: the winner's proxy accuracy.
     const proxyDiff = (a?: Row, b?: Row) => {
       const d = REPORT_SEEDS.map((_, i) => [a?.perSeed[i]?.proxyAccuracy, b?.perSeed[i]?.proxyAccuracy]).filter(([x, y]) => x !== undefined && y !== undefined).map(([x, y]) => (x! - y!) * 100);
-      return d.length ? `${mean(d) >= 0 ? '+' : ''}${mean(d).toFixed(2)}` : '-';
+      return d.length ? signed(mean(d)) : '-';
     };
     summaryLines.push(`| ${start.id} | ${ratio}x | ${diff(of('streamline ('), of('uniform'))} | ${diff(of('streamline, checked'), of('uniform'))} | ${diff(of('streamline ('), of('random ('))} | ${proxyDiff(of('streamline ('), of('random ('))} | ${diff(of('streamline ('), of('random x3'))} | ${diff(of('streamline ('), of('evolution'))} |`);
     figurePanels.push({
