@@ -7,10 +7,9 @@
  */
 import type { TrialTask } from '../src/trial/task.js';
 import { PoolEvaluator } from '../src/runtime/pool-evaluator.js';
-import { baseWidths, loadSpace } from '../src/space/index.js';
-import { defaultRecipe } from '../src/core/recipe.js';
 import { mean } from '../src/core/stats.js';
 import { numberArg, scriptArgs } from './lib/args.js';
+import { benchTrial } from './lib/bench-task.js';
 
 const args = scriptArgs({
   trials: { type: 'string', default: '12' }, epochs: { type: 'string', default: '3' }, 'max-train': { type: 'string', default: '3000' }, json: { type: 'boolean', default: false },
@@ -18,11 +17,7 @@ const args = scriptArgs({
 const trials = numberArg(args.trials, 'trials');
 const epochs = numberArg(args.epochs, 'epochs');
 const maxTrain = numberArg(args['max-train'], 'max-train');
-const space = loadSpace('cnn-mnist');
-const tasks: TrialTask[] = Array.from({ length: trials }, (_, i) => ({
-  trialId: i, space, widths: baseWidths(space), seed: i, backend: 'wasm',
-  data: { name: 'mnist', seed: 0, maxTrain, validationFraction: 0.1 }, recipe: defaultRecipe({ epochs }),
-}));
+const tasks: TrialTask[] = Array.from({ length: trials }, (_, i) => benchTrial(i, i, epochs, maxTrain));
 
 async function measure(workers: number) {
   const pool = new PoolEvaluator({ workers });

@@ -13,16 +13,15 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { defaultRecipe } from '../src/core/recipe.js';
 import { mean, median } from '../src/core/stats.js';
 import { PoolEvaluator } from '../src/runtime/pool-evaluator.js';
 import { queueNameFor } from '../src/runtime/queue-connection.js';
 import { QueueEvaluator } from '../src/runtime/queue-evaluator.js';
-import { baseWidths, loadSpace } from '../src/space/index.js';
 import type { Evaluator } from '../src/trial/evaluator.js';
 import type { TrialTask } from '../src/trial/task.js';
 import { RedisServer } from '../test/helpers/redis-server.js';
 import { numberArg, scriptArgs } from './lib/args.js';
+import { benchTrial } from './lib/bench-task.js';
 
 const args = scriptArgs({
   trials: { type: 'string', default: '8' }, epochs: { type: 'string', default: '1' }, 'max-train': { type: 'string', default: '1000' }, json: { type: 'boolean', default: false },
@@ -30,11 +29,7 @@ const args = scriptArgs({
 const trials = numberArg(args.trials, 'trials');
 const epochs = numberArg(args.epochs, 'epochs');
 const maxTrain = numberArg(args['max-train'], 'max-train');
-const space = loadSpace('cnn-mnist');
-const task = (trialId: number, seed: number, train = maxTrain): TrialTask => ({
-  trialId, space, widths: baseWidths(space), seed, backend: 'wasm',
-  data: { name: 'mnist', seed: 0, maxTrain: train, validationFraction: 0.1 }, recipe: defaultRecipe({ epochs }),
-});
+const task = (trialId: number, seed: number, train = maxTrain): TrialTask => benchTrial(trialId, seed, epochs, train);
 const BIN = new URL('../bin/widthwise.js', import.meta.url).pathname;
 
 interface Row {
