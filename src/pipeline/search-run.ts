@@ -25,7 +25,7 @@ import type { Evaluator } from '../trial/evaluator.js';
 import type { TrialEvent } from '../trial/result.js';
 import { distinctTrainings, finalModels, finalRecipe, finalTrainingTask, type FinalModel } from './final-trainings.js';
 import { recommendModel } from './recommendation.js';
-import { finalModelSummaries } from './summary-from-journal.js';
+import { finalChooser, finalModelSummaries } from './summary-from-journal.js';
 import { appendRunEvent, decodeRunEvents, journaledSpace, journalVersionOf, readRunJournal, RUN_JOURNAL_VERSION, type FinalModelName } from './run-events.js';
 import { checkSearchOptions, SEARCH_DEFAULTS, studyConfigFor, type SearchOptions, type SearchStudyConfig } from './search-options.js';
 import { writeSearchReport } from './write-report.js';
@@ -252,7 +252,7 @@ export class SearchRun {
       observer.onStudyStart?.({ config: this.config, runDir: this.runDir, backend, trialsDone: study.history.length });
       await study.run({ onTrialDone: (p) => observer.onTrialDone?.(p) });
       if (study.stopped) return await this.ended('stopped', journal, study);
-      const best = study.best();
+      const best = study.winner();
       if (!best) {
         const first = study.history[0];
         throw new SearchError(`every proxy trial failed (see ${join(this.runDir, 'report.html')}); first reason: ${(first && study.results.get(first.trialId)?.reason) ?? '?'}`);
@@ -330,8 +330,9 @@ export class SearchRun {
    * uniform scaling's, which lives in the folder of the first final model it was trained as.
    */
   private recommendedSource(journalPath: string, winner: number[]): ExportSource {
-    const finals = finalModelSummaries(decodeRunEvents(readRunJournal(journalPath).events));
-    const which = recommendModel(finals.get('winner'), finals.get('uniform'))?.which ?? 'winner';
+    const { events } = readRunJournal(journalPath);
+    const finals = finalModelSummaries(decodeRunEvents(events));
+    const which = recommendModel(finals.get('winner'), finals.get('uniform'), finalChooser(events))?.which ?? 'winner';
     const group = distinctTrainings(finalModels(this.config.space, winner, this.options, this.config.budget)).find((g) => g.some((m) => m.which === which));
     return { folder: group?.[0].which ?? which, onnx: `${which}.onnx` };
   }

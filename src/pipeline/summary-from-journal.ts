@@ -4,11 +4,12 @@
  */
 import type { ModelSummary, SearchSummary, TrialSummary } from '../report/search-summary.js';
 import { readGroups } from '../search/labels.js';
-import { studySignal, type StudyConfig } from '../search/study.js';
+import { freeze, studySampler, studySignal, type StudyConfig } from '../search/study.js';
+import type { FrozenTrial } from '../search/types.js';
 import { JournalError, type JournalEvent } from '../storage/journal.js';
 import type { TrialResult } from '../trial/result.js';
 import { decodeRunEvents, journalVersionOf, type FinalModelName, type RunEvent } from './run-events.js';
-import { recommendModel } from './recommendation.js';
+import { recommendModel, type FinalChooser } from './recommendation.js';
 
 function modelSummary(r: TrialResult): ModelSummary | undefined {
   if (r.status !== 'ok' || !r.metrics) return undefined;
@@ -28,6 +29,31 @@ export function finalModelSummaries(runEvents: readonly RunEvent[]): Map<FinalMo
     else finals.delete(e.which);
   }
   return finals;
+}
+
+/**
+ * How the study's sampler weighs final trainings against its proxy results, from the journal's
+ * events alone (undefined for samplers without a model): the same answer during the run and in
+ * any later `widthwise report`.
+ */
+export function finalChooser(events: readonly JournalEvent[]): FinalChooser | undefined {
+  const created = events.find((e) => e.type === 'study-created');
+  if (!created || created.type !== 'study-created') return undefined;
+  const config = created.config as unknown as StudyConfig;
+  const sampler = studySampler(config);
+  const chooseFinal = sampler.chooseFinal;
+  if (!chooseFinal) return undefined;
+  const signal = studySignal(config);
+  const started = new Map<number, { round: number; note?: string }>();
+  const history: FrozenTrial[] = [];
+  for (const e of events) {
+    if (e.type === 'trial-started') started.set(e.trialId, { round: e.round ?? 0, note: e.tag });
+    if (e.type === 'trial-finished' && e.result) {
+      const s = started.get(e.trialId);
+      history.push(freeze(config.space, e.result as TrialResult, s?.round ?? 0, signal, s?.note));
+    }
+  }
+  return (finals) => chooseFinal.call(sampler, history, finals);
 }
 
 /**
@@ -104,7 +130,7 @@ export function summaryFromJournal(events: JournalEvent[], runDir: string): Sear
   const startTrial = history[0];
   const finals = finalModelSummaries(runEvents);
   const winner = finals.get('winner');
-  const recommended = recommendModel(winner, finals.get('uniform'));
+  const recommended = recommendModel(winner, finals.get('uniform'), finalChooser(events));
   return {
     runDir, space: config.space.name, dataset: config.data.name, backend, sampler: config.sampler,
     groups: config.space.groups.map((g) => g.name), budgetMacs: config.budget.macs, maxParams: config.budget.params,

@@ -17,26 +17,13 @@ import type { Rng } from '../core/rng.js';
 import type { WidthVector } from '../core/types.js';
 import type { SearchSpace } from '../space/types.js';
 import { isFeasible, projectToBudget, type Budget } from './budget.js';
-import { bestTrial, compareTrials, type FrozenTrial, type Proposal } from './types.js';
+import { bestTrial, compareTrials, type FrozenTrial, type Proposal, type Sampler, type SamplerContext } from './types.js';
+import { groupNeeds } from './group-needs.js';
+import { ModelSampler } from './model-sampler.js';
 
-export interface SamplerContext {
-  space: SearchSpace;
-  budget: Budget;
-  /** A fresh rng per round, so a resumed study proposes what the interrupted one did. */
-  rngForRound: (round: number) => Rng;
-  /** Proposals per round (the number of workers). */
-  roundSize: number;
-  /** Where `streamline` starts (base widths or --widths), already feasible. */
-  start: WidthVector;
-}
+export { groupNeeds };
 
-export interface Sampler {
-  readonly name: string;
-  /** The next round's proposals; an empty list means the sampler has nothing more to try. */
-  ask(history: readonly FrozenTrial[]): Proposal[];
-  /** After an empty `ask`: why, in words for the user. */
-  readonly stopReason?: string;
-}
+export type { Sampler, SamplerContext };
 
 export interface StreamlineOptions {
   /** At step 1, the neediest group is multiplied by this and the least needy divided by it (default 1.25). */
@@ -50,25 +37,6 @@ export interface StreamlineOptions {
 export const DEFAULT_STREAMLINE: StreamlineOptions = { widen: 1.25, maxRounds: 6, patience: 2 };
 
 const key = (w: readonly number[]) => w.join(',');
-
-/**
- * Each group's need for width in [-1, 1], from the best trial's scores: centred ranks, so only the
- * order of the scores matters, not their scale (groups tied share a rank; a group without a score
- * sits at 0 and keeps its share). Without any score (journals before group telemetry), the labels
- * stand in: DS +1, IS -1.
- */
-export function groupNeeds(space: SearchSpace, trial: FrozenTrial): number[] {
-  const scores = space.groups.map((g) => trial.groupScores?.[g.name] ?? NaN);
-  const known = scores.map((v, i) => i).filter((i) => Number.isFinite(scores[i]));
-  const needs = space.groups.map(() => 0);
-  if (known.length >= 2) {
-    const sorted = known.map((i) => scores[i]).sort((a, b) => a - b);
-    const rank = (v: number) => (sorted.indexOf(v) + sorted.lastIndexOf(v)) / 2;
-    for (const i of known) needs[i] = (2 * rank(scores[i])) / (known.length - 1) - 1;
-    return needs;
-  }
-  return space.groups.map((g) => (trial.groupLabels?.[g.name] === 'DS' ? 1 : trial.groupLabels?.[g.name] === 'IS' ? -1 : 0));
-}
 
 export class StreamlineSampler implements Sampler {
   readonly name = 'streamline';
@@ -186,12 +154,14 @@ export class EvolutionSampler implements Sampler {
   }
 }
 
-export const SAMPLER_NAMES = ['streamline', 'random', 'evolution'] as const;
+export const SAMPLER_NAMES = ['model', 'streamline', 'random', 'evolution'] as const;
 export type SamplerName = (typeof SAMPLER_NAMES)[number];
 
 /** The sampler registry. */
 export function createSampler(name: SamplerName, ctx: SamplerContext, options: Record<string, number> = {}): Sampler {
   switch (name) {
+    case 'model':
+      return new ModelSampler(ctx, options);
     case 'streamline':
       return new StreamlineSampler(ctx, options);
     case 'random':

@@ -18,7 +18,7 @@ import type { Journal, JournalEvent } from '../storage/journal.js';
 import { isFeasible, projectToBudget, type Budget } from './budget.js';
 import { readGroups } from './labels.js';
 import { signalSettings, type NormKind, type ScoreName, type SignalSettings } from '../variance/index.js';
-import { createSampler, type SamplerName } from './samplers.js';
+import { createSampler, type Sampler, type SamplerName } from './samplers.js';
 import { bestTrial, type FrozenTrial } from './types.js';
 
 /** Everything that defines a study; stored whole in the journal and compared on resume. */
@@ -89,6 +89,14 @@ export function freeze(space: SearchSpace, result: TrialResult, round: number, s
   });
 }
 
+/** The sampler a study config defines; each round's rng derives from (seed, sampler, round). */
+export function studySampler(c: Pick<StudyConfig, 'sampler' | 'samplerOptions' | 'space' | 'budget' | 'roundSize' | 'start' | 'seed'>): Sampler {
+  return createSampler(c.sampler, {
+    space: c.space, budget: c.budget, roundSize: c.roundSize, start: c.start,
+    rngForRound: (round) => createRng(`${c.seed}:${c.sampler}:${round}`),
+  }, c.samplerOptions);
+}
+
 export class Study {
   readonly history: FrozenTrial[] = [];
   /** Why the sampler proposed nothing more, when it stopped before the trial limit. */
@@ -148,13 +156,21 @@ export class Study {
     return bestTrial(this.history);
   }
 
+  /** The study's sampler (stateless between rounds: everything it knows is the history). */
+  get sampler(): Sampler {
+    return (this.samplerInstance ??= studySampler(this.config));
+  }
+  private samplerInstance?: Sampler;
+
+  /** The search's winner: the sampler's recommendation (a model's best estimate), else the best proxy result. */
+  winner(): FrozenTrial | undefined {
+    return this.sampler.recommend ? this.sampler.recommend(this.history) : this.best();
+  }
+
   /** Runs rounds until the sampler is done, the trial limit is reached or `stop` is called. */
   async run(hooks: StudyHooks = {}): Promise<void> {
     const c = this.config;
-    const sampler = createSampler(c.sampler, {
-      space: c.space, budget: c.budget, roundSize: c.roundSize, start: c.start,
-      rngForRound: (round) => createRng(`${c.seed}:${c.sampler}:${round}`),
-    }, c.samplerOptions);
+    const sampler = this.sampler;
     if (this.inFlight.length) {
       const rerun = this.inFlight;
       this.inFlight = [];
@@ -168,7 +184,7 @@ export class Study {
       for (const p of proposals) {
         // The budget gate: nothing over budget is ever trained.
         const widths = isFeasible(c.space, p.widths, c.budget) ? p.widths : projectToBudget(c.space, p.widths, c.budget);
-        if (seen.has(widths.join(','))) continue;
+        if (seen.has(widths.join(',')) && !(p.repeat && batch.every((t) => t.widths.join(',') !== widths.join(',')))) continue;
         seen.add(widths.join(','));
         if (this.history.length + batch.length >= c.trials) break;
         const trialId = this.nextTrialId++;

@@ -3,6 +3,9 @@ import type { WidthVector } from '../core/shapes.js';
 import type { TrialMetrics } from '../trial/result.js';
 
 import type { Label } from '../variance/classify.js';
+import type { Rng } from '../core/rng.js';
+import type { SearchSpace } from '../space/types.js';
+import type { Budget } from './budget.js';
 
 /** A group's label; the variance module owns the word. */
 export type LayerLabel = Label;
@@ -29,6 +32,11 @@ export interface Proposal {
   round: number;
   /** Why it was proposed, for the journal and the report (e.g. `DS x1.25, IS x0.85`). */
   note?: string;
+  /**
+   * Evaluate these widths again even though a trial already did (with its own seed): a sampler
+   * confirming a promising vector whose results may have been luck. Without it, repeats are dropped.
+   */
+  repeat?: boolean;
 }
 
 /** The objective: validation accuracy, ties to fewer params. Returns > 0 when `a` is better. */
@@ -46,3 +54,35 @@ export function bestTrial(history: readonly FrozenTrial[]): FrozenTrial | undefi
   for (const t of history) if (t.status === 'ok' && (!best || compareTrials(t, best) > 0)) best = t;
   return best;
 }
+
+export interface SamplerContext {
+  space: SearchSpace;
+  budget: Budget;
+  /** A fresh rng per round, so a resumed study proposes what the interrupted one did. */
+  rngForRound: (round: number) => Rng;
+  /** Proposals per round (the number of workers). */
+  roundSize: number;
+  /** Where `streamline` starts (base widths or --widths), already feasible. */
+  start: WidthVector;
+}
+
+export interface Sampler {
+  readonly name: string;
+  /** The next round's proposals; an empty list means the sampler has nothing more to try. */
+  ask(history: readonly FrozenTrial[]): Proposal[];
+  /** After an empty `ask`: why, in words for the user. */
+  readonly stopReason?: string;
+  /**
+   * The trial the sampler recommends as the search's winner (default: the best proxy result). A
+   * sampler with a model of the accuracies recommends from everything it knows.
+   */
+  recommend?(history: readonly FrozenTrial[]): FrozenTrial | undefined;
+  /** The sampler's estimate of the accuracy of `widths` given `history` (a sampler with a model). */
+  estimate?(history: readonly FrozenTrial[], widths: readonly number[]): number;
+  /**
+   * Which final training to recommend (an index into `finals`), weighing their validation results
+   * against the proxy results (a sampler with a model). Without it, the better final validation wins.
+   */
+  chooseFinal?(history: readonly FrozenTrial[], finals: readonly { widths: readonly number[]; validationAccuracy: number }[]): number;
+}
+

@@ -1,0 +1,216 @@
+/**
+ * The model-based sampler (the default): learns the accuracy of width vectors from every finished
+ * trial (`width-model.ts`) and proposes, each round, one vector per worker by Thompson sampling:
+ * each proposal is the best candidate under one draw of the model from its posterior, so groups
+ * the model is unsure about get tried and groups it is sure about get exploited, in proportion to
+ * how likely each vector is to be the best. Candidates are feasible vectors that use most of the
+ * budget (`candidates.ts`).
+ *
+ * - Round 0 holds the start scaled uniformly onto the budget (the answer a search must beat, so the
+ *   model knows it from the start), then draws from the prior.
+ * - The variance signal is a prior: each group's need (the centred ranks of its scores, averaged
+ *   over the trials so far, as streamline reads them) shifts the prior mean of that group's gain per
+ *   step by `prior` x need prior standard deviations. The evidence overrules it as trials come in.
+ *   `prior: 0` turns it off.
+ * - The recommendation is the evaluated vector the model believes best (its additive prediction
+ *   moved by part of its own residual), not the single luckiest proxy.
+ * - Stateless between rounds: everything is refitted from the frozen history and each round's rng
+ *   derives from (study seed, sampler, round), so a resumed study proposes what the interrupted one
+ *   would have.
+ */
+import type { Rng } from '../core/rng.js';
+import type { SearchSpace } from '../space/types.js';
+import type { Budget } from './budget.js';
+import { enumerateCandidates, fillToBudget, movedAndFilled, randomGridVector, reachableMacs } from './candidates.js';
+import { spaceCost } from '../cost/cost.js';
+import { uniformScaling } from './uniform-scaling.js';
+import { WidthFeatures, WidthModel } from './width-model.js';
+import type { FrozenTrial, Proposal, Sampler, SamplerContext } from './types.js';
+import { groupNeeds } from './group-needs.js';
+
+export interface ModelOptions {
+  /** Candidates use at least this share of the reachable MACs (default 0.85). */
+  fill: number;
+  /** Weight of the variance signal's prior, in prior standard deviations per step (0: off; default 1). */
+  prior: number;
+  /** Random candidates per proposal when the space is too large to enumerate (default 300). */
+  pool: number;
+  /** Spread of the Thompson draws relative to the posterior's (default 1; 0: always the posterior mean's best). */
+  explore: number;
+  /** A vector is evaluated at most this many times (default 3; 1: never again). */
+  maxEvaluations: number;
+  /** Proposals stay within this many grid steps (summed over groups) of the model's best evaluated vector (a trust region: the model is trusted near what was measured); 0: anywhere (default 2). */
+  radius: number;
+}
+
+export const DEFAULT_MODEL: ModelOptions = { fill: 0.85, prior: 1, pool: 300, explore: 1, radius: 2, maxEvaluations: 3 };
+
+const key = (w: readonly number[]) => w.join(',');
+
+/** The round after the latest one in `history` (0 for an empty history). */
+const nextRound = (history: readonly FrozenTrial[]) => (history.length ? Math.max(...history.map((t) => t.round)) + 1 : 0);
+
+/**
+ * Each group's prior need in [-1, 1]: the mean over successful trials with scores (or labels) of
+ * the centred ranks `groupNeeds` gives; zeros where no trial has any.
+ */
+export function priorNeeds(space: SearchSpace, history: readonly FrozenTrial[]): number[] {
+  const sums = space.groups.map(() => 0);
+  let n = 0;
+  for (const t of history) {
+    if (t.status !== 'ok' || (!t.groupScores && !t.groupLabels)) continue;
+    const needs = groupNeeds(space, t);
+    if (needs.every((v) => v === 0)) continue;
+    needs.forEach((v, i) => (sums[i] += v));
+    n++;
+  }
+  return sums.map((s) => (n ? s / n : 0));
+}
+
+export class ModelSampler implements Sampler {
+  readonly name = 'model';
+  stopReason?: string;
+  private readonly options: ModelOptions;
+  private readonly features: WidthFeatures;
+
+  constructor(private readonly ctx: SamplerContext, options: Partial<ModelOptions> = {}) {
+    this.options = { ...DEFAULT_MODEL, ...options };
+    this.features = new WidthFeatures(ctx.space);
+  }
+
+  /** The model fitted to the successful trials of `history`, with the signal's prior when on. */
+  fit(history: readonly FrozenTrial[]): WidthModel {
+    const ok = history.filter((t) => t.status === 'ok' && t.metrics);
+    const needs = this.options.prior > 0 ? priorNeeds(this.ctx.space, ok).map((v) => v * this.options.prior) : undefined;
+    return WidthModel.fit(this.features, ok.map((t) => ({ widths: t.widths, accuracy: t.metrics!.validationAccuracy })), needs);
+  }
+
+  /** The model's estimate of `widths`' accuracy given `history` (see `WidthModel.estimate`). */
+  estimate(history: readonly FrozenTrial[], widths: readonly number[]): number {
+    return this.fit(history).estimate(widths);
+  }
+
+  /**
+   * Which of the final trainings (the winner's, uniform scaling's) to recommend, from everything
+   * known: the final validations join the proxy results as one more evaluation of each network,
+   * shifted by their mean difference to those networks' proxy results (final trainings are longer,
+   * so only the difference between them carries over), and the model re-estimates both. A final
+   * result that disagrees with many proxy results is weighed against them rather than obeyed.
+   * Returns the index into `finals`.
+   */
+  chooseFinal(history: readonly FrozenTrial[], finals: readonly { widths: readonly number[]; validationAccuracy: number }[]): number {
+    const ok = history.filter((t) => t.status === 'ok' && t.metrics);
+    const proxyMean = (w: readonly number[]) => {
+      const own = ok.filter((t) => key(t.widths) === key(w)).map((t) => t.metrics!.validationAccuracy);
+      return own.length ? own.reduce((a, b) => a + b, 0) / own.length : undefined;
+    };
+    const shifts = finals.map((f) => { const p = proxyMean(f.widths); return p === undefined ? undefined : f.validationAccuracy - p; }).filter((v): v is number => v !== undefined);
+    const offset = shifts.length ? shifts.reduce((a, b) => a + b, 0) / shifts.length : 0;
+    const extra = finals.map((f, i) => Object.freeze({ trialId: -1 - i, widths: f.widths, status: 'ok' as const, round: -1, metrics: { validationAccuracy: f.validationAccuracy - offset, testAccuracy: NaN, trainLoss: NaN, params: 0, macs: 0 } }));
+    const model = this.fit([...ok, ...extra]);
+    let best = 0;
+    finals.forEach((f, i) => { if (model.estimate(f.widths) > model.estimate(finals[best].widths)) best = i; });
+    return best;
+  }
+
+  /** The evaluated trial the model believes best; undefined when none succeeded. */
+  recommend(history: readonly FrozenTrial[]): FrozenTrial | undefined {
+    const ok = history.filter((t) => t.status === 'ok' && t.metrics);
+    if (!ok.length) return undefined;
+    const model = this.fit(ok);
+    let best = ok[0];
+    let bestValue = -Infinity;
+    for (const t of ok) {
+      const v = model.estimate(t.widths);
+      if (v > bestValue) [best, bestValue] = [t, v];
+    }
+    return best;
+  }
+
+  ask(history: readonly FrozenTrial[]): Proposal[] {
+    const { space, budget, roundSize } = this.ctx;
+    const round = nextRound(history);
+    const rng = this.ctx.rngForRound(round);
+    const model = this.fit(history);
+    const evaluated = new Map<string, readonly number[]>();
+    for (const t of history) if (t.status === 'ok') evaluated.set(key(t.widths), t.widths);
+    // Not proposable: what this round already proposes, what failed, what was evaluated enough.
+    const blocked = new Set(history.filter((t) => t.status !== 'ok').map((t) => key(t.widths)));
+    for (const [k, w] of evaluated) if (model.evaluations(w) >= this.options.maxEvaluations) blocked.add(k);
+    const proposals: Proposal[] = [];
+    const take = (widths: number[], note: string) => {
+      const repeat = evaluated.has(key(widths));
+      blocked.add(key(widths));
+      proposals.push({ widths, round, note: repeat ? `again (evaluated ${model.evaluations(widths)}x): ${note}` : note, ...(repeat ? { repeat } : {}) });
+    };
+    const uniform = uniformScaling(space, this.ctx.start, budget)?.widths ?? this.ctx.start;
+    if (round === 0 && !evaluated.has(key(uniform))) take([...uniform], 'the start scaled uniformly onto the budget');
+    const incumbent = this.recommend(history);
+    const center = incumbent?.widths ?? uniform;
+    const enumerated = enumerateCandidates(space, budget, this.options.fill);
+    // Candidates: the enumerated ones (within the trust radius of the incumbent when set), and every
+    // vector evaluated so far, which a draw may pick again to confirm it.
+    const near = enumerated && this.options.radius > 0 ? enumerated.filter((w) => this.distance(w, center) <= this.options.radius) : enumerated;
+    const again = [...evaluated.values()].map((w) => [...w]);
+    for (let attempt = 0; proposals.length < roundSize && attempt < roundSize * 3; attempt++) {
+      const draw = model.sample(rng, this.options.explore);
+      const pick = near
+        ? bestUnblocked([...near, ...again], draw, blocked) ?? bestUnblocked(enumerated!, draw, blocked)
+        : this.searchLarge(draw, rng, blocked, center, again);
+      if (!pick) break;
+      take(pick, this.explain(model, pick, incumbent, history.length));
+    }
+    if (!proposals.length) this.stopReason = 'every candidate under the budget has been tried';
+    return proposals;
+  }
+
+  /** Distance between two vectors in model steps (grid steps on short grids, knots on long ones), summed over groups. */
+  private distance(a: readonly number[], b: readonly number[]): number {
+    return a.reduce((d, w, i) => d + Math.abs(this.features.position(i, w) - this.features.position(i, b[i])), 0);
+  }
+
+  /** A large space's best unseen candidate under `draw`: random filled vectors, then a local climb. */
+  private searchLarge(draw: (w: readonly number[]) => number, rng: Rng, seen: Set<string>, center: readonly number[], again: number[][]): number[] | undefined {
+    const { space, budget } = this.ctx;
+    const floor = this.options.fill * reachableMacs(space, budget);
+    const pool: number[][] = [];
+    if (this.options.radius <= 0) for (let i = 0; i < this.options.pool; i++) pool.push(fillToBudget(space, randomGridVector(space, rng), budget));
+    for (let i = 0; i < this.options.pool / (this.options.radius > 0 ? 1 : 4); i++) pool.push(movedAndFilled(space, center, budget, rng));
+    const inside = (w: readonly number[]) => spaceCost(space, [...w]).macs >= floor && (this.options.radius <= 0 || this.distance(w, center) <= this.options.radius);
+    const usable = pool.filter((w) => !seen.has(key(w)) && inside(w));
+    let best = bestUnblocked([...(usable.length ? usable : pool), ...again], draw, seen);
+    // Climb: moves of one or two groups from the best so far, kept when the draw prefers them.
+    for (let step = 0; best && step < 3; step++) {
+      const moves = Array.from({ length: 40 }, () => movedAndFilled(space, best!, budget, rng)).filter(inside);
+      const better = bestUnblocked([best, ...moves], draw, seen);
+      if (!better || key(better) === key(best)) break;
+      best = better;
+    }
+    return best;
+  }
+
+  /** The progress line's reason: how the proposal differs from the incumbent, and the model's gains. */
+  private explain(model: WidthModel, widths: readonly number[], incumbent: FrozenTrial | undefined, trials: number): string {
+    const names = this.ctx.space.groups.map((g) => g.name);
+    const predicted = `predicted ${fmt(model.predict(widths))} ± ${fmt(model.predictionSd(widths))}`;
+    if (!incumbent) return `model draw (prior only): ${predicted}`;
+    const changes = widths.map((w, i) => (w === incumbent.widths[i] ? '' : `${names[i]} ${incumbent.widths[i]}->${w}`)).filter(Boolean);
+    const gains = model.stepGains().map((g, i) => ({ name: names[i], gain: g.reduce((a, b) => a + b, 0) / Math.max(1, g.length) }));
+    gains.sort((a, b) => b.gain - a.gain);
+    return `model draw from ${trials} trials vs trial ${incumbent.trialId}: ${changes.join(', ') || 'same'}; ${predicted}; pays most per step: ${gains[0].name} (${fmt(gains[0].gain)}), least: ${gains[gains.length - 1].name} (${fmt(gains[gains.length - 1].gain)})`;
+  }
+}
+
+const fmt = (v: number) => (Math.abs(v) < 1.5 ? v.toFixed(4) : v.toFixed(2));
+
+/** The candidate with the highest value under `draw` that is not blocked. */
+function bestUnblocked(candidates: readonly number[][], draw: (w: readonly number[]) => number, blocked: Set<string>): number[] | undefined {
+  let best: number[] | undefined;
+  let bestValue = -Infinity;
+  for (const c of candidates) {
+    if (blocked.has(key(c))) continue;
+    const v = draw(c);
+    if (v > bestValue) [best, bestValue] = [c, v];
+  }
+  return best ? [...best] : undefined;
+}
