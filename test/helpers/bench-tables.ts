@@ -32,7 +32,7 @@ export function realResnetTable(): BenchFixture | undefined {
   return { label: 'Channel-Bench-Macro ResNet', space: 'cbm-resnet', table, grids, base: [128, 128, 128, 256, 256, 256, 256] };
 }
 
-const MLP_WIDTHS = [8, 16, 24, 32];
+const MLP_WIDTHS = [8, 16, 24, 32, 40, 48];
 
 /** Params of the tiny MLP 784-a-b-c-d-10, counted by hand: every dense layer in*out weights plus out biases. */
 export function tinyParams([a, b, c, d]: number[]): number {
@@ -45,7 +45,7 @@ export function tinyMacs([a, b, c, d]: number[]): number {
 }
 
 /**
- * Writes the tiny MLP space and its table (all 4^4 = 256 vectors, three made-up "trainings" each,
+ * Writes the tiny MLP space and its table (all 6^4 = 1296 vectors, three made-up "trainings" each,
  * accuracies that rise with width plus a fixed jitter) into a fresh folder. `mutate` may change the
  * table before it is written (drop a vector, break a count).
  */
@@ -54,13 +54,14 @@ export function writeTinyTable(mutate?: (table: Record<string, { acc: number[]; 
   const groups = ['fc1', 'fc2', 'fc3', 'fc4'];
   const space = {
     name: 'mlp-table-test', description: 'A 784-a-b-c-d-10 MLP for the --table tests.', input: [28, 28, 1], classes: 10, dataset: 'mnist',
-    groups: groups.map((name) => ({ name, base: 16, min: 8, max: 32, step: 8 })),
+    groups: groups.map((name) => ({ name, base: 16, min: 8, max: 48, step: 8 })),
     layers: [{ type: 'flatten' }, ...groups.map((name) => ({ type: 'dense', name, group: name, activation: 'relu' })), { type: 'dense', name: 'out' }],
   };
   const table: Record<string, { acc: number[]; mean: number; std: number; params: number; flops: number }> = {};
   let jitter = 7;
-  for (let i = 0; i < 256; i++) {
-    const digits = [i >> 6, (i >> 4) & 3, (i >> 2) & 3, i & 3];
+  const n = MLP_WIDTHS.length;
+  for (let i = 0; i < n ** 4; i++) {
+    const digits = [Math.floor(i / n ** 3), Math.floor(i / n ** 2) % n, Math.floor(i / n) % n, i % n];
     const widths = digits.map((k) => MLP_WIDTHS[k]);
     const acc = [0, 1, 2].map(() => {
       jitter = (jitter * 1103515245 + 12345) % 2147483648;
@@ -74,7 +75,7 @@ export function writeTinyTable(mutate?: (table: Record<string, { acc: number[]; 
   writeFileSync(join(dir, 'table.json'), JSON.stringify(table));
   return {
     dir, label: 'tiny MLP', space: join(dir, 'space.json'), table: join(dir, 'table.json'),
-    grids: groups.map(() => ({ min: 8, step: 8, count: 4 })), base: [16, 16, 16, 16],
+    grids: groups.map(() => ({ min: 8, step: 8, count: n })), base: [16, 16, 16, 16],
   };
 }
 
