@@ -192,6 +192,7 @@ export class SearchRun {
     // Stored absolute, so a resume from another folder finds the same file.
     if (explicit.table !== undefined) explicit.table = resolve(explicit.table);
     if (explicit.table !== undefined && request.queue) throw new UsageError('give either --table or --queue, not both: a table answers every trial here, at once');
+    if (explicit.table !== undefined && explicit.compareWideSparse) throw new UsageError('--compare-wide-sparse cannot be answered from a --table: the table holds dense networks only');
     if (request.resume !== undefined) {
       const runDir = resolve(request.resume);
       const replay = readRunJournal(join(runDir, 'journal.jsonl'));

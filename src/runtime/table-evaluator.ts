@@ -86,6 +86,7 @@ export class TableEvaluator implements Evaluator {
   async evaluate(task: TrialTask): Promise<TrialResult> {
     const started = performance.now();
     try {
+      if (task.sparseNonzero !== undefined) throw new TableError(`${this.table.path}: a sparse network (${task.sparseNonzero} nonzero kernel weights) cannot be answered: the table holds dense networks only`);
       const entry = this.table.lookup(task.space, task.widths);
       const cost = checkCost(this.table, task.space, task.widths, entry);
       const runs = entry.acc.length;

@@ -88,7 +88,7 @@ test('a table search stopped after 15 trials, then cut by a crash mid-line, resu
   assert.deepEqual(view(resumed.summary), view(whole.summary));
 });
 
-test('a resume refuses a table whose content changed, and a new search refuses --table with --queue', async () => {
+test('a resume refuses a table whose content changed, and a new search refuses --table with --queue or --compare-wide-sparse', async () => {
   const fixture = writeTinyTable();
   const dir = join(fixture.dir, 'run');
   const run = SearchRun.open({ options: { space: fixture.space, table: fixture.table, sampler: 'random', trials: 10, workers: 2 }, out: dir });
@@ -98,6 +98,7 @@ test('a resume refuses a table whose content changed, and a new search refuses -
   writeFileSync(fixture.table, JSON.stringify(changed));
   await assert.rejects(SearchRun.open({ resume: dir }).execute(), (e: Error) => e instanceof ResumeError && /\btable\b/.test(e.message));
   assert.throws(() => SearchRun.open({ options: { space: fixture.space, table: fixture.table }, queue: { url: 'redis://localhost:6379' } }), UsageError);
+  assert.throws(() => SearchRun.open({ options: { space: fixture.space, table: fixture.table, compareWideSparse: true } }), (e: Error) => e instanceof UsageError && /dense networks only/.test(e.message));
 });
 
 test('a bad --table is a one-line UsageError naming --table before any work', () => {
@@ -131,6 +132,9 @@ test('a network the table lacks, or a count that disagrees, is a failed trial th
   assert.equal(miscounted.status, 'failed');
   assert.match(miscounted.reason!, /widths 8,8,8,16 \(key 1112\) have .* MACs in the table but/);
   assert.equal((await evaluator.evaluate(task([8, 8, 8, 8]))).status, 'ok');
+  const sparse = await evaluator.evaluate({ ...task([8, 8, 8, 8]), sparseNonzero: 100 });
+  assert.equal(sparse.status, 'failed');
+  assert.match(sparse.reason!, /dense networks only/);
   const counts = [0, 0, 0];
   for (let seed = 0; seed < 1000; seed++) counts[proxyAccuracyIndex(seed * 7919, 3)]++;
   assert.equal(counts[2], 0);
