@@ -1,7 +1,8 @@
 /**
  * A search end to end, with no console I/O: configure (or resume from the journal), run the study,
  * train base, uniform scaling and winner (and wide & sparse) fully, export the recommended network
- * (the winner unless uniform scaling validated better) to ONNX, write the report.
+ * (the winner unless uniform scaling validated better) to ONNX, write the report. A search answered
+ * from a table (`--table`) starts no backend and has no weights: no checkpoints, no export.
  * What happens is told to an observer; the command line, a queue worker or a dashboard decide
  * what to show. Every step is journaled before the next starts, so a resumed run does only what
  * is left: finished trials, final trainings and the export are never done twice.
