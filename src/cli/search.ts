@@ -41,7 +41,7 @@ function progressPrinter(options: SearchOptions): SearchRunObserver {
   return {
     onEvaluatorMessage: (line) => process.stderr.write(`${line}\n`),
     onJournalRepaired: (bytes) => process.stderr.write(`journal: skipped a torn last line (${bytes} bytes) left by a crash\n`),
-    onBackend: (backend) => process.stderr.write(backendLine(backend)),
+    onBackend: (backend) => process.stderr.write(options.table ? `answering every trial from the table ${options.table}: nothing is trained\n` : backendLine(backend)),
     onStudyStart: ({ config, runDir, backend, trialsDone }) => {
       doneAtStart = trialsDone;
       process.stderr.write(`search ${config.space.name} on ${config.data.name}: ${options.sampler}, up to ${options.trials} trials on ${options.workers} workers (${backend.name}), budget ${config.budget.macs.toLocaleString('en-US')} MACs; run folder ${runDir}\n`);
@@ -61,7 +61,7 @@ function progressPrinter(options: SearchOptions): SearchRunObserver {
       process.stderr.write(`the ${options.sampler} sampler stopped after ${trials} of ${options.trials} trials${reason ? `: ${reason}` : ''}\n`);
     },
     onFinalTrainingsStart: (models, epochs) => process.stderr.write(
-      `final training (${epochs} epochs, all training data): ${distinctTrainings(models).map((same) => `${same.map((f) => f.which).join(' = ')} ${same[0].widths.join(',')}`).join('; ')}\n`,
+      `${options.table ? 'final models from the table (another recorded training than the proxies read)' : `final training (${epochs} epochs, all training data)`}: ${distinctTrainings(models).map((same) => `${same.map((f) => f.which).join(' = ')} ${same[0].widths.join(',')}`).join('; ')}\n`,
     ),
     onFinalTrainingEvent: (which, e) => {
       if (e.kind === 'epoch') process.stderr.write(`  ${which}: epoch ${e.epoch}/${e.epochs} loss ${e.loss?.toFixed(4)}\n`);
@@ -86,7 +86,8 @@ export function searchCommand(yargs: Argv): Argv {
       withOptions(y, SEARCH_CLI_OPTIONS)
         .example('$0 search', 'the embedded default: cnn-mnist on the bundled digits, a few minutes on 2 cores')
         .example('$0 search --space mlp-mnist --budget-ratio 0.5 --trials 20', 'half the MACs of the base MLP')
-        .example('$0 search --resume results/cnn-mnist-20261123-050000', 'carry on after a crash or Ctrl-C'),
+        .example('$0 search --resume results/cnn-mnist-20261123-050000', 'carry on after a crash or Ctrl-C')
+        .example('$0 search --space cbm-resnet --table Results_ResNet.json --sampler evolution --trials 100', 'answer from Channel-Bench-Macro\'s table of trained CIFAR-10 networks: seconds, no training'),
     async (args) => {
       const given = args as Record<string, unknown>;
       const options = Object.fromEntries(SEARCH_OPTION_KEYS.filter((k) => given[k] !== undefined).map((k) => [k, given[k]])) as Partial<SearchOptions>;
@@ -124,6 +125,7 @@ export function searchCommand(yargs: Argv): Argv {
       console.log(modelRow('winner', summary.winner));
       if (summary.wideSparse) console.log(`${modelRow('w&s', summary.wideSparse)}  (${summary.wideSparse.nonzeroWeights?.toLocaleString('en-US')} nonzero weights)`);
       if (summary.recommended) console.log(`\nrecommended: ${summary.recommended.which} ${summary.recommended.widths.join(',')}: ${summary.recommended.reason}${summary.onnx ? `; ONNX: ${summary.onnx.path}` : ''}`);
+      if (summary.table) console.log(`answered from the table ${summary.table.path}: no weights exist, nothing was exported`);
       console.log(`\n${summary.trials} trials (${summary.failedTrials} failed); report: ${join(outcome.runDir, 'report.html')}`);
     },
   );

@@ -32,8 +32,9 @@ export function finalTrainingSeed(studySeed: number): number {
 }
 
 /**
- * The trial id of a final training: negative (-1 base, -2 winner, -3 wide & sparse), so it can
- * never be taken for a proxy trial's id, which counts up from 0.
+ * The trial id of a final training: negative (-1 base, -2 winner, -3 wide & sparse, -4 uniform),
+ * so it can never be taken for a proxy trial's id, which counts up from 0. The table evaluator
+ * (runtime/table-evaluator.ts) tells a final from a proxy by this sign.
  */
 export function finalTrialId(which: FinalModelName): number {
   return -1 - FINAL_MODELS.indexOf(which);

@@ -78,6 +78,8 @@ const studyCreated = z.object({
     proxyRecipe: z.object({ epochs: z.number().int().min(1) }).passthrough(),
     normKind: z.enum(NORM_KIND_NAMES as unknown as [string, ...string[]]).optional(),
     score: z.enum(SCORE_NAMES as unknown as [string, ...string[]]).optional(),
+    /** A search answered from a table (`--table`): the table's path, content hash and size. */
+    table: z.object({ path: z.string(), sha256: z.string().regex(/^[0-9a-f]{64}$/), networks: count }).passthrough().optional(),
   }).passthrough(),
 });
 

@@ -51,6 +51,11 @@ export interface SearchOptions {
   /** The width signal (default: the measured default, `DEFAULT_SIGNAL`). */
   norm?: NormKind;
   score?: ScoreName;
+  /**
+   * A table of trained networks (Channel-Bench-Macro's format) that answers every trial instead of
+   * training (runtime/table-evaluator.ts); stored as an absolute path.
+   */
+  table?: string;
 }
 
 /** The defaults of every option that has one. */
@@ -90,6 +95,7 @@ export const SEARCH_OPTION_TABLE = {
   backend: { type: 'string', describe: 'tfjs backend (default auto)' },
   'compare-wide-sparse': { type: 'boolean', describe: 'also train the wide & sparse network (base widths x --wide-sparse-scale) with the winner\'s nonzero kernel weights' },
   'wide-sparse-scale': { type: 'number', above: 0, describe: 'width scale of that network (default 2)' },
+  table: { type: 'string', describe: 'answer every trial from this table of trained networks (Channel-Bench-Macro\'s Results_ResNet.json with --space cbm-resnet) instead of training: no tfjs, no weights, nothing exported' },
 } as const satisfies OptionTable;
 
 /** Every option name (camelCase), with or without a default: the keys a caller may set. */
@@ -101,7 +107,15 @@ export function checkSearchOptions(o: SearchOptions): void {
 }
 
 /** A search's study config: the study's own fields plus the options it came from and the journal's format. */
-export type SearchStudyConfig = StudyConfig & { options: SearchOptions; journalVersion?: number };
+export type SearchStudyConfig = StudyConfig & { options: SearchOptions; journalVersion?: number; table?: TableIdentity };
+
+/** The table a study answers from: where it is and its content's SHA-256 (a resume refuses another). */
+export interface TableIdentity {
+  path: string;
+  sha256: string;
+  /** Networks in the table. */
+  networks: number;
+}
 
 /**
  * The study that `o` defines: loads the space (or takes the one a journal holds: a resumed run

@@ -1,7 +1,8 @@
 /**
  * A search end to end, with no console I/O: configure (or resume from the journal), run the study,
  * train base, uniform scaling and winner (and wide & sparse) fully, export the recommended network
- * (the winner unless uniform scaling validated better) to ONNX, write the report.
+ * (the winner unless uniform scaling validated better) to ONNX, write the report. A search answered
+ * from a table (`--table`) starts no backend and has no weights: no checkpoints, no export.
  * What happens is told to an observer; the command line, a queue worker or a dashboard decide
  * what to show. Every step is journaled before the next starts, so a resumed run does only what
  * is left: finished trials, final trainings and the export are never done twice.
@@ -16,6 +17,8 @@ import type { OnnxSummary, SearchSummary } from '../report/search-summary.js';
 import { PoolEvaluator } from '../runtime/pool-evaluator.js';
 import { checkRedisUrl, queueNameFor } from '../runtime/queue-connection.js';
 import { QueueEvaluator } from '../runtime/queue-evaluator.js';
+import { BenchTable, TableError } from '../runtime/bench-table.js';
+import { checkTableForSpace, TABLE_BACKEND, TableEvaluator } from '../runtime/table-evaluator.js';
 import { Study, type StudyProgress } from '../search/study.js';
 import type { FrozenTrial } from '../search/types.js';
 import { loadSpace } from '../space/load.js';
@@ -27,7 +30,7 @@ import { distinctTrainings, finalModels, finalRecipe, finalTrainingTask, type Fi
 import { recommendModel } from './recommendation.js';
 import { finalChooser, finalModelSummaries } from './summary-from-journal.js';
 import { appendRunEvent, decodeRunEvents, journaledSpace, journalVersionOf, readRunJournal, RUN_JOURNAL_VERSION, type FinalModelName } from './run-events.js';
-import { checkSearchOptions, SEARCH_DEFAULTS, studyConfigFor, type SearchOptions, type SearchStudyConfig } from './search-options.js';
+import { checkSearchOptions, SEARCH_DEFAULTS, studyConfigFor, type SearchOptions, type SearchStudyConfig, type TableIdentity } from './search-options.js';
 import { writeSearchReport } from './write-report.js';
 
 /** A search that cannot give a winner: every proxy trial failed. */
@@ -69,6 +72,8 @@ export interface EvaluatorRequest {
   queue?: QueueRequest & { queueName: string; fresh: boolean };
   /** The evaluator's own messages (reconnections, ignored results), redacted. */
   log?: (line: string) => void;
+  /** Set for a search answered from a table (`--table`): the table, checked against the space. */
+  table?: BenchTable;
 }
 
 /** The backend a run trains on, as the engine reports it. */
@@ -98,9 +103,12 @@ export interface ExportSource {
 /** The real implementations; tfjs is loaded only when a run starts its backend or exports. */
 export const DEFAULT_SEARCH_RUN_DEPS: SearchRunDeps = {
   startBackend: async (choice) => (await import('../engine/backend.js')).initBackend(choice as never),
-  createEvaluator: ({ queue, log, ...pool }) => (queue
-    ? new QueueEvaluator({ ...queue, concurrency: pool.workers, trialTimeoutSeconds: pool.trialTimeoutSeconds, log, createLocal: () => new PoolEvaluator(pool) })
-    : new PoolEvaluator(pool)),
+  createEvaluator: ({ queue, log, table, ...pool }) => {
+    if (table) return new TableEvaluator(table, { concurrency: pool.workers });
+    return queue
+      ? new QueueEvaluator({ ...queue, concurrency: pool.workers, trialTimeoutSeconds: pool.trialTimeoutSeconds, log, createLocal: () => new PoolEvaluator(pool) })
+      : new PoolEvaluator(pool);
+  },
   exportWinner: async (runDir, data, source = { folder: 'winner', onnx: 'winner.onnx' }) => {
     const { exportCheckpoint } = await import('./export-checkpoint.js');
     const { path, bytes, examples, maxAbsDiff, argmaxAgreement } = await exportCheckpoint(join(runDir, source.folder), { out: join(runDir, source.onnx), data });
@@ -161,6 +169,8 @@ export class SearchRun {
     private readonly deps: SearchRunDeps,
     private readonly studyOnly: boolean,
     private readonly queue: QueueRequest | undefined,
+    /** The table that answers every trial (`--table`): no backend, no checkpoints, no export. */
+    private readonly table: BenchTable | undefined,
   ) {}
 
   /** The queue a queued search's workers serve (`widthwise worker --study`), else undefined. */
@@ -171,7 +181,8 @@ export class SearchRun {
   /**
    * Resolves the options (defaults, then the journal's on resume, then the caller's) and the study
    * they define. Throws `UsageError`, `SpaceError`, `BudgetError`, `JournalError` or
-   * `JournalVersionError` before any work starts.
+   * `JournalVersionError` before any work starts; a `--table` that cannot be read or does not fit
+   * the space is a `UsageError`.
    */
   static open(request: SearchRunRequest, deps: SearchRunDeps = DEFAULT_SEARCH_RUN_DEPS): SearchRun {
     if (request.resume !== undefined && request.out !== undefined) throw new UsageError('give either --resume or --out, not both');
@@ -179,6 +190,10 @@ export class SearchRun {
     const wait = request.queue?.workerTimeoutSeconds;
     if (wait !== undefined && !(wait > 0)) throw new UsageError(`--queue-worker-timeout: expected a positive number of seconds, found ${wait}`);
     const explicit = Object.fromEntries(Object.entries(request.options ?? {}).filter(([, v]) => v !== undefined)) as Partial<SearchOptions>;
+    // Stored absolute, so a resume from another folder finds the same file.
+    if (explicit.table !== undefined) explicit.table = resolve(explicit.table);
+    if (explicit.table !== undefined && request.queue) throw new UsageError('give either --table or --queue, not both: a table answers every trial here, at once');
+    if (explicit.table !== undefined && explicit.compareWideSparse) throw new UsageError('--compare-wide-sparse cannot be answered from a --table: the table holds dense networks only');
     if (request.resume !== undefined) {
       const runDir = resolve(request.resume);
       const replay = readRunJournal(join(runDir, 'journal.jsonl'));
@@ -189,13 +204,16 @@ export class SearchRun {
       // A resumed run keeps the version it was created with: the config must match the journal's.
       // The journal holds the whole space: a resume needs no space file (it may have moved).
       const journaled = stored?.space !== undefined ? journaledSpace(stored.space, `${join(runDir, 'journal.jsonl')} (study-created space)`) : undefined;
-      return new SearchRun(runDir, options, configFor(options, version, journaled), replay, deps, request.studyOnly ?? false, request.queue);
+      const { config, table } = configWithTable(options, version, journaled);
+      if (table && request.queue) throw new UsageError('this run answers its trials from a table (--table): resume it without --queue');
+      return new SearchRun(runDir, options, config, replay, deps, request.studyOnly ?? false, request.queue, table);
     }
     const options = { ...SEARCH_DEFAULTS, ...explicit };
     // A journal already there is refused by `execute` once it holds the folder: a folder another
     // search is writing is then refused naming that search, not with a hint to resume it.
     const runDir = resolve(request.out ?? defaultRunDir(loadSpace(options.space).name, new Date()));
-    return new SearchRun(runDir, options, configFor(options, RUN_JOURNAL_VERSION), undefined, deps, request.studyOnly ?? false, request.queue);
+    const { config, table } = configWithTable(options, RUN_JOURNAL_VERSION);
+    return new SearchRun(runDir, options, config, undefined, deps, request.studyOnly ?? false, request.queue, table);
   }
 
   /** Asks the run to stop: running trainings are aborted and run again on resume. */
@@ -234,13 +252,15 @@ export class SearchRun {
       observer.onJournalRepaired?.(this.replay.tornLastLine.length);
     }
     const events: JournalEvent[] = this.replay?.events ?? [];
-    const backend = await this.deps.startBackend(this.options.backend);
+    // A table trains nothing: no backend is started (tfjs is never loaded).
+    const backend = this.table ? { name: TABLE_BACKEND } : await this.deps.startBackend(this.options.backend);
     observer.onBackend?.(backend);
     const journal = new Journal(journalPath);
     const evaluator = this.deps.createEvaluator({
       workers: this.options.workers, trialTimeoutSeconds: this.options.trialTimeout,
       queue: this.queue && { ...this.queue, queueName: queueNameFor(this.runDir), fresh: !this.replay },
       log: (line) => observer.onEvaluatorMessage?.(line),
+      table: this.table,
     });
     this.evaluator = evaluator;
     try {
@@ -275,7 +295,8 @@ export class SearchRun {
         await this.ended('stopped', journal, study);
         throw new SearchError(`${failures.map((f) => `final training of the ${f.which} failed: ${f.reason}`).join('; ')}. Nothing was exported; resume with: widthwise search --resume ${this.runDir}`);
       }
-      if (!done.some((e) => e.type === 'onnx-exported')) {
+      // A table's networks have no weights: nothing to export (the summary says so).
+      if (!this.table && !done.some((e) => e.type === 'onnx-exported')) {
         try {
           const onnx = await this.deps.exportWinner(this.runDir, this.config.data, this.recommendedSource(journalPath, [...best.widths]));
           appendRunEvent(journal, { type: 'onnx-exported', onnx });
@@ -308,7 +329,9 @@ export class SearchRun {
     await Promise.all(distinctTrainings(models).map(async (same) => {
       const [model] = same;
       const task = finalTrainingTask(this.config.space, model, {
-        studySeed: this.options.seed, data: { ...this.config.data, maxTrain: undefined }, recipe, backend: this.options.backend, saveTo: join(this.runDir, model.which),
+        studySeed: this.options.seed, data: { ...this.config.data, maxTrain: undefined }, recipe, backend: this.options.backend,
+        // No checkpoint from a table's answers: there are no weights.
+        saveTo: this.table ? undefined : join(this.runDir, model.which),
       });
       const result = await evaluator.evaluate(task, (e) => observer.onFinalTrainingEvent?.(model.which, e));
       if (this.stopping && result.status === 'failed') return; // aborted by a stop: trains again on resume
@@ -348,6 +371,26 @@ function configFor(options: SearchOptions, journalVersion: number, storedSpace?:
   checkSearchOptions(options);
   // Version-1 journals had no journalVersion; leaving it out keeps their configs equal on resume.
   return { ...studyConfigFor(options, storedSpace), options, ...(journalVersion > 1 ? { journalVersion } : {}) };
+}
+
+/**
+ * The study config of `options` and, with `--table`, the table read and checked against the
+ * config's space, its identity (path, SHA-256) in the config so that a resume refuses another
+ * table. A table that cannot be read or does not fit is a `UsageError` naming `--table`.
+ */
+function configWithTable(options: SearchOptions, journalVersion: number, storedSpace?: SearchSpace): { config: SearchStudyConfig; table?: BenchTable } {
+  const config = configFor(options, journalVersion, storedSpace);
+  if (options.table === undefined) return { config };
+  let table: BenchTable;
+  try {
+    table = BenchTable.load(options.table);
+    checkTableForSpace(table, config.space);
+  } catch (err) {
+    if (err instanceof TableError) throw new UsageError(`--table: ${err.message}`);
+    throw err;
+  }
+  const identity: TableIdentity = { path: table.path, sha256: table.sha256, networks: table.size };
+  return { config: { ...config, table: identity }, table };
 }
 
 function closeQuietly(journal: Journal): void {

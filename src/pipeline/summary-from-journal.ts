@@ -64,7 +64,7 @@ export function summaryFromJournal(events: JournalEvent[], runDir: string): Sear
   const created = events.find((e) => e.type === 'study-created');
   if (!created || created.type !== 'study-created') throw new JournalError(`${runDir}: the journal has no study-created event: it is not a widthwise search journal`);
   journalVersionOf(created.config, runDir);
-  const config = created.config as unknown as StudyConfig;
+  const config = created.config as unknown as StudyConfig & { table?: SearchSummary['table'] };
   const signal = studySignal(config);
   const trials = new Map<number, TrialSummary>();
   const results = new Map<number, TrialResult>();
@@ -142,6 +142,7 @@ export function summaryFromJournal(events: JournalEvent[], runDir: string): Sear
     startGroupTelemetry: startTrial ? results.get(startTrial.trialId)?.groupTelemetry : undefined,
     signal: { norm: signal.norm, score: signal.score, proxyEpochs: config.proxyRecipe.epochs },
     history, finished, onnx,
+    ...(config.table ? { table: { path: config.table.path, sha256: config.table.sha256, networks: config.table.networks } } : {}),
     ...(recommended ? { recommended } : {}),
     ...(failures.size ? { failures: [...failures].map(([what, reason]) => ({ what, reason })) } : {}),
   };

@@ -78,6 +78,7 @@ ${s.wideSparse ? modelRow(`wide &amp; sparse (${int(s.wideSparse.nonzeroWeights)
 </table>
 ${(s.failures ?? []).map((f) => `<p><b>Failed: ${esc(f.what)}</b>: ${esc(f.reason)} (resume the run to try again).</p>`).join('\n')}
 ${s.recommended ? `<p><b>Recommended: the ${s.recommended.which === 'winner' ? 'winner' : 'uniformly scaled start'}</b> (${esc(s.recommended.widths.join(', '))}): ${esc(s.recommended.reason)}. The winner is chosen on short proxy trainings; the final trainings' validation split checks it against uniform scaling (test accuracy is never used to choose).</p>` : ''}
+${s.table ? `<p>Every trial was answered from a table of networks trained elsewhere, <code>${esc(s.table.path)}</code> (${int(s.table.networks)} networks, SHA-256 ${esc(s.table.sha256.slice(0, 12))}…): a proxy trial reads one recorded training's accuracy, the final models' validation accuracy is another recorded training's, and test accuracy is the mean of them all. Nothing was trained here, so no weights exist and nothing was exported.</p>` : ''}
 ${s.onnx ? `<p>Recommended network exported to ONNX: <code>${esc(s.onnx.path)}</code> (${int(s.onnx.bytes)} bytes); ONNX Runtime against tfjs on ${s.onnx.examples} test inputs: max |difference| ${s.onnx.maxAbsDiff.toExponential(2)}, argmax agreement ${pct(s.onnx.argmaxAgreement)}.</p>` : ''}
 <h2>Width profile</h2><p>Group index: ${s.groups.map((g, i) => `${i} = ${esc(g)}`).join(', ')}.</p>${fig('widths.svg')}
 <h2>Progress</h2>${fig('progress.svg')}

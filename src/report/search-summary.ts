@@ -86,4 +86,9 @@ export interface SearchSummary {
   finished: boolean;
   /** ONNX file of the recommended network, when exported, with its parity check in ONNX Runtime. */
   onnx?: OnnxSummary;
+  /**
+   * Set when every trial was answered from a table of trained networks (`search --table`): its
+   * file, content hash and size. Nothing was trained here, so no weights exist and nothing is exported.
+   */
+  table?: { path: string; sha256: string; networks: number };
 }

@@ -8,6 +8,7 @@
  * The tables are measurements to read, not data the package ships: callers pass the file's path.
  * No tfjs here: a table answers a trial in microseconds.
  */
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { WidthwiseError } from '../core/errors.js';
@@ -36,13 +37,22 @@ export interface TableEntry {
 }
 
 export class BenchTable {
-  private constructor(readonly path: string, private readonly entries: ReadonlyMap<string, TableEntry>, readonly keyLength: number) {}
+  private constructor(
+    readonly path: string,
+    private readonly entries: ReadonlyMap<string, TableEntry>,
+    readonly keyLength: number,
+    /** SHA-256 (hex) of the file's bytes as read: the table's identity wherever the file lies. */
+    readonly sha256: string,
+  ) {}
 
   /** Reads and checks a table file; throws `TableError` naming the file and the first bad entry. */
   static load(path: string): BenchTable {
     let raw: unknown;
+    let sha256: string;
     try {
-      raw = JSON.parse(readFileSync(path, 'utf8'));
+      const bytes = readFileSync(path);
+      sha256 = createHash('sha256').update(bytes).digest('hex');
+      raw = JSON.parse(bytes.toString('utf8'));
     } catch (e) {
       const err = e as NodeJS.ErrnoException;
       throw new TableError(`${path}: ${err.code === 'ENOENT' ? 'no such file' : err.message} (expected a Channel-Bench-Macro table, e.g. Results_ResNet.json)`);
@@ -63,7 +73,7 @@ export class BenchTable {
       entries.set(key, Object.freeze({ acc: Object.freeze([...acc]), mean, params, macs: flops }));
     }
     if (!entries.size) throw new TableError(`${path}: the table is empty`);
-    return new BenchTable(path, entries, keyLength);
+    return new BenchTable(path, entries, keyLength, sha256);
   }
 
   get size(): number {
