@@ -124,6 +124,10 @@ export function searchCommand(yargs: Argv): Argv {
       console.log(modelRow('uniform', summary.uniform));
       console.log(modelRow('winner', summary.winner));
       if (summary.wideSparse) console.log(`${modelRow('w&s', summary.wideSparse)}  (${summary.wideSparse.nonzeroWeights?.toLocaleString('en-US')} nonzero weights)`);
+      if (summary.modelGains) {
+        const signed = (v: number) => `${v >= 0 ? '+' : ''}${(100 * v).toFixed(2)}`;
+        console.log(`\nwhat the model learned from ${summary.trials} proxy trials (validation accuracy per grid step wider, ± sd, points): ${summary.modelGains.map((g) => `${g.group} ${signed(g.gainPerStep)} ± ${(100 * g.sd).toFixed(2)}`).join(', ')}`);
+      }
       if (summary.recommended) console.log(`\nrecommended: ${summary.recommended.which} ${summary.recommended.widths.join(',')}: ${summary.recommended.reason}${summary.onnx ? `; ONNX: ${summary.onnx.path}` : ''}`);
       if (summary.table) console.log(`answered from the table ${summary.table.path}: no weights exist, nothing was exported`);
       console.log(`\n${summary.trials} trials (${summary.failedTrials} failed); report: ${join(outcome.runDir, 'report.html')}`);

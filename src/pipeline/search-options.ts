@@ -56,13 +56,15 @@ export interface SearchOptions {
    * training (runtime/table-evaluator.ts); stored as an absolute path.
    */
   table?: string;
+  /** Whether the model sampler takes the variance signal as its prior (`on`) or not (`off`). */
+  prior: 'on' | 'off';
 }
 
 /** The defaults of every option that has one. */
 export const SEARCH_DEFAULTS: SearchOptions = {
   // The proxy's length serves its accuracy first (the search's objective); the signal's label band
   // is the one fitted at the nearest proxy length, and the record cadence is the one it was measured at.
-  space: 'cnn-mnist', sampler: 'streamline', trials: 12, workers: availableParallelism(), proxyEpochs: 3, proxyMaxTrain: 3000,
+  space: 'cnn-mnist', sampler: 'model', prior: 'on', trials: 12, workers: availableParallelism(), proxyEpochs: 3, proxyMaxTrain: 3000,
   finalEpochs: 5, budgetRatio: 1, seed: 0, batchSize: 64, recordEvery: 6, backend: 'auto',
 };
 
@@ -75,7 +77,8 @@ export const SEARCH_OPTION_TABLE = {
   space: { type: 'string', describe: `space file or shipped name (default ${SEARCH_DEFAULTS.space})` },
   dataset: { type: 'string', choices: DATASET_NAMES, describe: "dataset (default: the space's)" },
   'data-dir': { type: 'string', describe: 'folder of the dataset files' },
-  sampler: { type: 'string', choices: SAMPLER_NAMES, describe: 'streamline (moves width by the groups\' scores, default), random or evolution' },
+  sampler: { type: 'string', choices: SAMPLER_NAMES, describe: 'model (default: learns accuracy over widths from every trial, proposes by Thompson sampling near its best estimate), streamline (moves width by the groups\' scores), random or evolution' },
+  prior: { type: 'string', choices: ['on', 'off'], describe: 'model sampler: take the groups\' variance scores as the prior of which groups pay for width (default on); the trials overrule it' },
   trials: { type: 'number', integer: true, min: 1, describe: `maximum proxy trials (default ${SEARCH_DEFAULTS.trials})` },
   workers: { type: 'number', integer: true, min: 1, describe: 'worker threads (default: the number of cores)' },
   'proxy-epochs': { type: 'number', integer: true, min: 1, describe: `epochs of each proxy training (default ${SEARCH_DEFAULTS.proxyEpochs})` },
@@ -131,6 +134,7 @@ export function studyConfigFor(o: SearchOptions, journaled?: SearchSpace): Study
   const start = projectToBudget(space, o.widths ? parseWidths(space, o.widths) : base, budget);
   return {
     space, sampler: o.sampler, trials: o.trials, budget, seed: o.seed, start, roundSize: o.workers,
+    ...(o.sampler === 'model' && o.prior === 'off' ? { samplerOptions: { prior: 0 } } : {}),
     data: { name: o.dataset ?? space.dataset, dataDir: o.dataDir, seed: o.seed, maxTrain: o.proxyMaxTrain, validationFraction: 0.1 },
     proxyRecipe: defaultRecipe({ epochs: o.proxyEpochs, batchSize: o.batchSize, seed: o.seed, ...(o.lr !== undefined ? { lr: o.lr } : {}) }),
     recordEvery: o.recordEvery, normKind: o.norm ?? DEFAULT_SIGNAL.norm, score: o.score ?? DEFAULT_SIGNAL.score, backend: o.backend, trialTimeoutSeconds: o.trialTimeout,

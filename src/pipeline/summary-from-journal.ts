@@ -5,7 +5,7 @@
 import type { ModelSummary, SearchSummary, TrialSummary } from '../report/search-summary.js';
 import { readGroups } from '../search/labels.js';
 import { freeze, studySampler, studySignal, type StudyConfig } from '../search/study.js';
-import type { FrozenTrial } from '../search/types.js';
+import type { FrozenTrial, Sampler } from '../search/types.js';
 import { JournalError, type JournalEvent } from '../storage/journal.js';
 import type { TrialResult } from '../trial/result.js';
 import { decodeRunEvents, journalVersionOf, type FinalModelName, type RunEvent } from './run-events.js';
@@ -37,12 +37,25 @@ export function finalModelSummaries(runEvents: readonly RunEvent[]): Map<FinalMo
  * any later `widthwise report`.
  */
 export function finalChooser(events: readonly JournalEvent[]): FinalChooser | undefined {
+  const study = samplerAndHistory(events);
+  const chooseFinal = study?.sampler.chooseFinal;
+  if (!study || !chooseFinal) return undefined;
+  return (finals) => chooseFinal.call(study.sampler, study.history, finals);
+}
+
+/** What the study's sampler learned, from the journal alone (undefined for samplers without a model, or before any result). */
+function modelGains(events: readonly JournalEvent[]): SearchSummary['modelGains'] {
+  const study = samplerAndHistory(events);
+  if (!study?.sampler.learned || !study.history.some((t) => t.status === 'ok')) return undefined;
+  return study.sampler.learned(study.history);
+}
+
+/** The study's sampler and its frozen history, rebuilt from the journal's events. */
+function samplerAndHistory(events: readonly JournalEvent[]): { sampler: Sampler; history: FrozenTrial[] } | undefined {
   const created = events.find((e) => e.type === 'study-created');
   if (!created || created.type !== 'study-created') return undefined;
   const config = created.config as unknown as StudyConfig;
   const sampler = studySampler(config);
-  const chooseFinal = sampler.chooseFinal;
-  if (!chooseFinal) return undefined;
   const signal = studySignal(config);
   const started = new Map<number, { round: number; note?: string }>();
   const history: FrozenTrial[] = [];
@@ -53,7 +66,7 @@ export function finalChooser(events: readonly JournalEvent[]): FinalChooser | un
       history.push(freeze(config.space, e.result as TrialResult, s?.round ?? 0, signal, s?.note));
     }
   }
-  return (finals) => chooseFinal.call(sampler, history, finals);
+  return { sampler, history };
 }
 
 /**
@@ -131,6 +144,7 @@ export function summaryFromJournal(events: JournalEvent[], runDir: string): Sear
   const finals = finalModelSummaries(runEvents);
   const winner = finals.get('winner');
   const recommended = recommendModel(winner, finals.get('uniform'), finalChooser(events));
+  const gains = modelGains(events);
   return {
     runDir, space: config.space.name, dataset: config.data.name, backend, sampler: config.sampler,
     groups: config.space.groups.map((g) => g.name), budgetMacs: config.budget.macs, maxParams: config.budget.params,
@@ -144,6 +158,7 @@ export function summaryFromJournal(events: JournalEvent[], runDir: string): Sear
     history, finished, onnx,
     ...(config.table ? { table: { path: config.table.path, sha256: config.table.sha256, networks: config.table.networks } } : {}),
     ...(recommended ? { recommended } : {}),
+    ...(gains ? { modelGains: gains } : {}),
     ...(failures.size ? { failures: [...failures].map(([what, reason]) => ({ what, reason })) } : {}),
   };
 }

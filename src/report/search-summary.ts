@@ -75,6 +75,11 @@ export interface SearchSummary {
   uniform?: ModelSummary;
   /** The network to use: the winner, unless uniform scaling validated better in the final trainings (pipeline/recommendation.ts). */
   recommended?: Recommendation;
+  /**
+   * What the model sampler learned from the proxy trials: each group's mean gain in validation
+   * accuracy (a fraction) per grid step wider, with its posterior sd, best first.
+   */
+  modelGains?: { group: string; gainPerStep: number; sd: number }[];
   /** Proxy telemetry of the winning trial and of the start trial. */
   winnerTelemetry?: LayerTelemetry[];
   startTelemetry?: LayerTelemetry[];

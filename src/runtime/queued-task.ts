@@ -18,7 +18,7 @@ export class RefusedTask extends Error {
 }
 
 const BACKENDS = ['auto', 'node-gpu', 'node', 'wasm', 'cpu'];
-const TASK_KEYS = ['trialId', 'space', 'widths', 'seed', 'data', 'recipe', 'recordEvery', 'backend', 'timeoutSeconds', 'sparseNonzero', 'saveTo'];
+const TASK_KEYS = ['trialId', 'space', 'widths', 'seed', 'data', 'recipe', 'recordEvery', 'backend', 'timeoutSeconds', 'sparseNonzero', 'saveTo', 'evaluation'];
 const DATA_KEYS = ['name', 'dataDir', 'validationFraction', 'seed', 'maxTrain', 'maxTest', 'synthetic'];
 const RECIPE_KEYS = ['epochs', 'batchSize', 'lr', 'optimizer', 'schedule', 'seed', 'warmupEpochs', 'keepBest', 'labelSmoothing', 'augment'];
 
@@ -83,7 +83,7 @@ export function acceptQueuedTask(value: unknown, dataDir: string | undefined): T
   if (!isObject(recipe.optimizer) || !['sgd', 'adam'].includes(recipe.optimizer.name as string)) refuse('recipe.optimizer must be sgd or adam');
   if (!isObject(recipe.schedule) || !['constant', 'step', 'cosine'].includes(recipe.schedule.name as string)) refuse('recipe.schedule must be constant, step or cosine');
   if (value.backend !== undefined && !BACKENDS.includes(value.backend as string)) refuse(`unknown backend ${JSON.stringify(value.backend)}`);
-  for (const key of ['recordEvery', 'sparseNonzero'] as const) if (value[key] !== undefined && !isCount(value[key])) refuse(`${key} must be a non-negative integer`);
+  for (const key of ['recordEvery', 'sparseNonzero', 'evaluation'] as const) if (value[key] !== undefined && !isCount(value[key])) refuse(`${key} must be a non-negative integer`);
   if (value.timeoutSeconds !== undefined && !(typeof value.timeoutSeconds === 'number' && value.timeoutSeconds > 0)) refuse('timeoutSeconds must be a positive number');
   const folder = data.dataDir !== undefined ? insideDataDir(data.dataDir, dataDir) : dataDir !== undefined ? resolve(dataDir) : undefined;
   const task = value as unknown as TrialTask;

@@ -5,7 +5,8 @@
  *
  * Which recorded accuracy answers what (n recorded trainings per network, n >= 2):
  * - a proxy trial (trial id >= 0) reads `acc[i]`, `i` drawn from 0..n-2 by the trial's seed: the
- *   noise of one real training;
+ *   noise of one real training; the k-th repeat of the same widths in a study (`task.evaluation`)
+ *   reads the draw's k-th successor among 0..n-2, so repeats read other trainings while any is left;
  * - a final "training" (trial id < 0, see `pipeline/final-trainings`' `finalTrialId`) reads the
  *   last one, `acc[n-1]`, as its validation accuracy.
  * So a final's validation accuracy is never the number a proxy trial of the same network read,
@@ -28,10 +29,12 @@ export const TABLE_BACKEND = 'table';
  * The index of the recorded accuracy a proxy trial with `seed` reads among `runs` recorded
  * trainings: uniform over 0..runs-2 (the last is kept for the finals). Throws below two runs.
  */
-export function proxyAccuracyIndex(seed: number, runs: number): number {
+export function proxyAccuracyIndex(seed: number, runs: number, evaluation = 0): number {
   if (runs < 2) throw new TableError(`a network with ${runs} recorded training cannot answer both a proxy and a final: at least 2 are needed`);
-  // Hashing the seed (rather than seed mod n) keeps the draw uniform whatever pattern the seeds follow.
-  return createRng(`table-proxy:${seed}`).int(runs - 1);
+  // Hashing the seed (rather than seed mod n) keeps the draw uniform whatever pattern the seeds
+  // follow; a repeated evaluation of the same widths steps on to the next recorded training, so
+  // repeats read different trainings while any is left.
+  return (createRng(`table-proxy:${seed}`).int(runs - 1) + evaluation) % (runs - 1);
 }
 
 /** The index of the recorded accuracy a final training reads as its validation accuracy: the last. */
@@ -90,7 +93,7 @@ export class TableEvaluator implements Evaluator {
       const entry = this.table.lookup(task.space, task.widths);
       const cost = checkCost(this.table, task.space, task.widths, entry);
       const runs = entry.acc.length;
-      const index = task.trialId < 0 ? finalAccuracyIndex(runs) : proxyAccuracyIndex(task.seed, runs);
+      const index = task.trialId < 0 ? finalAccuracyIndex(runs) : proxyAccuracyIndex(task.seed, runs, task.evaluation ?? 0);
       return {
         trialId: task.trialId, status: 'ok', widths: [...task.widths], backend: TABLE_BACKEND,
         // The table holds percentages; widthwise's accuracies are fractions.

@@ -20,7 +20,7 @@
  */
 import type { Rng } from '../core/rng.js';
 import type { SearchSpace } from '../space/types.js';
-import type { Budget } from './budget.js';
+import { isFeasible, type Budget } from './budget.js';
 import { enumerateCandidates, fillToBudget, movedAndFilled, randomGridVector, reachableMacs } from './candidates.js';
 import { spaceCost } from '../cost/cost.js';
 import { uniformScaling } from './uniform-scaling.js';
@@ -37,13 +37,13 @@ export interface ModelOptions {
   pool: number;
   /** Spread of the Thompson draws relative to the posterior's (default 1; 0: always the posterior mean's best). */
   explore: number;
-  /** A vector is evaluated at most this many times (default 3; 1: never again). */
+  /** A vector is evaluated at most this many times (default 2; 1: never again). */
   maxEvaluations: number;
   /** Proposals stay within this many grid steps (summed over groups) of the model's best evaluated vector (a trust region: the model is trusted near what was measured); 0: anywhere (default 2). */
   radius: number;
 }
 
-export const DEFAULT_MODEL: ModelOptions = { fill: 0.85, prior: 1, pool: 300, explore: 1, radius: 2, maxEvaluations: 3 };
+export const DEFAULT_MODEL: ModelOptions = { fill: 0.85, prior: 1, pool: 300, explore: 1, radius: 2, maxEvaluations: 2 };
 
 const key = (w: readonly number[]) => w.join(',');
 
@@ -113,6 +113,12 @@ export class ModelSampler implements Sampler {
     return best;
   }
 
+  /** What the model learned: each group's mean gain per step wider and its sd, best first. */
+  learned(history: readonly FrozenTrial[]): { group: string; gainPerStep: number; sd: number }[] {
+    const gains = this.fit(history).groupGains();
+    return this.ctx.space.groups.map((g, i) => ({ group: g.name, ...gains[i] })).sort((a, b) => b.gainPerStep - a.gainPerStep);
+  }
+
   /** The evaluated trial the model believes best; undefined when none succeeded. */
   recommend(history: readonly FrozenTrial[]): FrozenTrial | undefined {
     const ok = history.filter((t) => t.status === 'ok' && t.metrics);
@@ -174,14 +180,17 @@ export class ModelSampler implements Sampler {
     const { space, budget } = this.ctx;
     const floor = this.options.fill * reachableMacs(space, budget);
     const pool: number[][] = [];
-    if (this.options.radius <= 0) for (let i = 0; i < this.options.pool; i++) pool.push(fillToBudget(space, randomGridVector(space, rng), budget));
-    for (let i = 0; i < this.options.pool / (this.options.radius > 0 ? 1 : 4); i++) pool.push(movedAndFilled(space, center, budget, rng));
+    if (this.options.radius <= 0) for (let i = 0; i < this.options.pool; i++) {
+      const w = randomGridVector(space, rng);
+      pool.push(isFeasible(space, w, budget) && spaceCost(space, w).macs >= floor ? w : fillToBudget(space, w, budget));
+    }
+    for (let i = 0; i < this.options.pool / (this.options.radius > 0 ? 1 : 4); i++) pool.push(movedAndFilled(space, center, budget, rng, floor));
     const inside = (w: readonly number[]) => spaceCost(space, [...w]).macs >= floor && (this.options.radius <= 0 || this.distance(w, center) <= this.options.radius);
     const usable = pool.filter((w) => !seen.has(key(w)) && inside(w));
     let best = bestUnblocked([...(usable.length ? usable : pool), ...again], draw, seen);
     // Climb: moves of one or two groups from the best so far, kept when the draw prefers them.
     for (let step = 0; best && step < 3; step++) {
-      const moves = Array.from({ length: 40 }, () => movedAndFilled(space, best!, budget, rng)).filter(inside);
+      const moves = Array.from({ length: 40 }, () => movedAndFilled(space, best!, budget, rng, floor)).filter(inside);
       const better = bestUnblocked([best, ...moves], draw, seen);
       if (!better || key(better) === key(best)) break;
       best = better;
@@ -192,16 +201,18 @@ export class ModelSampler implements Sampler {
   /** The progress line's reason: how the proposal differs from the incumbent, and the model's gains. */
   private explain(model: WidthModel, widths: readonly number[], incumbent: FrozenTrial | undefined, trials: number): string {
     const names = this.ctx.space.groups.map((g) => g.name);
-    const predicted = `predicted ${fmt(model.predict(widths))} ± ${fmt(model.predictionSd(widths))}`;
-    if (!incumbent) return `model draw (prior only): ${predicted}`;
+    if (!incumbent) return 'model draw before any result (the prior alone)';
+    const predicted = `predicted ${pts(model.predict(widths))} ± ${pts(model.predictionSd(widths))}`;
     const changes = widths.map((w, i) => (w === incumbent.widths[i] ? '' : `${names[i]} ${incumbent.widths[i]}->${w}`)).filter(Boolean);
     const gains = model.stepGains().map((g, i) => ({ name: names[i], gain: g.reduce((a, b) => a + b, 0) / Math.max(1, g.length) }));
     gains.sort((a, b) => b.gain - a.gain);
-    return `model draw from ${trials} trials vs trial ${incumbent.trialId}: ${changes.join(', ') || 'same'}; ${predicted}; pays most per step: ${gains[0].name} (${fmt(gains[0].gain)}), least: ${gains[gains.length - 1].name} (${fmt(gains[gains.length - 1].gain)})`;
+    const signed = (v: number) => `${v >= 0 ? '+' : ''}${(100 * v).toFixed(2)}`;
+    return `model draw from ${trials} trials vs trial ${incumbent.trialId} (its best estimate): ${changes.join(', ') || 'same widths'}; ${predicted}; per step wider, ${gains[0].name} pays most (${signed(gains[0].gain)} pts), ${gains[gains.length - 1].name} least (${signed(gains[gains.length - 1].gain)} pts)`;
   }
 }
 
-const fmt = (v: number) => (Math.abs(v) < 1.5 ? v.toFixed(4) : v.toFixed(2));
+/** An accuracy (a fraction) in points. */
+const pts = (v: number) => `${(100 * v).toFixed(2)}%`;
 
 /** The candidate with the highest value under `draw` that is not blocked. */
 function bestUnblocked(candidates: readonly number[][], draw: (w: readonly number[]) => number, blocked: Set<string>): number[] | undefined {

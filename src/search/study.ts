@@ -105,6 +105,8 @@ export class Study {
   private inFlight: { trialId: number; widths: number[]; seed: number; round: number; note?: string }[] = [];
   private nextTrialId = 0;
   private stopping = false;
+  /** The widths of every trial started so far, by id: how a repeat knows which evaluation it is. */
+  private readonly startedWidths = new Map<number, string>();
 
   /** The study's signal, read once: every trial is frozen under it. */
   private readonly signal: SignalSettings;
@@ -130,7 +132,10 @@ export class Study {
     }
     const started = new Map<number, { widths: number[]; seed: number; round: number; note?: string }>();
     for (const e of events) {
-      if (e.type === 'trial-started') started.set(e.trialId, { widths: e.widths, seed: e.seed, round: e.round ?? 0, note: e.tag });
+      if (e.type === 'trial-started') {
+        started.set(e.trialId, { widths: e.widths, seed: e.seed, round: e.round ?? 0, note: e.tag });
+        this.startedWidths.set(e.trialId, e.widths.join(','));
+      }
       if (e.type === 'trial-finished' || e.type === 'trial-failed') {
         const s = started.get(e.trialId);
         const result = (e.type === 'trial-finished' ? e.result : e.result ?? { trialId: e.trialId, status: 'failed', reason: e.reason, widths: s?.widths ?? [], seconds: 0 }) as TrialResult;
@@ -191,9 +196,20 @@ export class Study {
         batch.push({ trialId, widths, seed: deriveSeed(c.seed, trialId), round: p.round, note: p.note });
       }
       if (batch.length === 0) break;
-      for (const t of batch) this.journal.append({ type: 'trial-started', trialId: t.trialId, widths: t.widths, seed: t.seed, round: t.round, tag: t.note });
+      for (const t of batch) {
+        this.journal.append({ type: 'trial-started', trialId: t.trialId, widths: t.widths, seed: t.seed, round: t.round, tag: t.note });
+        this.startedWidths.set(t.trialId, t.widths.join(','));
+      }
       await this.runRound(batch, hooks);
     }
+  }
+
+  /** How many trials started before `trialId` had the same widths (derived from the journal, so a resume agrees). */
+  private evaluationOf(trialId: number, widths: readonly number[]): number {
+    const k = widths.join(',');
+    let n = 0;
+    for (const [id, w] of this.startedWidths) if (id < trialId && w === k) n++;
+    return n;
   }
 
   private async runRound(batch: { trialId: number; widths: number[]; seed: number; round: number; note?: string }[], hooks: StudyHooks): Promise<void> {
@@ -203,6 +219,7 @@ export class Study {
       const task: TrialTask = {
         trialId: t.trialId, space: c.space, widths: t.widths, seed: t.seed, data: c.data, recipe: c.proxyRecipe,
         recordEvery: c.recordEvery, backend: c.backend, timeoutSeconds: c.trialTimeoutSeconds,
+        ...(this.evaluationOf(t.trialId, t.widths) ? { evaluation: this.evaluationOf(t.trialId, t.widths) } : {}),
       };
       const result = await this.evaluator.evaluate(task, hooks.onTrialEvent);
       if (this.stopping && result.status === 'failed') return; // aborted by a stop: runs again on resume

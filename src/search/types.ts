@@ -83,6 +83,8 @@ export interface Sampler {
    * Which final training to recommend (an index into `finals`), weighing their validation results
    * against the proxy results (a sampler with a model). Without it, the better final validation wins.
    */
+  /** What a sampler with a model learned: each group's mean gain per step wider and its sd, best first. */
+  learned?(history: readonly FrozenTrial[]): { group: string; gainPerStep: number; sd: number }[];
   chooseFinal?(history: readonly FrozenTrial[], finals: readonly { widths: readonly number[]; validationAccuracy: number }[]): number;
 }
 

@@ -252,6 +252,22 @@ export class WidthModel {
   }
 
   /**
+   * Each group's mean gain per step (trend plus mean deviation; accuracy units) and its posterior
+   * sd: how much one more step of that group is believed to pay.
+   */
+  groupGains(): { gainPerStep: number; sd: number }[] {
+    const f = this.features;
+    return f.space.groups.map((_, g) => {
+      const n = f.steps(g);
+      // The mean step gain is a linear function c^T coef of the coefficients: its variance is c^T P^-1 c.
+      const c = new Array<number>(f.size).fill(0);
+      c[f.trends[g]] = 1;
+      for (let k = 0; k < n; k++) c[f.offsets[g] + k] = 1 / n;
+      return { gainPerStep: this.scale * dot(c, this.mean), sd: this.scale * Math.sqrt(dot(c, cholSolve(this.precisionChol, c))) };
+    });
+  }
+
+  /**
    * One draw of the coefficients from the posterior (Thompson sampling), as a function of widths
    * giving accuracy in the accuracy's own units. `temperature` scales the draw's spread (1: the
    * posterior's own; 0: its mean). An evaluated vector's value includes a draw of its own residual,

@@ -26,6 +26,12 @@ export interface TrialTask {
   timeoutSeconds?: number;
   /** Wide & sparse: keep exactly this many nonzero kernel weights (static random mask). */
   sparseNonzero?: number;
+  /**
+   * How many trials of the study evaluated these widths before this one (0 for the first): a
+   * sampler may evaluate a vector again to confirm it. Evaluators that train ignore it (the seed
+   * differs); a table uses it to read another recorded training.
+   */
+  evaluation?: number;
   /** Save the trained model as a checkpoint in this folder (final trainings). */
   saveTo?: string;
 }
