@@ -21,7 +21,7 @@ import type { WidthVector } from '../src/core/shapes.js';
 import { mean, sampleStd } from '../src/core/stats.js';
 import { spaceCost } from '../src/cost/cost.js';
 import { SearchRun } from '../src/pipeline/search-run.js';
-import { summaryFromJournal } from '../src/pipeline/summary-from-journal.js';
+import { finalChooser, studyWinner, summaryFromJournal } from '../src/pipeline/summary-from-journal.js';
 import type { SearchSummary } from '../src/report/search-summary.js';
 import { PALETTE, panelsSvg, svgToPng } from '../src/report/svg-plot.js';
 import { PoolEvaluator } from '../src/runtime/pool-evaluator.js';
@@ -49,6 +49,7 @@ const args = scriptArgs({
   'study-seeds': { type: 'string', default: '0,1' },
   starts: { type: 'string', default: STARTS.map((s) => s.id).join(',') },
   'render-only': { type: 'boolean', default: false },
+  searches: { type: 'string', default: 'model,model-prior-off,streamline,random,evolution,random-x3' },
 }, usage);
 const list = (text: string, name: string) => text.split(',').map((v) => numberArg(v, name));
 const trials = numberArg(args.trials, 'trials');
@@ -67,20 +68,44 @@ const runsDir = 'results/benchmark-runs';
 mkdirSync(dataDir, { recursive: true });
 
 const SEARCHES = [
+  { id: 'model', sampler: 'model' as const, prior: 'on' as const, trials },
+  { id: 'model, prior off', sampler: 'model' as const, prior: 'off' as const, trials },
   { id: 'streamline', sampler: 'streamline' as const, trials },
   { id: 'random', sampler: 'random' as const, trials },
   { id: 'evolution', sampler: 'evolution' as const, trials },
   { id: 'random x3', sampler: 'random' as const, trials: 3 * trials },
 ];
+/** The searches this invocation computes (--searches), the others are only reported. */
+const computed = args.searches.split(',').map((id) => {
+  const s = SEARCHES.find((x) => x.id.replace(/[ ,]+/g, '-') === id);
+  if (!s) throw new Error(`--searches: unknown search ${JSON.stringify(id)}; known: ${SEARCHES.map((x) => x.id.replace(/[ ,]+/g, '-')).join(', ')}`);
+  return s;
+});
 /** Every budget and study seed the report shows, whatever this invocation computes. */
 const REPORT_RATIOS = [0.5, 1];
-const REPORT_SEEDS = [0, 1];
+const REPORT_SEEDS = [0, 1, 2];
+
+/**
+ * Winners of searches whose run folders are gone (results/benchmark-runs/ is not committed), read
+ * from the benchmark.json a previous run committed, by cell, method and study seed; each render
+ * writes them back, so they survive reruns.
+ */
+const committed = new Map<string, SearchOutcome>();
+{
+  const file = join('results/experiments/benchmark', 'benchmark.json');
+  if (existsSync(file)) {
+    const old = JSON.parse(readFileSync(file, 'utf8')) as { cells: { start: string; ratio: number; rows: { method: string; proxyTrainings: number; perSeed: ({ widths: number[]; seconds: number; proxyAccuracy?: number } | null)[] }[] }[] };
+    for (const cell of old.cells) for (const row of cell.rows) row.perSeed.forEach((x, seed) => {
+      if (x && x.proxyAccuracy !== undefined) committed.set(`${cell.start}|${cell.ratio}|${row.method}|${seed}`, { widths: x.widths, proxyTrainings: row.proxyTrainings, seconds: x.seconds, proxyAccuracy: x.proxyAccuracy });
+    });
+  }
+}
 
 const cost = (start: Start, w: readonly number[]) => spaceCost(SPACES[start.family], [...w]);
 const budgetOf = (start: Start, ratio: number) => ({ macs: Math.floor(cost(start, start.widths).macs * ratio) });
 /** Study seed 0 keeps the folder names of the first benchmark, so its searches are reused. */
 const runDir = (start: Start, ratio: number, search: (typeof SEARCHES)[number], seed: number) =>
-  join(runsDir, `${start.id}-${ratio}-${search.id.replace(/ /g, '')}-${search.trials}${seed ? `-s${seed}` : ''}`);
+  join(runsDir, `${start.id}-${ratio}-${search.id.replace(/[ ,]+/g, '')}-${search.trials}${seed ? `-s${seed}` : ''}`);
 
 /** One search's outcome: its winner and what it cost. */
 interface SearchOutcome { widths: WidthVector; proxyTrainings: number; seconds: number; proxyAccuracy: number }
@@ -91,26 +116,31 @@ function searchSeconds(events: readonly { type: string; at?: string }[]): number
   return times.length ? (Math.max(...times) - Math.min(...times)) / 1000 : NaN;
 }
 
-function outcomeOf(summary: SearchSummary, seconds: number): SearchOutcome | undefined {
+function outcomeOf(summary: SearchSummary, seconds: number, events: Parameters<typeof studyWinner>[0]): SearchOutcome | undefined {
   const ok = summary.history.filter((t) => t.status === 'ok' && t.validationAccuracy !== undefined);
   if (!ok.length) return undefined;
-  const best = ok.reduce((a, b) => ((b.validationAccuracy ?? 0) > (a.validationAccuracy ?? 0) ? b : a));
+  // What the search hands over: the sampler's recommendation (the model's best estimate), else the best proxy.
+  const winner = studyWinner(events);
+  const best = ok.find((t) => t.trialId === winner?.trialId) ?? ok.reduce((a, b) => ((b.validationAccuracy ?? 0) > (a.validationAccuracy ?? 0) ? b : a));
   return { widths: best.widths, proxyTrainings: summary.trials, seconds, proxyAccuracy: best.validationAccuracy! };
 }
 
 /** A finished search from its folder, or undefined when it has not run. */
-function readSearch(dir: string): SearchOutcome | undefined {
+function readSearch(dir: string, committedKey?: string): SearchOutcome | undefined {
   const journal = join(dir, 'journal.jsonl');
-  if (!existsSync(journal)) return undefined;
+  if (!existsSync(journal)) return committedKey ? committed.get(committedKey) : undefined;
   const { events } = readRunJournal(journal);
-  return outcomeOf(summaryFromJournal(events, dir), searchSeconds(events as { type: string; at?: string }[]));
+  return outcomeOf(summaryFromJournal(events, dir), searchSeconds(events as { type: string; at?: string }[]), events);
 }
+
+/** The committed-winner key of a search (see `committed`). */
+const committedKey = (start: Start, ratio: number, search: (typeof SEARCHES)[number], seed: number) => `${start.id}|${ratio}|${search.id} (${search.trials})|${seed}`;
 
 async function runSearch(start: Start, ratio: number, search: (typeof SEARCHES)[number], seed: number): Promise<void> {
   const dir = runDir(start, ratio, search, seed);
   const journal = join(dir, 'journal.jsonl');
   const options = {
-    space: start.space, dataset: 'fashion-mnist', sampler: search.sampler, trials: search.trials, workers: 2, proxyEpochs: 3, proxyMaxTrain: 3000,
+    space: start.space, dataset: 'fashion-mnist', sampler: search.sampler, ...('prior' in search ? { prior: search.prior } : {}), trials: search.trials, workers: 2, proxyEpochs: 3, proxyMaxTrain: 3000,
     budgetMacs: budgetOf(start, ratio).macs, seed, batchSize: 64, backend: 'wasm',
     // The MLP trains erratically at the search's default lr (see LEARNING_RATE): its proxies use its own.
     ...(start.family === 'mlp' ? { lr: LEARNING_RATE.mlp } : {}),
@@ -151,6 +181,20 @@ function checkedAgainstUniform(start: Start, winner: readonly number[], uniform:
   return { accs: pick.map((m) => m.test), keptUniform: pick.filter((m, k) => m !== w[k]).length };
 }
 
+/**
+ * The model's winner checked against uniform scaling as `search` does it: per final seed, the
+ * model weighs the two final validations against its proxy results (`finalChooser`).
+ */
+function checkedByModel(start: Start, dir: string, winner: readonly number[], uniform: readonly number[]): { accs: number[]; keptUniform: number } {
+  const w = finalMetrics(start, winner), u = finalMetrics(start, uniform);
+  const journal = join(dir, 'journal.jsonl');
+  if (!allFinals(w) || !allFinals(u) || !existsSync(journal)) return { accs: [], keptUniform: 0 };
+  const choose = finalChooser(readRunJournal(journal).events);
+  if (winner.join(',') === uniform.join(',') || !choose) return { accs: w.map((m) => m.test), keptUniform: 0 };
+  const pick = w.map((m, k) => (choose([{ widths: winner, validationAccuracy: m.validation }, { widths: uniform, validationAccuracy: u[k].validation }]) === 1 ? u[k] : m));
+  return { accs: pick.map((m) => m.test), keptUniform: pick.filter((m, k) => m !== w[k]).length };
+}
+
 // ---- report ----
 interface Row { method: string; proxyTrainings: number; perSeed: ({ widths: WidthVector; macs: number; params: number; accs: number[]; seconds: number; proxyAccuracy?: number; note?: string } | undefined)[] }
 
@@ -165,11 +209,21 @@ function cellRows(start: Start, ratio: number): Row[] {
   }
   for (const search of SEARCHES) {
     const perSeed = REPORT_SEEDS.map((seed) => {
-      const o = readSearch(runDir(start, ratio, search, seed));
+      const o = readSearch(runDir(start, ratio, search, seed), committedKey(start, ratio, search, seed));
       return o ? { ...entry(o.widths, o.seconds), proxyTrainings: o.proxyTrainings, proxyAccuracy: o.proxyAccuracy } : undefined;
     });
     if (!perSeed.some((x) => x)) continue;
     rows.push({ method: `${search.id} (${search.trials})`, proxyTrainings: Math.max(...perSeed.map((x) => x?.proxyTrainings ?? 0)), perSeed });
+    if (search.id === 'model' && uniform) {
+      rows.push({
+        method: `model, checked against uniform (${search.trials})`, proxyTrainings: rows[rows.length - 1].proxyTrainings,
+        perSeed: perSeed.map((x, i) => {
+          if (!x) return undefined;
+          const { accs, keptUniform } = checkedByModel(start, runDir(start, ratio, search, REPORT_SEEDS[i]), x.widths, uniform.widths);
+          return { ...x, accs, note: `uniform kept by ${keptUniform} of ${accs.length} final seeds` };
+        }),
+      });
+    }
     if (search.id === 'streamline' && uniform) {
       rows.push({
         method: `streamline, checked against uniform (${search.trials})`, proxyTrainings: rows[rows.length - 1].proxyTrainings,
@@ -190,10 +244,12 @@ const seedMeans = (row: Row) => row.perSeed.filter((x) => allFinals(x?.accs)).ma
 const signed = (v: number) => `${v >= 0 ? '+' : ''}${v.toFixed(2)}`;
 
 async function render(): Promise<void> {
-  const md: string[] = ['# Search benchmark: streamline against uniform scaling and random search', ''];
-  md.push(`Run by \`${usage.replace(' [--render-only]', '')}\` (defaults: 8 trials, budgets 0.5 and 1 x each start's MACs, study seeds 0 and 1). Fashion-MNIST. Searches: proxy trainings of 3 epochs on 3,000 images (the search's defaults; the MLP starts at lr ${LEARNING_RATE.mlp}, the conv starts at the default), 2 workers, the default signal; a search's winner is its best proxy validation accuracy. Search seconds are wall clock on this 2-core machine while other jobs ran: compare within a table only.`);
+  const md: string[] = ['# Search benchmark: the model sampler and streamline against uniform scaling, random search and evolution', ''];
+  md.push(`Run by \`${usage.replace(' [--render-only]', '')}\` (defaults: 8 trials, budgets 0.5 and 1 x each start's MACs; study seeds 0, 1 and 2; searches whose run folders are gone are read from the committed benchmark.json). Fashion-MNIST. Searches: proxy trainings of 3 epochs on 3,000 images (the search's defaults; the MLP starts at lr ${LEARNING_RATE.mlp}, the conv starts at the default), 2 workers, the default signal; a search's winner is its best proxy validation accuracy. Search seconds are wall clock on this 2-core machine while other jobs ran: compare within a table only.`);
   md.push(`Every network is then trained with the ground truth's recipe (${recipeText(groundTruthTask('cnn', [...STARTS[0].widths], 0, 0).recipe)}; lr ${LEARNING_RATE.mlp} for the MLPs; ${GROUND_TRUTH_TRAINING.maxTrain} images), final seeds ${GROUND_TRUTH_SEEDS.join(', ')}. Per study seed: the winner's widths, its proxy validation accuracy (what the search maximised; one 3-epoch training) and its test accuracy, mean ± sample std over the final seeds, in points. "mean" is the mean over study seeds.`, '');
   const summaryLines: string[] = ['## At a glance: differences in test accuracy, points', '', 'Test accuracy: mean ± standard error of the paired differences over study seeds x final seeds. "The same on proxy val.": the difference between the two winners\' proxy validation accuracies (mean over study seeds), the objective the searches maximised.', '', '| start | budget | streamline − uniform | checked streamline − uniform | streamline − random (same trainings) | the same on proxy val. | streamline − random x3 | streamline − evolution |', '|---|---|---:|---:|---:|---:|---:|---:|'];
+  const modelLines: string[] = ['## The model sampler (the default) at a glance: differences in test accuracy, points', '', 'Paired as above. "checked": the model\'s winner after the final check that `search` does (the model weighs the final validations against its proxy results). "prior on − off": the variance signal as the model\'s prior against no prior, same study seeds.', '', '| start | budget | model − uniform | checked model − uniform | model − random (same trainings) | model − random x3 | model − evolution | model − streamline | prior on − off |', '|---|---|---:|---:|---:|---:|---:|---:|---:|'];
+  const tally = { vsRandom3: 0, vsEvolution: 0, cells: 0, worstVsUniform: Infinity };
   const json: unknown[] = [];
   const figurePanels = [];
   for (const start of STARTS) for (const ratio of REPORT_RATIOS) {
@@ -226,6 +282,17 @@ async function render(): Promise<void> {
       const d = REPORT_SEEDS.map((_, i) => [a?.perSeed[i]?.proxyAccuracy, b?.perSeed[i]?.proxyAccuracy]).filter(([x, y]) => x !== undefined && y !== undefined).map(([x, y]) => (x! - y!) * 100);
       return d.length ? signed(mean(d)) : '-';
     };
+    modelLines.push(`| ${start.id} | ${ratio}x | ${diff(of('model ('), of('uniform'))} | ${diff(of('model, checked'), of('uniform'))} | ${diff(of('model ('), of('random ('))} | ${diff(of('model ('), of('random x3'))} | ${diff(of('model ('), of('evolution'))} | ${diff(of('model ('), of('streamline ('))} | ${diff(of('model ('), of('model, prior off'))} |`);
+    {
+      const m = (p: string) => { const r = of(p); const v = r ? seedMeans(r) : []; return v.length ? mean(v) : undefined; };
+      const model = m('model, checked'), r3 = m('random x3'), evo = m('evolution'), uni = m('uniform');
+      if (model !== undefined && r3 !== undefined && evo !== undefined) {
+        tally.cells++;
+        if (model >= r3) tally.vsRandom3++;
+        if (model >= evo) tally.vsEvolution++;
+        if (uni !== undefined) tally.worstVsUniform = Math.min(tally.worstVsUniform, (model - uni) * 100);
+      }
+    }
     summaryLines.push(`| ${start.id} | ${ratio}x | ${diff(of('streamline ('), of('uniform'))} | ${diff(of('streamline, checked'), of('uniform'))} | ${diff(of('streamline ('), of('random ('))} | ${proxyDiff(of('streamline ('), of('random ('))} | ${diff(of('streamline ('), of('random x3'))} | ${diff(of('streamline ('), of('evolution'))} |`);
     figurePanels.push({
       title: `${start.id} ${ratio}x`, xLabel: 'MACs', yLabel: 'test accuracy', yFromZero: false,
@@ -235,7 +302,8 @@ async function render(): Promise<void> {
       })).filter((s) => s.points.length),
     });
   }
-  md.splice(5, 0, ...summaryLines, '');
+  modelLines.push('', `Cells where all three have study seeds: ${tally.cells}. The checked model's mean (over study seeds) is at least random x3's in ${tally.vsRandom3} and at least evolution's in ${tally.vsEvolution}; its worst cell against uniform scaling: ${Number.isFinite(tally.worstVsUniform) ? signed(tally.worstVsUniform) : '-'} points.`, '');
+  md.splice(5, 0, ...modelLines, ...summaryLines, '');
   writeFileSync(join(dataDir, 'benchmark.json'), JSON.stringify({ trials, training: GROUND_TRUTH_TRAINING, finalSeeds: GROUND_TRUTH_SEEDS, cells: json }, null, 1));
   if (figurePanels.length) {
     const svg = panelsSvg('Test accuracy against MACs (mean over final seeds; one point per study seed)', figurePanels, { columns: 4, panelWidth: 330, panelHeight: 250 });
@@ -253,8 +321,8 @@ async function render(): Promise<void> {
 // ---- compute: study-seed-major, then budget, then start; the report after every cell ----
 if (!renderOnly) {
   for (const seed of studySeeds) for (const ratio of ratios) for (const start of chosenStarts) {
-    for (const search of SEARCHES) await runSearch(start, ratio, search, seed);
-    const winners = SEARCHES.map((s) => readSearch(runDir(start, ratio, s, seed))?.widths).filter((w): w is WidthVector => !!w);
+    for (const search of computed) if (!committed.has(committedKey(start, ratio, search, seed))) await runSearch(start, ratio, search, seed);
+    const winners = SEARCHES.map((s) => readSearch(runDir(start, ratio, s, seed), committedKey(start, ratio, s, seed))?.widths).filter((w): w is WidthVector => !!w);
     const uniform = uniformScaling(SPACES[start.family], [...start.widths], budgetOf(start, ratio));
     await trainFinals(start, [...(uniform ? [uniform.widths] : []), ...winners]);
     await render();

@@ -5,7 +5,7 @@
 import type { ModelSummary, SearchSummary, TrialSummary } from '../report/search-summary.js';
 import { readGroups } from '../search/labels.js';
 import { freeze, studySampler, studySignal, type StudyConfig } from '../search/study.js';
-import type { FrozenTrial, Sampler } from '../search/types.js';
+import { bestTrial, type FrozenTrial, type Sampler } from '../search/types.js';
 import { JournalError, type JournalEvent } from '../storage/journal.js';
 import type { TrialResult } from '../trial/result.js';
 import { decodeRunEvents, journalVersionOf, type FinalModelName, type RunEvent } from './run-events.js';
@@ -41,6 +41,13 @@ export function finalChooser(events: readonly JournalEvent[]): FinalChooser | un
   const chooseFinal = study?.sampler.chooseFinal;
   if (!study || !chooseFinal) return undefined;
   return (finals) => chooseFinal.call(study.sampler, study.history, finals);
+}
+
+/** The trial the study's sampler recommends (the model's best estimate, else the best proxy), from the journal alone. */
+export function studyWinner(events: readonly JournalEvent[]): FrozenTrial | undefined {
+  const study = samplerAndHistory(events);
+  if (!study) return undefined;
+  return study.sampler.recommend ? study.sampler.recommend(study.history) : bestTrial(study.history);
 }
 
 /** What the study's sampler learned, from the journal alone (undefined for samplers without a model, or before any result). */
