@@ -15,6 +15,7 @@ import { createSampler, type SamplerName } from '../../src/search/samplers.js';
 import { bestTrial, type FrozenTrial } from '../../src/search/types.js';
 import { uniformScaling } from '../../src/search/uniform-scaling.js';
 import type { BenchTable } from '../../src/runtime/bench-table.js';
+import { finalAccuracyIndex, proxyAccuracyIndex } from '../../src/runtime/table-evaluator.js';
 import type { SearchSpace } from '../../src/space/types.js';
 
 /** Synthetic per-group scores for a trial (the signal-quality experiment); undefined: none. */
@@ -53,9 +54,6 @@ export interface TableStudyOutcome {
   keptUniform: boolean;
 }
 
-/** Index of the recorded training that answers a trial with `seed`. */
-export const answerIndex = (seed: number, n: number) => seed % n;
-
 export function runTableStudy(r: TableStudyRequest): TableStudyOutcome[] {
   const ctx = {
     space: r.space, budget: r.budget, roundSize: r.roundSize, start: r.start,
@@ -93,8 +91,8 @@ export function runTableStudy(r: TableStudyRequest): TableStudyOutcome[] {
       const entry = r.table.lookup(r.space, t.widths);
       const k = t.widths.join(',');
       const before = used.get(k) ?? [];
-      // A repeat reads a recorded training not read before (another seed's), while any is left.
-      const index = before.length ? (before[before.length - 1] + 1) % entry.acc.length : answerIndex(seed, entry.acc.length);
+      // The table evaluator's own rule (src/runtime/table-evaluator.ts), repeats included.
+      const index = proxyAccuracyIndex(seed, entry.acc.length, before.length);
       used.set(k, [...before, index]);
       const groupScores = r.scores?.(t.widths, seed);
       history.push(Object.freeze({
@@ -118,15 +116,12 @@ export function runTableStudy(r: TableStudyRequest): TableStudyOutcome[] {
  * tie, or when it is the uniform network), judged by the mean.
  */
 function finalCheck(r: TableStudyRequest, winner: number[], uniform: number[], used: Map<string, number[]>, advantage: number) {
-  const validation = (widths: number[], salt: number) => {
-    const e = r.table.lookup(r.space, widths);
-    const proxy = used.get(widths.join(','));
-    const index = proxy === undefined ? answerIndex(deriveSeed(r.seed, `final:${salt}`), e.acc.length) : (proxy[proxy.length - 1] + 1) % e.acc.length;
-    return e.acc[index];
-  };
+  // The table evaluator's rule for final trainings: the recorded training no proxy reads.
+  const validation = (widths: number[]) => { const e = r.table.lookup(r.space, widths); return e.acc[finalAccuracyIndex(e.acc.length)] / 100; };
+  void used;
   const w = r.table.lookup(r.space, winner);
   const same = winner.join(',') === uniform.join(',');
-  const vu = validation(uniform, 3) / 100, vw = validation(winner, 2) / 100;
+  const vu = validation(uniform), vw = validation(winner);
   const keptUniform = !same && (r.chooseFinal
     ? r.chooseFinal([{ widths: winner, validationAccuracy: vw }, { widths: uniform, validationAccuracy: vu }]) === 1
     : vu - vw > advantage / 100);
