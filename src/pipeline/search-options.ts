@@ -20,6 +20,8 @@ export interface SearchOptions {
   /** Dataset name; default: the space's. */
   dataset?: string;
   dataDir?: string;
+  /** Image folders: fail on bad data (default) or skip it and count it. */
+  badImages?: 'fail' | 'skip';
   sampler: SamplerName;
   /** Maximum number of proxy trials. */
   trials: number;
@@ -69,7 +71,8 @@ export const SEARCH_DEFAULTS: SearchOptions = {
 export const SEARCH_OPTION_TABLE = {
   space: { type: 'string', describe: `space file or shipped name (default ${SEARCH_DEFAULTS.space})` },
   dataset: { type: 'string', choices: DATASET_NAMES, describe: "dataset (default: the space's)" },
-  'data-dir': { type: 'string', describe: 'folder of the dataset files' },
+  'data-dir': { type: 'string', describe: 'folder of the dataset files (folder: one subfolder of images per class, or train/ and test/ holding them)' },
+  'bad-images': { type: 'string', choices: ['fail', 'skip'], describe: 'folder dataset: stop at an unreadable, non-image, odd-sized or grayscale-in-RGB file or an empty class (fail, default), or leave it out and count it (skip)' },
   sampler: { type: 'string', choices: SAMPLER_NAMES, describe: 'streamline (moves width by the groups\' scores, default), random or evolution' },
   trials: { type: 'number', integer: true, min: 1, describe: `maximum proxy trials (default ${SEARCH_DEFAULTS.trials})` },
   workers: { type: 'number', integer: true, min: 1, describe: 'worker threads (default: the number of cores)' },
@@ -117,7 +120,11 @@ export function studyConfigFor(o: SearchOptions, journaled?: SearchSpace): Study
   const start = projectToBudget(space, o.widths ? parseWidths(space, o.widths) : base, budget);
   return {
     space, sampler: o.sampler, trials: o.trials, budget, seed: o.seed, start, roundSize: o.workers,
-    data: { name: o.dataset ?? space.dataset, dataDir: o.dataDir, seed: o.seed, maxTrain: o.proxyMaxTrain, validationFraction: 0.1 },
+    data: {
+      name: o.dataset ?? space.dataset, dataDir: o.dataDir, seed: o.seed, maxTrain: o.proxyMaxTrain, validationFraction: 0.1,
+      // An image folder is resized to the space's input; the other datasets have their own shape.
+      ...((o.dataset ?? space.dataset) === 'folder' ? { imageShape: space.input, ...(o.badImages ? { badImages: o.badImages } : {}) } : {}),
+    },
     proxyRecipe: defaultRecipe({ epochs: o.proxyEpochs, batchSize: o.batchSize, seed: o.seed, ...(o.lr !== undefined ? { lr: o.lr } : {}) }),
     recordEvery: o.recordEvery, normKind: o.norm ?? DEFAULT_SIGNAL.norm, score: o.score ?? DEFAULT_SIGNAL.score, backend: o.backend, trialTimeoutSeconds: o.trialTimeout,
   };
