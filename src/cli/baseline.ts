@@ -39,7 +39,7 @@ export function baselineCommand(yargs: Argv): Argv {
       const backend = await startBackend(args.backend as never);
       const request = {
         space, scales, seeds: args.seeds, recipe, backend: args.backend, out,
-        data: { name: args.dataset ?? space.dataset, dataDir: args.dataDir, maxTrain: args.maxTrain, validationFraction: args.validationFraction, ...imageFolderFields(args.dataset ?? space.dataset, space.input, args.badImages) },
+        data: { name: args.dataset ?? space.dataset, dataDir: args.dataDir, maxTrain: args.maxTrain, validationFraction: args.validationFraction, ...imageFolderFields(args.dataset ?? space.dataset, space.input, args.badImages, args.dataDir) },
       };
       // An image folder is decoded once here (its progress shown); the pool's threads read the cache.
       await loadImagesUpFront(request.data);

@@ -43,12 +43,12 @@ export function probeCommand(yargs: Argv): Argv {
       const recipe = recipeFromArgs(args, space.dataset);
       const out = args.out ?? join('results', `probe-${space.name}-${new Date().toISOString().replace(/[:.]/g, '-')}`);
       ensureWritableDir(out, '--out');
+      const dataset = args.dataset ?? space.dataset;
+      const data = { name: dataset, dataDir: args.dataDir, seed: args.seed, maxTrain: args.maxTrain, validationFraction: args.validationFraction, ...imageFolderFields(dataset, space.input, args.badImages, args.dataDir) };
       const backend = await startBackend(args.backend as never);
       process.stderr.write(`probing ${space.name} at widths ${widths.join(',')}, ${recipe.epochs} epochs\n`);
       // tfjs loads with the trial runner, once the options have passed their checks.
       const { runTrial } = await import('../runtime/run-trial.js');
-      const dataset = args.dataset ?? space.dataset;
-      const data = { name: dataset, dataDir: args.dataDir, seed: args.seed, maxTrain: args.maxTrain, validationFraction: args.validationFraction, ...imageFolderFields(dataset, space.input, args.badImages) };
       // An image folder is decoded (and cached) with its progress shown; the trial then reads the cache.
       await loadImagesUpFront(data);
       const result: TrialResult = await runTrial(

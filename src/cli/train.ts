@@ -64,7 +64,7 @@ function settingsFromArgs(args: TrainArgs): TrainingSettings {
     data: {
       name: args.dataset ?? space.dataset, seed: args.seed, validationFraction: args.validationFraction,
       ...(args.dataDir !== undefined ? { dataDir: resolve(args.dataDir) } : {}), ...(args.maxTrain !== undefined ? { maxTrain: args.maxTrain } : {}),
-      ...imageFolderFields(args.dataset ?? space.dataset, space.input, args.badImages),
+      ...imageFolderFields(args.dataset ?? space.dataset, space.input, args.badImages, args.dataDir),
     },
     ...(args.nonzeroWeights !== undefined ? { sparseNonzero: args.nonzeroWeights } : {}),
   };

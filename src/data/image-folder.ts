@@ -12,9 +12,9 @@
  * either fails with a `DataError` naming the file (`badImages: 'fail'`, the default) or is skipped
  * and counted (`'skip'`). This module does no console I/O: progress goes to a callback.
  */
-import { readdirSync, statSync, type Stats } from 'node:fs';
+import { existsSync, readdirSync, statSync, type Stats } from 'node:fs';
 import { extname, join, relative, resolve, sep } from 'node:path';
-import { DataError } from '../core/errors.js';
+import { DataError, UsageError } from '../core/errors.js';
 import { createRng, shuffleInPlace } from '../core/rng.js';
 import type { DataSplit } from '../core/dataset.js';
 import type { ImageShape } from '../core/shapes.js';
@@ -274,11 +274,21 @@ export async function readImageFolder(dataDir: string, options: ImageFolderOptio
   return { raw, classNames, split: listing.split, decoded, fromCache: total - decoded, skipped: bad.skipped, ...(cacheFile ? { cacheFile } : {}) };
 }
 
+/**
+ * Refuses, before any work, a `folder` dataset without a data folder or with one that is not a
+ * folder (a `UsageError`: the command line asked for something that cannot be).
+ */
+export function checkImageFolderDir(dataDir: string | undefined): void {
+  if (dataDir === undefined) throw new UsageError('--dataset folder needs --data-dir, the folder with one subfolder of images per class (or train/ and test/ holding them)');
+  if (!existsSync(dataDir) || !statSync(dataDir).isDirectory()) throw new UsageError(`--data-dir ${dataDir}: not a folder (expected one subfolder of images per class, or train/ and test/ holding them)`);
+}
+
 /** One line saying what was read: classes, the split and its sizes, the cache's share, skips. */
 export function describeImageFolder(r: ImageFolderResult): string {
   const split = r.split === 'folders'
     ? 'train/ and test/ folders'
     : `one folder, ${Math.round(100 * FOLDER_TEST_FRACTION)}% of each class held out as test by a fixed seed`;
-  const skipped = r.skipped.length ? `; skipped ${r.skipped.length} bad item(s)` : '';
+  const named = r.skipped.slice(0, 3).map((s) => `${relative(r.raw.source, s.path) || s.path}: ${s.reason}`).join('; ');
+  const skipped = r.skipped.length ? `; skipped ${r.skipped.length} bad item(s) (${named}${r.skipped.length > 3 ? '; ...' : ''})` : '';
   return `${r.raw.source}: ${r.classNames.length} classes (${r.classNames.join(', ')}); ${split}: ${r.raw.train.count} train, ${r.raw.test.count} test; ${r.decoded} decoded, ${r.fromCache} from the cache${skipped}`;
 }

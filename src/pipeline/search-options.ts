@@ -6,6 +6,7 @@ import { availableParallelism } from 'node:os';
 import { camelCase, checkNumbers, type OptionTable } from '../core/option-table.js';
 import { defaultRecipe } from '../core/recipe.js';
 import { DATASET_NAMES } from '../data/registry.js';
+import { checkImageFolderDir } from '../data/image-folder.js';
 import { spaceCost } from '../cost/cost.js';
 import { checkBudget, projectToBudget } from '../search/budget.js';
 import { SAMPLER_NAMES, type SamplerName } from '../search/samplers.js';
@@ -114,6 +115,7 @@ export type SearchStudyConfig = StudyConfig & { options: SearchOptions; journalV
 export function studyConfigFor(o: SearchOptions, journaled?: SearchSpace): StudyConfig {
   const space = journaled ?? loadSpace(o.space);
   const base = baseWidths(space);
+  if ((o.dataset ?? space.dataset) === 'folder') checkImageFolderDir(o.dataDir);
   const budgetMacs = o.budgetMacs ?? Math.floor(spaceCost(space, base).macs * o.budgetRatio);
   const budget = { macs: budgetMacs, ...(o.maxParams !== undefined ? { params: o.maxParams } : {}) };
   checkBudget(space, budget);

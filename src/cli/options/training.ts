@@ -5,6 +5,7 @@
  */
 import { defaultRecipe, type TrainRecipe } from '../../core/recipe.js';
 import { checkNumbers, type OptionTable } from '../../core/option-table.js';
+import { checkImageFolderDir } from '../../data/image-folder.js';
 import { DATASET_NAMES } from '../../data/registry.js';
 import type { OptimizerName } from '../../train/optimizer.js';
 import type { ScheduleName } from '../../train/schedule.js';
@@ -68,8 +69,9 @@ export function augmentationFor(name: string, dataset: string): { augment?: { pa
  * The data fields an image folder needs (the space's input shape, which the images are resized to,
  * and the bad-data policy); none for the other datasets, whose shape is their own.
  */
-export function imageFolderFields(dataset: string, input: [number, number, number], badImages: string | undefined): { imageShape?: [number, number, number]; badImages?: 'fail' | 'skip' } {
+export function imageFolderFields(dataset: string, input: [number, number, number], badImages: string | undefined, dataDir: string | undefined): { imageShape?: [number, number, number]; badImages?: 'fail' | 'skip' } {
   if (dataset !== 'folder') return {};
+  checkImageFolderDir(dataDir);
   return { imageShape: input, ...(badImages === 'skip' ? { badImages: 'skip' as const } : {}) };
 }
 
