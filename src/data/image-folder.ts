@@ -13,6 +13,7 @@
  * and counted (`'skip'`). This module does no console I/O: progress goes to a callback.
  */
 import { existsSync, readdirSync, statSync, type Stats } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { extname, join, relative, resolve, sep } from 'node:path';
 import { DataError, UsageError } from '../core/errors.js';
 import { createRng, shuffleInPlace } from '../core/rng.js';
@@ -151,14 +152,16 @@ async function decode(image: ImageFile, shape: ImageShape, bad: BadData): Promis
   const { default: sharp } = await import('sharp');
   const [h, w, c] = shape;
   try {
-    // failOn 'warning': a truncated PNG or JPEG is an error, not a half-grey image.
-    const input = sharp(image.file, { failOn: 'warning' });
+    // The file is read once, for the header and the pixels. failOn 'warning': a truncated PNG or
+    // JPEG is an error, not a half-grey image.
+    const input = sharp(await readFile(image.file), { failOn: 'warning' });
     const meta = await input.metadata();
     if (c === 3 && (meta.channels ?? 3) < 3) {
       bad.report(image.file, `a grayscale image (${meta.channels} channel${meta.channels === 1 ? '' : 's'}) in a space of 3-channel (RGB) inputs; convert it to RGB or use a 1-channel space`);
       return undefined;
     }
-    let pipeline = input.resize(w, h, { fit: 'fill' }).removeAlpha();
+    // An image already at the target size is not resized (libvips' resize costs even then).
+    let pipeline = (meta.width === w && meta.height === h ? input : input.resize(w, h, { fit: 'fill' })).removeAlpha();
     if (c === 1) pipeline = pipeline.toColourspace('b-w');
     const { data, info } = await pipeline.raw().toBuffer({ resolveWithObject: true });
     if (info.channels !== c || data.length !== h * w * c) {
