@@ -8,7 +8,10 @@
  * decoders, side by side in the same run (decode only: they cannot resize, sharp's time includes
  * its resize).
  *
- *   nice -n 10 node --import tsx scripts/bench-image-decode.ts [--images 3000] [--size 32] [--pure-js /tmp/purejs]
+ *   nice -n 10 node --import tsx scripts/bench-image-decode.ts [--images 3000] [--size 32] [--pure-js /tmp/purejs] [--keep DIR]
+ *
+ * The RSS figures hold the cold, cached and loaded results at once; measure one load's memory in a
+ * fresh process on a `--keep` folder (results/experiments/image-decode.md shows how).
  *
  * Prints one JSON object; results/experiments/image-decode.md quotes a run.
  */
@@ -28,6 +31,8 @@ const images = Number(arg('images') ?? 3000);
 /** Side of the square images written (they are resized to 32x32). */
 const side = Number(arg('size') ?? 32);
 const pureJsDir = arg('pure-js');
+/** Write the images here and keep them (with their cache), e.g. to measure a load's memory in a fresh process. */
+const keep = arg('keep');
 const shape: [number, number, number] = [32, 32, 3];
 const mb = () => Math.round(process.memoryUsage().rss / 2 ** 20);
 
@@ -50,7 +55,7 @@ async function timed<T>(run: () => Promise<T>): Promise<{ seconds: number; value
   return { seconds: (performance.now() - t) / 1000, value };
 }
 
-const dir = mkdtempSync(join(tmpdir(), 'ww-bench-decode-'));
+const dir = keep ?? mkdtempSync(join(tmpdir(), 'ww-bench-decode-'));
 try {
   await writeImages(dir);
   const rssStart = mb();
@@ -95,5 +100,5 @@ try {
   }
   process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
 } finally {
-  rmSync(dir, { recursive: true, force: true });
+  if (!keep) rmSync(dir, { recursive: true, force: true });
 }
