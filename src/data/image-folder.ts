@@ -203,6 +203,7 @@ export async function readImageFolder(dataDir: string, options: ImageFolderOptio
   const decodedByPath = new Map<string, CachedImage>();
   let done = 0;
   let decoded = 0;
+  let newlyCached = 0;
   const total = listing.files.length;
   const step = Math.max(1, Math.floor(total / 100));
   const tick = () => {
@@ -224,7 +225,10 @@ export async function readImageFolder(dataDir: string, options: ImageFolderOptio
       const f = toDecode[next++];
       const image = await decode(f, shape, bad);
       decoded++;
-      if (image) decodedByPath.set(f.path, image);
+      if (image) {
+        decodedByPath.set(f.path, image);
+        newlyCached++;
+      }
       tick();
     }
   };
@@ -246,7 +250,8 @@ export async function readImageFolder(dataDir: string, options: ImageFolderOptio
     kept.push({ pixels: im.pixels, label: f.label, part: f.part });
   }
 
-  const cacheFile = decoded > 0 || cache.size !== decodedByPath.size ? writeImageCache(dir, shape, [...decodedByPath.values()]) : undefined;
+  // Rewritten only when it changes: a bad file skipped on every load does not rewrite it each time.
+  const cacheFile = newlyCached > 0 || cache.size !== decodedByPath.size ? writeImageCache(dir, shape, [...decodedByPath.values()]) : undefined;
   // A class without train or test images would be a label the network never learns (or is never
   // tested on): under 'skip' it is left out and the labels close up; under 'fail' its empty folder
   // has already stopped the read, so only skipped images can leave a class empty here.
