@@ -73,6 +73,23 @@ test('a search on an image folder: the split is stated and the winner is exporte
   assert.match(e.stdout + e.stderr, /24/);
 });
 
+test('train on an image folder with --bad-images skip: the bad file is counted and named, the rest trains', async () => {
+  const root = tmp();
+  const data = join(root, 'images');
+  await writeFolder(data);
+  writeFileSync(join(data, 'green', 'notes.txt'), 'not an image');
+  const space = writeSpace(root);
+  const base = [BIN, 'train', space, '--dataset', 'folder', '--data-dir', data, '--epochs', '1', '--batch-size', '16', '--backend', 'wasm', '--json'];
+  const failed = spawnSync(process.execPath, base, { encoding: 'utf8', timeout: 120_000 });
+  assert.equal(failed.status, 1);
+  assert.match(failed.stderr, /DataError: .*green\/notes\.txt: not an image file/);
+  const r = spawnSync(process.execPath, [...base, '--bad-images', 'skip'], { encoding: 'utf8', timeout: 120_000 });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, /skipped 1 bad item\(s\) \(green\/notes\.txt: not an image file/);
+  // 120 images, 8 a class held out as test: 96; a tenth of those (10) is validation: 86 train.
+  assert.equal(JSON.parse(r.stdout).trainExamples, 86);
+});
+
 const skip = redisSkipReason();
 const servers: RedisServer[] = [];
 const children: LiveChild[] = [];
