@@ -141,7 +141,8 @@ function listFolder(dataDir: string, bad: BadData): { classNames: string[]; file
   for (let label = 0; label < top.length; label++) {
     const ofClass = files.filter((f) => f.label === label);
     shuffleInPlace(ofClass, rng);
-    const testCount = Math.round(ofClass.length * FOLDER_TEST_FRACTION);
+    // At least one test image for a class of two or more, so every class is tested.
+    const testCount = ofClass.length >= 2 ? Math.max(1, Math.round(ofClass.length * FOLDER_TEST_FRACTION)) : 0;
     for (const f of ofClass.slice(0, testCount)) f.part = 'test';
   }
   return { classNames: top, files, split: 'seeded' };
@@ -256,7 +257,8 @@ export async function readImageFolder(dataDir: string, options: ImageFolderOptio
   // tested on): under 'skip' it is left out and the labels close up; under 'fail' its empty folder
   // has already stopped the read, so only skipped images can leave a class empty here.
   let classNames = listing.classNames;
-  const usable = classNames.map((_, label) => ['train', 'test'].every((part) => kept.some((k) => k.label === label && k.part === part)));
+  const present = new Set(kept.map((k) => `${k.label}:${k.part}`));
+  const usable = classNames.map((_, label) => present.has(`${label}:train`) && present.has(`${label}:test`));
   if (usable.includes(false)) {
     const dropped = classNames.filter((_, label) => !usable[label]);
     for (const name of dropped) {
