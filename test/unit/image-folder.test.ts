@@ -78,11 +78,16 @@ test('train/ and test/ folders are the split; a 1-channel space gets gray images
   const dir = tmp();
   await writeClasses(join(dir, 'train'), 12);
   await writeClasses(join(dir, 'test'), 4, 40);
+  // WebP reads as well: one more test image of class c1, named to sort last.
+  writeFileSync(join(dir, 'test', 'c1', 'zz.webp'), await sharp({ create: { width: 8, height: 8, channels: 3, background: { r: CLASS_RED[1], g: 0, b: 60 } } }).webp({ lossless: true }).toBuffer());
   const r = await readImageFolder(dir, { shape: [6, 6, 1] });
   assert.equal(r.split, 'folders');
   assert.equal(r.raw.train.count, 36);
-  assert.equal(r.raw.test.count, 12);
+  assert.equal(r.raw.test.count, 13);
   assert.equal(r.raw.train.x.length, 36 * 36);
+  // The WebP image is the last of c1's test images and has the gray of c1's (red, 0, 60) train image.
+  const lastOfC1 = [...r.raw.test.y].lastIndexOf(1);
+  assert.ok(Math.abs(r.raw.test.x[lastOfC1 * 36] - r.raw.train.x[[...r.raw.train.y].indexOf(1) * 36]) <= 1 / 255);
   // Gray of a colour lies between its darkest and brightest channel and rises with red, the one
   // channel that differs: the first train image of each class is img000, (red, 0, 60).
   const grays = [0, 1, 2].map((k) => r.raw.train.x[[...r.raw.train.y].indexOf(k) * 36] * 255);
