@@ -11,7 +11,8 @@ import { loadSpace } from '../space/index.js';
 import { DEFAULT_SIGNAL, NORM_KINDS, NORM_KIND_NAMES, SCORES, SCORE_NAMES, groupSignals, signalSettings, type NormKind, type ScoreName } from '../variance/index.js';
 import { COMMANDS } from './command-list.js';
 import { withOptions } from './options/declare.js';
-import { recipeFromArgs, TRAINING_OPTIONS } from './options/training.js';
+import { imageFolderFields, recipeFromArgs, TRAINING_OPTIONS } from './options/training.js';
+import { loadImagesUpFront } from './data-progress.js';
 import { printJson, startBackend, widthsFromArgs } from './shared.js';
 
 export const PROBE_OPTIONS = {
@@ -42,15 +43,16 @@ export function probeCommand(yargs: Argv): Argv {
       const recipe = recipeFromArgs(args, space.dataset);
       const out = args.out ?? join('results', `probe-${space.name}-${new Date().toISOString().replace(/[:.]/g, '-')}`);
       ensureWritableDir(out, '--out');
+      const dataset = args.dataset ?? space.dataset;
+      const data = { name: dataset, dataDir: args.dataDir, seed: args.seed, maxTrain: args.maxTrain, validationFraction: args.validationFraction, ...imageFolderFields(dataset, space.input, args.badImages, args.dataDir) };
       const backend = await startBackend(args.backend as never);
       process.stderr.write(`probing ${space.name} at widths ${widths.join(',')}, ${recipe.epochs} epochs\n`);
       // tfjs loads with the trial runner, once the options have passed their checks.
       const { runTrial } = await import('../runtime/run-trial.js');
+      // An image folder is decoded (and cached) with its progress shown; the trial then reads the cache.
+      await loadImagesUpFront(data);
       const result: TrialResult = await runTrial(
-        {
-          trialId: 0, space, widths, seed: args.seed, recipe, recordEvery: args.recordEvery, backend: args.backend,
-          data: { name: args.dataset ?? space.dataset, dataDir: args.dataDir, seed: args.seed, maxTrain: args.maxTrain, validationFraction: args.validationFraction },
-        },
+        { trialId: 0, space, widths, seed: args.seed, recipe, recordEvery: args.recordEvery, backend: args.backend, data },
         (e) => {
           if (e.kind === 'epoch') process.stderr.write(`epoch ${e.epoch}/${e.epochs}  loss ${e.loss?.toFixed(4)}\n`);
         },

@@ -11,6 +11,7 @@ import type { ModelSummary } from '../report/search-summary.js';
 import { COMMANDS } from './command-list.js';
 import { withOptions } from './options/declare.js';
 import { BACKEND_CHOICES, backendLine, printJson } from './shared.js';
+import { printingLoadHooks } from './data-progress.js';
 
 /** `search`'s options: the search's own (stored in its journal) and the command line's. */
 export const SEARCH_CLI_OPTIONS = {
@@ -38,7 +39,10 @@ function progressPrinter(options: SearchOptions): SearchRunObserver {
   const tty = process.stderr.isTTY;
   const started = performance.now();
   let doneAtStart = 0;
+  const data = printingLoadHooks();
   return {
+    onDataProgress: data.onProgress,
+    onDataNote: data.onNote,
     onEvaluatorMessage: (line) => process.stderr.write(`${line}\n`),
     onJournalRepaired: (bytes) => process.stderr.write(`journal: skipped a torn last line (${bytes} bytes) left by a crash\n`),
     onBackend: (backend) => process.stderr.write(options.table ? `answering every trial from the table ${options.table}: nothing is trained\n` : backendLine(backend)),

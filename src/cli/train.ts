@@ -12,7 +12,8 @@ import { lockRunFolder, type RunFolderLock } from '../storage/run-lock.js';
 import type { TrainRecipe } from '../train/trainer.js';
 import { COMMANDS } from './command-list.js';
 import { withOptions } from './options/declare.js';
-import { recipeFromArgs, TRAINING_OPTIONS, type RecipeArgs } from './options/training.js';
+import { imageFolderFields, recipeFromArgs, TRAINING_OPTIONS, type RecipeArgs } from './options/training.js';
+import { loadImagesUpFront } from './data-progress.js';
 import { givenFlags, printJson, startBackend, widthsFromArgs, type WidthArgs } from './shared.js';
 
 /** The checkpoint module, loaded (with tfjs) once the options have passed their checks. */
@@ -44,7 +45,7 @@ interface TrainingSettings {
   sparseNonzero?: number;
 }
 
-type TrainArgs = RecipeArgs & WidthArgs & { space?: string; dataDir?: string; validationFraction: number; nonzeroWeights?: number };
+type TrainArgs = RecipeArgs & WidthArgs & { space?: string; dataDir?: string; validationFraction: number; nonzeroWeights?: number; badImages?: string };
 
 function settingsFromArgs(args: TrainArgs): TrainingSettings {
   const space = loadSpace(args.space!);
@@ -63,6 +64,7 @@ function settingsFromArgs(args: TrainArgs): TrainingSettings {
     data: {
       name: args.dataset ?? space.dataset, seed: args.seed, validationFraction: args.validationFraction,
       ...(args.dataDir !== undefined ? { dataDir: resolve(args.dataDir) } : {}), ...(args.maxTrain !== undefined ? { maxTrain: args.maxTrain } : {}),
+      ...imageFolderFields(args.dataset ?? space.dataset, space.input, args.badImages, args.dataDir),
     },
     ...(args.nonzeroWeights !== undefined ? { sparseNonzero: args.nonzeroWeights } : {}),
   };
@@ -182,6 +184,7 @@ async function trainOrResume(args: { resume?: string; json: boolean; backend: st
     space, widths, classes: space.classes, recipe, seed, data, dataset: data.name, backend,
     ...(settings.sparseNonzero !== undefined ? { sparse: { nonzeroWeights: settings.sparseNonzero } } : {}),
   };
+  const dataset = await loadImagesUpFront(data);
   const result = await runTraining(
     { space, widths, recipe, seed, data, ...(settings.sparseNonzero !== undefined ? { sparseNonzero: settings.sparseNonzero } : {}), ...(snapshot ? { resume: snapshot } : {}) },
     {
@@ -191,6 +194,7 @@ async function trainOrResume(args: { resume?: string; json: boolean; backend: st
       },
     },
     {
+      ...(dataset ? { dataset } : {}),
       checkpointEvery: args.checkpointEvery,
       // A crash loses at most the steps since the last checkpoint.
       onCheckpoint: saveDir ? (s) => { stillHeld(lock); saveTrainingCheckpoint(saveDir, info, s); } : undefined,

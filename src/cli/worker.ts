@@ -12,7 +12,7 @@ export const WORKER_OPTIONS = {
   queue: { type: 'string', describe: 'Redis URL: redis://[user:pass@]host:port[/db] or rediss://...' },
   study: { type: 'string', describe: "serve only this study's queue, as 'widthwise search --queue' prints it (default: every study a controller registered on this Redis)" },
   concurrency: { type: 'number', integer: true, min: 1, default: 1, describe: 'trials trained at once (worker threads)' },
-  'data-dir': { type: 'string', describe: 'the only folder trials may read dataset files from' },
+  'data-dir': { type: 'string', describe: 'the only folder trials may read dataset files from (for --dataset folder searches: this machine\'s copy of the images; the controller checks the examples are the same)' },
   'lock-seconds': { type: 'number', integer: true, min: 1, default: 30, unit: 'seconds', describe: "a running trial's lock; a worker silent this long is taken as lost and its trial runs again elsewhere" },
   attempts: { type: 'number', integer: true, min: 1, default: 3, describe: 'a trial fails for good once the worker running it has been lost this many times' },
 } as const;

@@ -41,6 +41,10 @@ export interface DataSpec {
   maxTrain?: number;
   /** Cap on test examples. */
   maxTest?: number;
+  /** For `folder`: the `[height, width, channels]` images are resized and converted to (the space's input). */
+  imageShape?: ImageShape;
+  /** For `folder`: bad images and empty classes stop the load (`fail`, default) or are left out and counted (`skip`). */
+  badImages?: 'fail' | 'skip';
   /** For `synthetic`: input shape and class count and sizes. */
   synthetic?: { inputShape: ImageShape; classes: number; trainCount: number; testCount: number };
 }

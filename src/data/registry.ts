@@ -5,11 +5,12 @@ import { DataError } from '../core/errors.js';
 import type { DataSpec, DataSplit, Dataset } from '../core/dataset.js';
 import { cifarFolder, CIFAR_FILES, readCifarFiles, type CifarKind } from './cifar.js';
 import { readIdxPair } from './idx.js';
+import { describeImageFolder, readImageFolder, type DecodeProgress } from './image-folder.js';
 import { loadBundledMnist } from './mnist-bundled.js';
 import { splitAndNormalise, type RawDataset } from './prepare.js';
 import { makeSyntheticRaw } from './synthetic.js';
 
-export const DATASET_NAMES = ['mnist', 'fashion-mnist', 'mnist-idx', 'cifar10', 'cifar100', 'synthetic'];
+export const DATASET_NAMES = ['mnist', 'fashion-mnist', 'mnist-idx', 'cifar10', 'cifar100', 'folder', 'synthetic'];
 
 /** Where Debian's `dataset-fashion-mnist` package puts the files. */
 export const FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';
@@ -50,6 +51,22 @@ function loadCifar(kind: CifarKind, dir: string | undefined): RawDataset {
   return { name: kind, source: folder, inputShape: [32, 32, 3], classes: spec.classes, train: bytesToSplit(train.pixels, train.labels), test: bytesToSplit(test.pixels, test.labels) };
 }
 
+/** What a load tells its caller as it goes (the data module itself prints nothing). */
+export interface LoadHooks {
+  /** Image decoding progress (`folder` only). */
+  onProgress?: (p: DecodeProgress) => void;
+  /** One line about what was read, e.g. a folder's classes, split and cache use. */
+  onNote?: (line: string) => void;
+}
+
+async function loadImageFolder(spec: DataSpec, hooks: LoadHooks): Promise<RawDataset> {
+  if (!spec.dataDir) throw new DataError('folder: needs --data-dir, the folder with one subfolder of images per class (or train/ and test/ holding them)');
+  if (!spec.imageShape) throw new DataError(`folder: no image shape given for ${spec.dataDir} (the space's input shape is the size images are resized to)`);
+  const read = await readImageFolder(spec.dataDir, { shape: spec.imageShape, badImages: spec.badImages, onProgress: hooks.onProgress });
+  hooks.onNote?.(describeImageFolder(read));
+  return read.raw;
+}
+
 function loadRaw(spec: DataSpec): RawDataset {
   switch (spec.name) {
     case 'mnist': {
@@ -64,6 +81,8 @@ function loadRaw(spec: DataSpec): RawDataset {
     case 'cifar10':
     case 'cifar100':
       return loadCifar(spec.name, spec.dataDir);
+    case 'folder':
+      throw new DataError('folder: loaded asynchronously (loadDataset)');
     case 'synthetic': {
       const s = spec.synthetic ?? { inputShape: [28, 28, 1], classes: 10, trainCount: 2000, testCount: 500 };
       return { name: 'synthetic', source: 'generated', inputShape: s.inputShape, classes: s.classes, ...makeSyntheticRaw(s, spec.seed ?? 0) };
@@ -74,6 +93,7 @@ function loadRaw(spec: DataSpec): RawDataset {
 }
 
 /** Loads, splits (seeded) and normalises a dataset. */
-export async function loadDataset(spec: DataSpec): Promise<Dataset> {
-  return splitAndNormalise(loadRaw(spec), spec);
+export async function loadDataset(spec: DataSpec, hooks: LoadHooks = {}): Promise<Dataset> {
+  const raw = spec.name === 'folder' ? await loadImageFolder(spec, hooks) : loadRaw(spec);
+  return splitAndNormalise(raw, spec);
 }

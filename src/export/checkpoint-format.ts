@@ -67,6 +67,8 @@ const dataSchema: z.ZodType<DataSpec, z.ZodTypeDef, unknown> = z.object({
   maxTrain: positive.optional(),
   maxTest: positive.optional(),
   synthetic: z.object({ inputShape: z.tuple([positive, positive, positive]), classes: positive, trainCount: count, testCount: count }).optional(),
+  imageShape: z.tuple([positive, positive, positive]).optional(),
+  badImages: z.enum(['fail', 'skip']).optional(),
 }).passthrough();
 
 const epochReportSchema: z.ZodType<EpochReport, z.ZodTypeDef, unknown> = z.object({

@@ -6,6 +6,7 @@ import { availableParallelism } from 'node:os';
 import { camelCase, checkNumbers, type OptionTable } from '../core/option-table.js';
 import { defaultRecipe } from '../core/recipe.js';
 import { DATASET_NAMES } from '../data/registry.js';
+import { checkImageFolderDir } from '../data/image-folder.js';
 import { spaceCost } from '../cost/cost.js';
 import { checkBudget, projectToBudget } from '../search/budget.js';
 import { SAMPLER_NAMES, type SamplerName } from '../search/samplers.js';
@@ -20,6 +21,8 @@ export interface SearchOptions {
   /** Dataset name; default: the space's. */
   dataset?: string;
   dataDir?: string;
+  /** Image folders: fail on bad data (default) or skip it and count it. */
+  badImages?: 'fail' | 'skip';
   sampler: SamplerName;
   /** Maximum number of proxy trials. */
   trials: number;
@@ -76,7 +79,8 @@ export const SEARCH_DEFAULTS: SearchOptions = {
 export const SEARCH_OPTION_TABLE = {
   space: { type: 'string', describe: `space file or shipped name (default ${SEARCH_DEFAULTS.space})` },
   dataset: { type: 'string', choices: DATASET_NAMES, describe: "dataset (default: the space's)" },
-  'data-dir': { type: 'string', describe: 'folder of the dataset files' },
+  'data-dir': { type: 'string', describe: 'folder of the dataset files (folder: one subfolder of images per class, or train/ and test/ holding them)' },
+  'bad-images': { type: 'string', choices: ['fail', 'skip'], describe: 'folder dataset: stop at an unreadable, non-image, odd-sized or grayscale-in-RGB file or an empty class (fail, default), or leave it out and count it (skip)' },
   sampler: { type: 'string', choices: SAMPLER_NAMES, describe: 'model (default: learns accuracy over widths from every trial, proposes by Thompson sampling near its best estimate), streamline (moves width by the groups\' scores), random or evolution' },
   prior: { type: 'string', choices: ['on', 'off'], describe: 'model sampler: take the groups\' variance scores as the prior of which groups pay for width (default on); the trials overrule it' },
   trials: { type: 'number', integer: true, min: 1, describe: `maximum proxy trials (default ${SEARCH_DEFAULTS.trials})` },
@@ -128,6 +132,7 @@ export interface TableIdentity {
 export function studyConfigFor(o: SearchOptions, journaled?: SearchSpace): StudyConfig {
   const space = journaled ?? loadSpace(o.space);
   const base = baseWidths(space);
+  if ((o.dataset ?? space.dataset) === 'folder') checkImageFolderDir(o.dataDir);
   const budgetMacs = o.budgetMacs ?? Math.floor(spaceCost(space, base).macs * o.budgetRatio);
   const budget = { macs: budgetMacs, ...(o.maxParams !== undefined ? { params: o.maxParams } : {}) };
   checkBudget(space, budget);
@@ -135,7 +140,11 @@ export function studyConfigFor(o: SearchOptions, journaled?: SearchSpace): Study
   return {
     space, sampler: o.sampler, trials: o.trials, budget, seed: o.seed, start, roundSize: o.workers,
     ...(o.sampler === 'model' && o.prior === 'off' ? { samplerOptions: { prior: 0 } } : {}),
-    data: { name: o.dataset ?? space.dataset, dataDir: o.dataDir, seed: o.seed, maxTrain: o.proxyMaxTrain, validationFraction: 0.1 },
+    data: {
+      name: o.dataset ?? space.dataset, dataDir: o.dataDir, seed: o.seed, maxTrain: o.proxyMaxTrain, validationFraction: 0.1,
+      // An image folder is resized to the space's input; the other datasets have their own shape.
+      ...((o.dataset ?? space.dataset) === 'folder' ? { imageShape: space.input, ...(o.badImages ? { badImages: o.badImages } : {}) } : {}),
+    },
     proxyRecipe: defaultRecipe({ epochs: o.proxyEpochs, batchSize: o.batchSize, seed: o.seed, ...(o.lr !== undefined ? { lr: o.lr } : {}) }),
     recordEvery: o.recordEvery, normKind: o.norm ?? DEFAULT_SIGNAL.norm, score: o.score ?? DEFAULT_SIGNAL.score, backend: o.backend, trialTimeoutSeconds: o.trialTimeout,
   };

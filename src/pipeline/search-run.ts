@@ -13,6 +13,8 @@ import { lockRunFolder } from '../storage/run-lock.js';
 import { join, resolve } from 'node:path';
 import { UsageError, WidthwiseError } from '../core/errors.js';
 import type { DataSpec } from '../core/dataset.js';
+import type { DecodeProgress } from '../data/image-folder.js';
+import type { LoadHooks } from '../data/registry.js';
 import type { OnnxSummary, SearchSummary } from '../report/search-summary.js';
 import { PoolEvaluator } from '../runtime/pool-evaluator.js';
 import { checkRedisUrl, queueNameFor } from '../runtime/queue-connection.js';
@@ -74,6 +76,8 @@ export interface EvaluatorRequest {
   log?: (line: string) => void;
   /** Set for a search answered from a table (`--table`): the table, checked against the space. */
   table?: BenchTable;
+  /** `dataFingerprint` of the proxy examples, for a queued search to check its workers' against. */
+  dataSha256?: string;
 }
 
 /** The backend a run trains on, as the engine reports it. */
@@ -92,6 +96,12 @@ export interface SearchRunDeps {
    * winner's, to `winner.onnx`) and checks it; throws when it cannot.
    */
   exportWinner(runDir: string, data: DataSpec, source?: ExportSource): Promise<OnnxSummary>;
+  /**
+   * Loads the proxy data once on this machine before the study: an image folder is decoded (and
+   * its cache written, so the trials' threads only read it), and the fingerprint of its examples
+   * is what a queued search's workers must match. Absent: nothing is loaded ahead.
+   */
+  prepareData?(data: DataSpec, hooks: LoadHooks): Promise<{ dataSha256: string }>;
 }
 
 /** Which checkpoint folder of a run to export, and the ONNX file's name. */
@@ -103,16 +113,21 @@ export interface ExportSource {
 /** The real implementations; tfjs is loaded only when a run starts its backend or exports. */
 export const DEFAULT_SEARCH_RUN_DEPS: SearchRunDeps = {
   startBackend: async (choice) => (await import('../engine/backend.js')).initBackend(choice as never),
-  createEvaluator: ({ queue, log, table, ...pool }) => {
+  createEvaluator: ({ queue, log, table, dataSha256, ...pool }) => {
     if (table) return new TableEvaluator(table, { concurrency: pool.workers });
     return queue
-      ? new QueueEvaluator({ ...queue, concurrency: pool.workers, trialTimeoutSeconds: pool.trialTimeoutSeconds, log, createLocal: () => new PoolEvaluator(pool) })
+      ? new QueueEvaluator({ ...queue, concurrency: pool.workers, trialTimeoutSeconds: pool.trialTimeoutSeconds, log, dataSha256, createLocal: () => new PoolEvaluator(pool) })
       : new PoolEvaluator(pool);
   },
   exportWinner: async (runDir, data, source = { folder: 'winner', onnx: 'winner.onnx' }) => {
     const { exportCheckpoint } = await import('./export-checkpoint.js');
     const { path, bytes, examples, maxAbsDiff, argmaxAgreement } = await exportCheckpoint(join(runDir, source.folder), { out: join(runDir, source.onnx), data });
     return { path, bytes, examples, maxAbsDiff, argmaxAgreement };
+  },
+  prepareData: async (data, hooks) => {
+    const { loadDataset } = await import('../data/registry.js');
+    const { dataFingerprint } = await import('../data/fingerprint.js');
+    return { dataSha256: dataFingerprint(await loadDataset(data, hooks)) };
   },
 };
 
@@ -132,6 +147,10 @@ export interface SearchRunObserver {
   onOnnxFailed?(error: Error): void;
   /** A message of the evaluator (a queued search's reconnections and ignored results). */
   onEvaluatorMessage?(line: string): void;
+  /** Images decoded so far, before the study (an image folder). */
+  onDataProgress?(progress: DecodeProgress): void;
+  /** What the data load read (an image folder's classes, split, cache use, skipped files). */
+  onDataNote?(line: string): void;
 }
 
 /** How a run ended: finished, or stopped by `stop()` (resume it to go on). */
@@ -252,6 +271,11 @@ export class SearchRun {
       observer.onJournalRepaired?.(this.replay.tornLastLine.length);
     }
     const events: JournalEvent[] = this.replay?.events ?? [];
+    // Image folders are decoded here once (bad data stops the run before any training), and a
+    // queued search fingerprints its examples for the workers to match. A table trains nothing.
+    const prepared = !this.table && (this.config.data.name === 'folder' || this.queue) && this.deps.prepareData
+      ? await this.deps.prepareData(this.config.data, { onProgress: (p) => observer.onDataProgress?.(p), onNote: (line) => observer.onDataNote?.(line) })
+      : undefined;
     // A table trains nothing: no backend is started (tfjs is never loaded).
     const backend = this.table ? { name: TABLE_BACKEND } : await this.deps.startBackend(this.options.backend);
     observer.onBackend?.(backend);
@@ -261,6 +285,7 @@ export class SearchRun {
       queue: this.queue && { ...this.queue, queueName: queueNameFor(this.runDir), fresh: !this.replay },
       log: (line) => observer.onEvaluatorMessage?.(line),
       table: this.table,
+      ...(prepared ? { dataSha256: prepared.dataSha256 } : {}),
     });
     this.evaluator = evaluator;
     try {

@@ -35,6 +35,12 @@ export interface QueueEvaluatorOptions {
   workerTimeoutSeconds?: number;
   /** How often each pending job is looked up (default 2000 ms). */
   pollMs?: number;
+  /**
+   * `dataFingerprint` of this controller's proxy examples. Sent with each task, so a worker with
+   * other files under its --data-dir refuses to train, and checked on each result: a result trained
+   * on other examples (or not saying which) is a failed trial with the reason.
+   */
+  dataSha256?: string;
   /** Runs the tasks that write files (final trainings). */
   createLocal: () => Evaluator;
   /** Where the evaluator's own messages go (redacted). */
@@ -157,7 +163,8 @@ export class QueueEvaluator implements Evaluator {
    */
   private async enqueue(queue: Queue, task: TrialTask): Promise<void> {
     // No path of this machine goes out: not the space file's, not the data folder.
-    const data: TrialJobData = { task: { ...task, space: { ...task.space, file: undefined }, data: { ...task.data, dataDir: undefined } } };
+    const sha = this.options.dataSha256;
+    const data: TrialJobData = { task: { ...task, space: { ...task.space, file: undefined }, data: { ...task.data, dataDir: undefined }, ...(sha ? { dataSha256: sha } : {}) } };
     await queue.add(TRIAL_JOB_NAME, data, {
       jobId: jobIdOf(task.trialId),
       // A trial's failure is a result (a completed job); only refusals and lost workers fail a job.
@@ -197,6 +204,12 @@ export class QueueEvaluator implements Evaluator {
     if (p && parsed.widths?.join(',') !== p.task.widths.join(',')) {
       // Only a job left running by an earlier run in this folder can answer with other widths.
       this.log(`ignored a result for trial ${trialId}: it trained widths ${parsed.widths?.join(',')}, not ${p.task.widths.join(',')} (a stale job of an earlier run)`);
+      return;
+    }
+    const expected = this.options.dataSha256;
+    if (expected && parsed.status === 'ok' && parsed.dataSha256 !== expected) {
+      const theirs = parsed.dataSha256 ? `examples with fingerprint ${parsed.dataSha256.slice(0, 12)}` : 'examples it did not fingerprint (an older widthwise worker?)';
+      this.settle(trialId, (q) => this.failed(q.task, q.started, `refused: the worker trained on ${theirs}, not this controller's ${expected.slice(0, 12)}; its --data-dir must hold the same files`));
       return;
     }
     this.settle(trialId, () => parsed);

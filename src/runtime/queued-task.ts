@@ -18,8 +18,8 @@ export class RefusedTask extends Error {
 }
 
 const BACKENDS = ['auto', 'node-gpu', 'node', 'wasm', 'cpu'];
-const TASK_KEYS = ['trialId', 'space', 'widths', 'seed', 'data', 'recipe', 'recordEvery', 'backend', 'timeoutSeconds', 'sparseNonzero', 'saveTo', 'evaluation'];
-const DATA_KEYS = ['name', 'dataDir', 'validationFraction', 'seed', 'maxTrain', 'maxTest', 'synthetic'];
+const TASK_KEYS = ['trialId', 'space', 'widths', 'seed', 'data', 'recipe', 'recordEvery', 'backend', 'timeoutSeconds', 'sparseNonzero', 'saveTo', 'evaluation', 'dataSha256'];
+const DATA_KEYS = ['name', 'dataDir', 'validationFraction', 'seed', 'maxTrain', 'maxTest', 'synthetic', 'imageShape', 'badImages'];
 const RECIPE_KEYS = ['epochs', 'batchSize', 'lr', 'optimizer', 'schedule', 'seed', 'warmupEpochs', 'keepBest', 'labelSmoothing', 'augment'];
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -75,6 +75,13 @@ export function acceptQueuedTask(value: unknown, dataDir: string | undefined): T
   if (typeof data.name !== 'string' || !DATASET_NAMES.includes(data.name)) refuse(`unknown dataset ${JSON.stringify(data.name)} (known: ${DATASET_NAMES.join(', ')})`);
   for (const key of ['maxTrain', 'maxTest'] as const) if (data[key] !== undefined && !isPositive(data[key])) refuse(`data.${key} must be a positive integer`);
   if (data.validationFraction !== undefined && !(typeof data.validationFraction === 'number' && data.validationFraction >= 0 && data.validationFraction < 1)) refuse('data.validationFraction must be in [0, 1)');
+  if (data.imageShape !== undefined) {
+    const shape = data.imageShape;
+    // An image folder's target shape: a hostile task must not make the worker allocate without bound.
+    if (!Array.isArray(shape) || shape.length !== 3 || !shape.every(isPositive) || shape[0] > 1024 || shape[1] > 1024 || ![1, 3].includes(shape[2])) refuse('data.imageShape must be [height, width, channels] with height and width in 1..1024 and 1 or 3 channels');
+  }
+  if (data.badImages !== undefined && data.badImages !== 'fail' && data.badImages !== 'skip') refuse('data.badImages must be fail or skip');
+  if (value.dataSha256 !== undefined && !(typeof value.dataSha256 === 'string' && /^[0-9a-f]{64}$/.test(value.dataSha256))) refuse('dataSha256 must be a sha256 in hex');
   const recipe = value.recipe;
   if (!isObject(recipe)) refuse('recipe must be an object');
   onlyKeys(recipe, RECIPE_KEYS, 'recipe');

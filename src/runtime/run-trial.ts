@@ -7,6 +7,7 @@ import type { DataSpec, Dataset } from '../core/dataset.js';
 import type { TrialEvent, TrialResult } from '../trial/result.js';
 import type { TrialTask } from '../trial/task.js';
 import { loadDataset } from '../data/registry.js';
+import { dataFingerprint } from '../data/fingerprint.js';
 import { initBackend, type BackendChoice } from '../engine/backend.js';
 import { resolveNetwork } from '../space/network.js';
 import { runTraining } from '../train/run-training.js';
@@ -15,6 +16,17 @@ import { TelemetryRecorder } from '../train/telemetry.js';
 import { checkpointInfoOf, savedTraining } from './saved-training.js';
 
 const datasets = new Map<string, Promise<Dataset>>();
+const fingerprints = new WeakMap<Dataset, string>();
+
+/** `dataFingerprint` of a loaded dataset, computed once per dataset (it hashes every example). */
+function fingerprintOf(data: Dataset): string {
+  let sha = fingerprints.get(data);
+  if (sha === undefined) {
+    sha = dataFingerprint(data);
+    fingerprints.set(data, sha);
+  }
+  return sha;
+}
 
 /** Loads a dataset once per thread; trials with the same spec share it. */
 function cachedDataset(spec: DataSpec): Promise<Dataset> {
@@ -37,6 +49,12 @@ export async function runTrial(task: TrialTask, onEvent?: (e: TrialEvent) => voi
   try {
     backend = (await initBackend((task.backend ?? 'auto') as BackendChoice)).name;
     const dataset = await cachedDataset(task.data);
+    // A queued search's examples must be the controller's: other files under this machine's
+    // --data-dir would make its accuracies incomparable with the rest of the study.
+    const dataSha256 = task.dataSha256 !== undefined ? fingerprintOf(dataset) : undefined;
+    if (dataSha256 !== undefined && dataSha256 !== task.dataSha256) {
+      return failed(`data mismatch: this worker's ${task.data.name} examples (${dataset.train.count} train + ${dataset.validation.count} validation from ${dataset.source}) have fingerprint ${dataSha256.slice(0, 12)}, the controller's have ${task.dataSha256!.slice(0, 12)}; give this worker a --data-dir with the same files`, backend);
+    }
     const classes = dataset.classes;
     const net = resolveNetwork(task.space, task.widths, classes);
     // A task that saves checkpoints as it goes continues its own checkpoint, and a finished one is
@@ -93,6 +111,7 @@ export async function runTrial(task: TrialTask, onEvent?: (e: TrialEvent) => voi
       groupTelemetry: recorder.groupResult(),
       history: result.epochs.map((e) => ({ epoch: e.epoch, trainLoss: e.trainLoss, trainAccuracy: e.trainAccuracy, seconds: e.seconds })),
       backend,
+      ...(dataSha256 !== undefined ? { dataSha256 } : {}),
       seconds: (performance.now() - started) / 1000,
     };
   } catch (err) {

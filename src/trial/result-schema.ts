@@ -35,5 +35,6 @@ export const trialResultSchema: z.ZodType<TrialResult, z.ZodTypeDef, unknown> = 
   groupTelemetry: z.array(groupTelemetrySchema).optional(),
   history: z.array(z.object({ epoch: z.number(), trainLoss: measure, trainAccuracy: measure, seconds: z.number() }).passthrough()).optional(),
   backend: z.string().optional(),
+  dataSha256: z.string().optional(),
   seconds: z.number(),
 }).passthrough().refine((r) => r.status !== 'ok' || r.metrics !== undefined, { message: 'a successful result needs its metrics', path: ['metrics'] });

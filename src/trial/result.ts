@@ -75,6 +75,8 @@ export interface TrialResult {
   /** Per-epoch training loss and accuracy. */
   history?: { epoch: number; trainLoss: number; trainAccuracy: number; seconds: number }[];
   backend?: string;
+  /** `dataFingerprint` of the examples trained on, when the task gave one to check (a queued search). */
+  dataSha256?: string;
   seconds: number;
 }
 

@@ -32,6 +32,11 @@ export interface TrialTask {
    * differs); a table uses it to read another recorded training.
    */
   evaluation?: number;
+  /**
+   * `dataFingerprint` of the examples the controller holds for `data`: a worker whose own examples
+   * differ (other files under its --data-dir) refuses to train (a queued search sets it).
+   */
+  dataSha256?: string;
   /** Save the trained model as a checkpoint in this folder (final trainings). */
   saveTo?: string;
 }

@@ -74,3 +74,36 @@ test('progress events arrive; a result delivered twice is taken once; a late one
     queueConnection.disconnect();
   }
 });
+
+test('the controller sends its data fingerprint and refuses a result trained on other examples, or not saying which', { skip }, async () => {
+  server ??= await RedisServer.start();
+  const queueName = 'ww-evaluator-test-5678ef01';
+  const mine = 'a'.repeat(64);
+  const evaluator = new QueueEvaluator({
+    url: server.url, queueName, concurrency: 3, fresh: true, pollMs: 1000, dataSha256: mine,
+    createLocal: () => { throw new Error('no local trainings here'); },
+  });
+  const connection = new Redis(server.url, { maxRetriesPerRequest: null });
+  const sent: (string | undefined)[] = [];
+  // Trial 0 answers with the controller's fingerprint, trial 1 with another, trial 2 with none.
+  const answer = [mine, 'b'.repeat(64), undefined];
+  const worker = new Worker(queueName, async (job: Job): Promise<TrialResult> => {
+    const t = job.data.task as TrialTask;
+    sent.push(t.dataSha256);
+    const sha = answer[t.trialId];
+    return { trialId: t.trialId, status: 'ok', widths: t.widths, seconds: 0, metrics: { validationAccuracy: 0.5, testAccuracy: 0.5, trainLoss: 1, params: 1, macs: 1 }, ...(sha ? { dataSha256: sha } : {}) };
+  }, { connection });
+  try {
+    const [same, other, silent] = await Promise.all([0, 1, 2].map((id) => evaluator.evaluate(task(id))));
+    assert.deepEqual(sent, [mine, mine, mine], 'every task carries the controller\'s fingerprint');
+    assert.equal(same.status, 'ok');
+    assert.equal(other.status, 'failed');
+    assert.match(other.reason ?? '', /trained on examples with fingerprint bbbbbbbbbbbb, not this controller's aaaaaaaaaaaa/);
+    assert.equal(silent.status, 'failed');
+    assert.match(silent.reason ?? '', /did not fingerprint/);
+  } finally {
+    await evaluator.close();
+    await worker.close();
+    connection.disconnect();
+  }
+});

@@ -23,6 +23,8 @@ test('a well-formed task is accepted; its data folder becomes the worker\'s --da
   assert.equal(accepted.data.dataDir, '/srv/data');
   assert.equal(acceptQueuedTask(task({ data: { name: 'mnist', dataDir: 'mnist' } }), '/srv/data').data.dataDir, join('/srv/data', 'mnist'));
   assert.equal(acceptQueuedTask(task(), undefined).data.dataDir, undefined);
+  const folder = acceptQueuedTask(task({ data: { name: 'folder', imageShape: [32, 32, 3], badImages: 'skip' }, dataSha256: 'f'.repeat(64) }), '/srv/images');
+  assert.deepEqual([folder.data.dataDir, folder.data.imageShape, folder.data.badImages, folder.dataSha256], ['/srv/images', [32, 32, 3], 'skip', 'f'.repeat(64)]);
 });
 
 test('tasks a worker refuses, each with its reason', () => {
@@ -38,6 +40,10 @@ test('tasks a worker refuses, each with its reason', () => {
   refused(task({ code: 'process.exit()' }), undefined, /unknown fields: code/);
   refused(task({ recipe: { ...defaultRecipe(), epochs: 0 } }), undefined, /recipe\.epochs/);
   refused(task({ backend: 'node; rm' }), undefined, /unknown backend/);
+  refused(task({ data: { name: 'folder', imageShape: [100000, 100000, 3] } }), '/srv/data', /data\.imageShape/);
+  refused(task({ data: { name: 'folder', imageShape: [32, 32, 4] } }), '/srv/data', /data\.imageShape/);
+  refused(task({ data: { name: 'folder', imageShape: [32, 32, 3], badImages: 'ignore' } }), '/srv/data', /data\.badImages/);
+  refused(task({ dataSha256: 'not-a-hash' }), undefined, /dataSha256/);
 });
 
 test('Redis URLs: credentials are redacted everywhere; bad URLs are usage errors that do not quote them', () => {

@@ -5,6 +5,7 @@
  */
 import { defaultRecipe, type TrainRecipe } from '../../core/recipe.js';
 import { checkNumbers, type OptionTable } from '../../core/option-table.js';
+import { checkImageFolderDir } from '../../data/image-folder.js';
 import { DATASET_NAMES } from '../../data/registry.js';
 import type { OptimizerName } from '../../train/optimizer.js';
 import type { ScheduleName } from '../../train/schedule.js';
@@ -19,7 +20,8 @@ export const WIDTH_OPTIONS = {
 export const TRAINING_OPTIONS = {
   ...WIDTH_OPTIONS,
   dataset: { type: 'string', choices: DATASET_NAMES, describe: "dataset (default: the space's)" },
-  'data-dir': { type: 'string', describe: 'folder of the dataset files (fashion-mnist, mnist-idx, cifar10, cifar100)' },
+  'data-dir': { type: 'string', describe: 'folder of the dataset files (fashion-mnist, mnist-idx, cifar10, cifar100; folder: one subfolder of images per class, or train/ and test/ holding them)' },
+  'bad-images': { type: 'string', choices: ['fail', 'skip'], default: 'fail', describe: 'folder dataset: stop at an unreadable, non-image, odd-sized or grayscale-in-RGB file or an empty class (fail), or leave it out and count it (skip)' },
   epochs: { type: 'number', integer: true, min: 1, default: 3, describe: 'training epochs' },
   'batch-size': { type: 'number', integer: true, min: 1, default: 128, describe: 'examples per step' },
   optimizer: { type: 'string', choices: ['sgd', 'adam'], default: 'sgd', describe: 'SGD with momentum, or Adam' },
@@ -61,6 +63,16 @@ export function augmentationFor(name: string, dataset: string): { augment?: { pa
   if (name === 'crop-flip' || (name === 'auto' && dataset.startsWith('cifar'))) return { augment: { pad: 4, flip: true } };
   if (name === 'crop') return { augment: { pad: 4, flip: false } };
   return {};
+}
+
+/**
+ * The data fields an image folder needs (the space's input shape, which the images are resized to,
+ * and the bad-data policy); none for the other datasets, whose shape is their own.
+ */
+export function imageFolderFields(dataset: string, input: [number, number, number], badImages: string | undefined, dataDir: string | undefined): { imageShape?: [number, number, number]; badImages?: 'fail' | 'skip' } {
+  if (dataset !== 'folder') return {};
+  checkImageFolderDir(dataDir);
+  return { imageShape: input, ...(badImages === 'skip' ? { badImages: 'skip' as const } : {}) };
 }
 
 /** Refuses NaN, infinite and out-of-range values of the shared training options, naming the flag. */
