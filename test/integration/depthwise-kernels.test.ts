@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { createRng } from '../../src/core/rng.js';
 import { initBackend } from '../../src/engine/backend.js';
 import { relError } from '../helpers/rel-error.js';
+import { preferSimdBuild, simdMode, type SimdPreference } from '../../src/engine/simd/kernel-module.js';
 
 before(async () => {
   await initBackend('wasm');
@@ -54,7 +55,12 @@ const inputsOf = (c: Case, tag: string) => {
   };
 };
 
-test('wasm depthwise conv and both its gradients equal the cpu backend (strides 1/2, same/valid, odd sizes, multipliers 1-3)', () => {
+/** Each build of the SIMD kernels, and none (the loops on the heap). */
+const BUILDS: SimdPreference[] = ['relaxed-simd', 'simd', 'none'];
+
+for (const build of BUILDS) test(`wasm depthwise conv and both its gradients (SIMD build: ${build}) equal the cpu backend (strides 1/2, same/valid, odd sizes and channels, multipliers 1-3)`, () => {
+  preferSimdBuild(build);
+  if (build !== 'none') assert.equal(simdMode(), build, 'this Node should load every build');
   for (const c of GRID) {
     const { x, w, dy } = inputsOf(c, '');
     const wasm = depthwiseGrads('wasm', c, x, w, dy);
@@ -64,6 +70,7 @@ test('wasm depthwise conv and both its gradients equal the cpu backend (strides 
     assert.ok(relError(wasm.gx, cpu.gx) < 1e-5, `input gradient ${JSON.stringify(c)}: ${relError(wasm.gx, cpu.gx)}`);
     assert.ok(relError(wasm.gw, cpu.gw) < 1e-5, `filter gradient ${JSON.stringify(c)}: ${relError(wasm.gw, cpu.gw)}`);
   }
+  preferSimdBuild('auto');
   tf.setBackend('wasm');
 });
 

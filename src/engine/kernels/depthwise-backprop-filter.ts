@@ -1,10 +1,13 @@
 /**
  * DepthwiseConv2dNativeBackpropFilter for the wasm backend, which ships the depthwise forward pass
- * (XNNPACK) but no gradient of it: a loop on the heap, NHWC, dilation 1, any channel multiplier.
+ * (XNNPACK) but no gradient of it: the compiled SIMD kernel (src/engine/simd/depthwise-grad.as)
+ * for one output per channel, a loop on the heap otherwise (any channel multiplier, or no SIMD
+ * build). NHWC, dilation 1.
  */
 import * as tf from '@tensorflow/tfjs';
-import { requireFloat, storageOf, type Info, type KernelArgs } from './heap.js';
+import { heapOffset, heapScratch, requireFloat, storageOf, type Info, type KernelArgs, type WasmBackend } from './heap.js';
 import { depthwiseGeometry, forEachTap } from './depthwise-geometry.js';
+import { depthwiseSimd } from './depthwise-simd.js';
 
 /**
  * dw[i, j, c, m] = sum over examples and output pixels of dy[b, oy, ox, c*M + m] * x[b, iy, ix, c]
@@ -37,8 +40,23 @@ function depthwiseBackpropFilter({ inputs, backend, attrs }: KernelArgs): Info {
   const filterShape = attrs.filterShape as number[];
   const info = depthwiseGeometry(x.shape, filterShape, attrs);
   const storage = storageOf(backend);
-  const [dw] = storage.write([filterShape], ([out], read) => depthwiseFilterGradLoop(read(x), read(dy), out, info));
-  return dw;
+  const simd = info.outChannels === info.inChannels ? depthwiseSimd(backend) : undefined;
+  if (!simd) return storage.write([filterShape], ([out], read) => depthwiseFilterGradLoop(read(x), read(dy), out, info))[0];
+  const heap = backend as unknown as WasmBackend;
+  // One example's partial sums; allocated before the output so no allocation moves the heap after.
+  const scratch = heapScratch(heap);
+  try {
+    const partial = scratch.take(filterShape.reduce((a, b) => a * b, 1));
+    return storage.write([filterShape], ([out]) => {
+      simd.depthwiseFilterGrad(
+        heapOffset(heap, x), heapOffset(heap, dy), out.byteOffset, partial,
+        info.batchSize, info.inHeight, info.inWidth, info.inChannels, info.outHeight, info.outWidth,
+        info.filterHeight, info.filterWidth, info.strideHeight, info.strideWidth, info.padInfo.top, info.padInfo.left,
+      );
+    })[0];
+  } finally {
+    scratch.dispose();
+  }
 }
 
 /** The depthwise filter gradient on wasm. */

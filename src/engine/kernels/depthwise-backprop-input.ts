@@ -1,10 +1,13 @@
 /**
  * DepthwiseConv2dNativeBackpropInput for the wasm backend, which ships the depthwise forward pass
- * (XNNPACK) but no gradient of it: a loop on the heap, NHWC, dilation 1, any channel multiplier.
+ * (XNNPACK) but no gradient of it: the compiled SIMD kernel (src/engine/simd/depthwise-grad.as)
+ * for one output per channel, a loop on the heap otherwise (any channel multiplier, or no SIMD
+ * build). NHWC, dilation 1.
  */
 import * as tf from '@tensorflow/tfjs';
-import { requireFloat, storageOf, type Info, type KernelArgs } from './heap.js';
+import { heapOffset, requireFloat, storageOf, type Info, type KernelArgs, type WasmBackend } from './heap.js';
 import { depthwiseGeometry, forEachTap } from './depthwise-geometry.js';
+import { depthwiseSimd } from './depthwise-simd.js';
 
 /**
  * dx[b, iy, ix, c] = sum over the output pixels and taps that read (iy, ix) of
@@ -36,7 +39,16 @@ function depthwiseBackpropInput({ inputs, backend, attrs }: KernelArgs): Info {
   const inputShape = attrs.inputShape as number[];
   const info = depthwiseGeometry(inputShape, filter.shape, attrs);
   const storage = storageOf(backend);
-  const [dx] = storage.write([inputShape], ([out], read) => depthwiseInputGradLoop(read(dy), read(filter), out, info));
+  const simd = info.outChannels === info.inChannels ? depthwiseSimd(backend) : undefined;
+  const [dx] = storage.write([inputShape], ([out], read) => {
+    if (!simd) return depthwiseInputGradLoop(read(dy), read(filter), out, info);
+    const heap = backend as unknown as WasmBackend;
+    simd.depthwiseInputGrad(
+      heapOffset(heap, dy), heapOffset(heap, filter), out.byteOffset,
+      info.batchSize, info.inHeight, info.inWidth, info.inChannels, info.outHeight, info.outWidth,
+      info.filterHeight, info.filterWidth, info.strideHeight, info.strideWidth, info.padInfo.top, info.padInfo.left,
+    );
+  });
   return dx;
 }
 
