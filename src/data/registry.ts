@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { DataError } from '../core/errors.js';
 import type { DataSpec, DataSplit, Dataset } from '../core/dataset.js';
+import type { ImageShape } from '../core/shapes.js';
 import { cifarFolder, CIFAR_FILES, readCifarFiles, type CifarKind } from './cifar.js';
 import { readIdxPair } from './idx.js';
 import { loadBundledMnist } from './mnist-bundled.js';
@@ -71,6 +72,14 @@ function loadRaw(spec: DataSpec): RawDataset {
     default:
       throw new DataError(`unknown dataset "${spec.name}"; expected one of ${DATASET_NAMES.join(', ')}`);
   }
+}
+
+/**
+ * The data-spec part that shapes the synthetic dataset like `space`'s input and classes (its
+ * default, 28x28x1, fits only the MNIST spaces), for a spec naming `synthetic`; empty otherwise.
+ */
+export function syntheticFor(space: { input: ImageShape; classes: number }, name: string | undefined): Pick<DataSpec, 'synthetic'> {
+  return name === 'synthetic' ? { synthetic: { inputShape: [...space.input], classes: space.classes, trainCount: 2000, testCount: 500 } } : {};
 }
 
 /** Loads, splits (seeded) and normalises a dataset. */
