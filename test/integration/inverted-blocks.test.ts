@@ -91,7 +91,7 @@ test('telemetry of inverted blocks: groups, hand-listed readers, a depthwise rea
   // The norm of depthwise filter c, by hand from its [3, 3, 1, C] kernel.
   const filterNorms = (name: string) => {
     const k = kernelOf(model, name);
-    const c = k.shape[3];
+    const c = k.shape[3]!;
     return Array.from({ length: c }, (_, ch) => Math.sqrt(k.values.filter((_, i) => i % c === ch).reduce((s, v) => s + v * v, 0)));
   };
   const columns = (name: string) => Array.from(inputChannelNorms(kernelOf(model, name).values, kernelOf(model, name).shape));
