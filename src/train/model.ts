@@ -108,7 +108,18 @@ export class WidthModel {
    */
   apply(x: tf.Tensor4D, training: boolean): tf.Tensor2D {
     let h: tf.Tensor = x;
-    for (const op of this.net.ops) h = this.applyOp(op, h, training);
+    for (const op of this.net.ops) {
+      if (training) {
+        h = this.applyOp(op, h, true);
+        continue;
+      }
+      // Inference keeps nothing for a gradient: each op's intermediates and its input are freed
+      // once its output exists, so memory peaks at one op's tensors, not the whole network's (a
+      // MobileNet's wide hidden maps otherwise took the wasm heap past 2 GB at batch 500).
+      const input = h;
+      h = tf.tidy(() => this.applyOp(op, input, false));
+      if (input !== x) input.dispose();
+    }
     return h as tf.Tensor2D;
   }
 
@@ -233,6 +244,20 @@ function padShortcut(x: tf.Tensor4D, stride: number, from: number, to: number): 
   if (stride === 1 && from === to) return x;
   const select = tf.reshape(tf.eye(from, to), [1, 1, from, to]) as tf.Tensor4D;
   return tf.conv2d(x, select, stride, 'valid');
+}
+
+/** Elements of the largest activation one example makes in `net` (inner maps of blocks included). */
+export function largestActivation(net: Network): number {
+  const size = ([h, w, c]: readonly number[]) => h * w * c;
+  let most = size(net.input);
+  for (const op of net.ops) {
+    const shapes = op.kind === 'dense' ? [[1, 1, op.outUnits]]
+      : op.kind === 'block' ? [op.conv1.outShape, op.outShape]
+        : op.kind === 'inverted' ? [op.expand.outShape, op.depthwise.outShape, op.outShape]
+          : op.kind === 'conv' || op.kind === 'maxpool' ? [op.outShape] : [op.inShape];
+    for (const s of shapes) most = Math.max(most, size(s));
+  }
+  return most;
 }
 
 /** Builds the model of `space` at `widths` with weights initialised from `seed`. */

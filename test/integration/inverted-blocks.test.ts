@@ -164,3 +164,25 @@ test('probe cbm-mobilenet on synthetic CIFAR-shaped data: per-group telemetry wi
   assert.equal(probe.groups.length, 7);
   for (const g of probe.groupTelemetry) assert.equal(g.points.length, 3, g.group);
 });
+
+test('inference holds one op\'s tensors at a time, and evaluation batches keep each activation under 64 MB', async () => {
+  const { evaluationBatchSize } = await import('../../src/train/trainer.js');
+  tf.setBackend('wasm');
+  const model = buildModel(space, widths, 0);
+  const x = tf.randomNormal([3, 9, 9, 3], 0, 1, 'float32', 1) as tf.Tensor4D;
+  const before = tf.memory().numTensors;
+  const logits = model.apply(x, false);
+  // Only the logits outlive the call: every intermediate was freed as the forward pass went.
+  assert.equal(tf.memory().numTensors, before + 1);
+  tf.dispose([x, logits]);
+  model.dispose();
+  // cbm-mobilenet at its base: the largest map is blockA's hidden 16x16x384 (393,216 bytes an
+  // example), so 170 examples a batch; the tiny net's largest is its 9x9x12 hidden map, under the cap of 500.
+  const cbm = loadSpace('cbm-mobilenet');
+  const big = buildModel(cbm, cbm.groups.map((g) => g.base), 0);
+  assert.equal(evaluationBatchSize(big), Math.floor((64 * 2 ** 20) / (16 * 16 * 384 * 4)));
+  big.dispose();
+  const small = buildModel(space, widths, 0);
+  assert.equal(evaluationBatchSize(small), 500);
+  small.dispose();
+});
