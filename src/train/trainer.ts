@@ -242,11 +242,11 @@ export interface Evaluation {
 }
 
 /** Bytes one activation tensor of an evaluation batch may take (float32). */
-const EVALUATION_TENSOR_BYTES = 64 * 2 ** 20;
+const EVALUATION_TENSOR_BYTES = 128 * 2 ** 20;
 
 /**
  * The evaluation batch for `model`: 500 examples, fewer where the network's largest activation
- * would pass 64 MB (a wide MobileNet's hidden maps at 500 examples took the wasm heap past 2 GB).
+ * would pass 128 MB (a wide MobileNet's hidden maps at 500 examples took the wasm heap past 2 GB).
  */
 export function evaluationBatchSize(model: WidthModel): number {
   return Math.max(1, Math.min(500, Math.floor(EVALUATION_TENSOR_BYTES / (4 * largestActivation(model.net)))));
