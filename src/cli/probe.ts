@@ -8,7 +8,6 @@ import { formatTable } from '../report/table.js';
 import { svgToPng } from '../report/svg-plot.js';
 import { groupSignalSvg } from '../report/telemetry-plot.js';
 import { loadSpace } from '../space/index.js';
-import { syntheticFor } from '../data/registry.js';
 import { DEFAULT_SIGNAL, NORM_KINDS, NORM_KIND_NAMES, SCORES, SCORE_NAMES, groupSignals, signalSettings, type NormKind, type ScoreName } from '../variance/index.js';
 import { COMMANDS } from './command-list.js';
 import { withOptions } from './options/declare.js';
@@ -50,7 +49,7 @@ export function probeCommand(yargs: Argv): Argv {
       const result: TrialResult = await runTrial(
         {
           trialId: 0, space, widths, seed: args.seed, recipe, recordEvery: args.recordEvery, backend: args.backend,
-          data: { name: args.dataset ?? space.dataset, dataDir: args.dataDir, seed: args.seed, maxTrain: args.maxTrain, validationFraction: args.validationFraction, ...syntheticFor(space, args.dataset) },
+          data: { name: args.dataset ?? space.dataset, dataDir: args.dataDir, seed: args.seed, maxTrain: args.maxTrain, validationFraction: args.validationFraction },
         },
         (e) => {
           if (e.kind === 'epoch') process.stderr.write(`epoch ${e.epoch}/${e.epochs}  loss ${e.loss?.toFixed(4)}\n`);

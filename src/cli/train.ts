@@ -6,7 +6,6 @@ import { CheckpointError, RunFolderLockedError, UsageError } from '../core/error
 import type { DataSpec, WidthVector } from '../core/types.js';
 import type { CheckpointInfo, CheckpointMeta } from '../export/checkpoint.js';
 import type { BackendChoice } from '../engine/backend.js';
-import { syntheticFor } from '../data/registry.js';
 import { loadSpace, resolveNetwork, type SearchSpace } from '../space/index.js';
 import { kernelBudgets, sparsityPlan } from '../train/sparsity-plan.js';
 import { lockRunFolder, type RunFolderLock } from '../storage/run-lock.js';
@@ -64,7 +63,6 @@ function settingsFromArgs(args: TrainArgs): TrainingSettings {
     data: {
       name: args.dataset ?? space.dataset, seed: args.seed, validationFraction: args.validationFraction,
       ...(args.dataDir !== undefined ? { dataDir: resolve(args.dataDir) } : {}), ...(args.maxTrain !== undefined ? { maxTrain: args.maxTrain } : {}),
-      ...syntheticFor(space, args.dataset),
     },
     ...(args.nonzeroWeights !== undefined ? { sparseNonzero: args.nonzeroWeights } : {}),
   };

@@ -75,11 +75,13 @@ function loadRaw(spec: DataSpec): RawDataset {
 }
 
 /**
- * The data-spec part that shapes the synthetic dataset like `space`'s input and classes (its
- * default, 28x28x1, fits only the MNIST spaces), for a spec naming `synthetic`; empty otherwise.
+ * `spec`, with the synthetic dataset shaped like `space`'s input and classes where it names
+ * `synthetic` without a shape of its own (the default, 28x28x1, fits only the MNIST spaces), so
+ * that `--dataset synthetic` serves any space. Every loader that knows the space calls this.
  */
-export function syntheticFor(space: { input: ImageShape; classes: number }, name: string | undefined): Pick<DataSpec, 'synthetic'> {
-  return name === 'synthetic' ? { synthetic: { inputShape: [...space.input], classes: space.classes, trainCount: 2000, testCount: 500 } } : {};
+export function dataSpecFor(spec: DataSpec, space: { input: ImageShape; classes: number }): DataSpec {
+  if (spec.name !== 'synthetic' || spec.synthetic) return spec;
+  return { ...spec, synthetic: { inputShape: [...space.input], classes: space.classes, trainCount: 2000, testCount: 500 } };
 }
 
 /** Loads, splits (seeded) and normalises a dataset. */

@@ -12,7 +12,6 @@ import { SAMPLER_NAMES, type SamplerName } from '../search/samplers.js';
 import type { StudyConfig } from '../search/study.js';
 import { baseWidths, loadSpace, parseWidths, type SearchSpace } from '../space/index.js';
 import { DEFAULT_SIGNAL, NORM_KIND_NAMES, SCORE_NAMES, type NormKind, type ScoreName } from '../variance/index.js';
-import { syntheticFor } from '../data/registry.js';
 
 /** The options of a search, as stored in its journal; a resumed run starts from them. */
 export interface SearchOptions {
@@ -118,7 +117,7 @@ export function studyConfigFor(o: SearchOptions, journaled?: SearchSpace): Study
   const start = projectToBudget(space, o.widths ? parseWidths(space, o.widths) : base, budget);
   return {
     space, sampler: o.sampler, trials: o.trials, budget, seed: o.seed, start, roundSize: o.workers,
-    data: { name: o.dataset ?? space.dataset, dataDir: o.dataDir, seed: o.seed, maxTrain: o.proxyMaxTrain, validationFraction: 0.1, ...syntheticFor(space, o.dataset) },
+    data: { name: o.dataset ?? space.dataset, dataDir: o.dataDir, seed: o.seed, maxTrain: o.proxyMaxTrain, validationFraction: 0.1 },
     proxyRecipe: defaultRecipe({ epochs: o.proxyEpochs, batchSize: o.batchSize, seed: o.seed, ...(o.lr !== undefined ? { lr: o.lr } : {}) }),
     recordEvery: o.recordEvery, normKind: o.norm ?? DEFAULT_SIGNAL.norm, score: o.score ?? DEFAULT_SIGNAL.score, backend: o.backend, trialTimeoutSeconds: o.trialTimeout,
   };

@@ -6,7 +6,7 @@
 import type { DataSpec, Dataset } from '../core/dataset.js';
 import type { TrialEvent, TrialResult } from '../trial/result.js';
 import type { TrialTask } from '../trial/task.js';
-import { loadDataset } from '../data/registry.js';
+import { dataSpecFor, loadDataset } from '../data/registry.js';
 import { initBackend, type BackendChoice } from '../engine/backend.js';
 import { resolveNetwork } from '../space/network.js';
 import { runTraining } from '../train/run-training.js';
@@ -36,7 +36,7 @@ export async function runTrial(task: TrialTask, onEvent?: (e: TrialEvent) => voi
   let backend: string | undefined;
   try {
     backend = (await initBackend((task.backend ?? 'auto') as BackendChoice)).name;
-    const dataset = await cachedDataset(task.data);
+    const dataset = await cachedDataset(dataSpecFor(task.data, task.space));
     const classes = dataset.classes;
     const net = resolveNetwork(task.space, task.widths, classes);
     // A task that saves checkpoints as it goes continues its own checkpoint, and a finished one is
