@@ -3,7 +3,6 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { DataError } from '../core/errors.js';
 import type { DataSpec, DataSplit, Dataset } from '../core/dataset.js';
-import type { ImageShape } from '../core/shapes.js';
 import { cifarFolder, CIFAR_FILES, readCifarFiles, type CifarKind } from './cifar.js';
 import { readIdxPair } from './idx.js';
 import { loadBundledMnist } from './mnist-bundled.js';
@@ -72,16 +71,6 @@ function loadRaw(spec: DataSpec): RawDataset {
     default:
       throw new DataError(`unknown dataset "${spec.name}"; expected one of ${DATASET_NAMES.join(', ')}`);
   }
-}
-
-/**
- * `spec`, with the synthetic dataset shaped like `space`'s input and classes where it names
- * `synthetic` without a shape of its own (the default, 28x28x1, fits only the MNIST spaces), so
- * that `--dataset synthetic` serves any space. Every loader that knows the space calls this.
- */
-export function dataSpecFor(spec: DataSpec, space: { input: ImageShape; classes: number }): DataSpec {
-  if (spec.name !== 'synthetic' || spec.synthetic) return spec;
-  return { ...spec, synthetic: { inputShape: [...space.input], classes: space.classes, trainCount: 2000, testCount: 500 } };
 }
 
 /** Loads, splits (seeded) and normalises a dataset. */

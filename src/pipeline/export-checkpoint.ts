@@ -6,7 +6,8 @@
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { DataSpec } from '../core/dataset.js';
-import { dataSpecFor, loadDataset } from '../data/registry.js';
+import { loadDataset } from '../data/registry.js';
+import { dataSpecFor } from '../data/synthetic.js';
 import { loadCheckpoint } from '../export/checkpoint.js';
 import { buildOnnxModel } from '../export/onnx.js';
 import { DEFAULT_OPSET } from '../export/opset.js';

@@ -6,10 +6,11 @@
 import type { DataSpec, Dataset } from '../core/dataset.js';
 import type { TrialEvent, TrialResult } from '../trial/result.js';
 import type { TrialTask } from '../trial/task.js';
-import { dataSpecFor, loadDataset } from '../data/registry.js';
+import { loadDataset } from '../data/registry.js';
 import { initBackend, type BackendChoice } from '../engine/backend.js';
 import { resolveNetwork } from '../space/network.js';
 import { runTraining } from '../train/run-training.js';
+import { dataSpecFor } from '../data/synthetic.js';
 import { saveFinishedCheckpoint, saveTrainingCheckpoint } from '../export/checkpoint.js';
 import { TelemetryRecorder } from '../train/telemetry.js';
 import { checkpointInfoOf, savedTraining } from './saved-training.js';
@@ -30,13 +31,15 @@ function cachedDataset(spec: DataSpec): Promise<Dataset> {
 
 export async function runTrial(task: TrialTask, onEvent?: (e: TrialEvent) => void, signal?: AbortSignal): Promise<TrialResult> {
   const started = performance.now();
+  // `--dataset synthetic` is made in the space's input shape (and recorded so in checkpoints).
+  task = { ...task, data: dataSpecFor(task.data, task.space) };
   const failed = (reason: string, backend?: string): TrialResult => ({
     trialId: task.trialId, status: 'failed', reason, widths: task.widths, backend, seconds: (performance.now() - started) / 1000,
   });
   let backend: string | undefined;
   try {
     backend = (await initBackend((task.backend ?? 'auto') as BackendChoice)).name;
-    const dataset = await cachedDataset(dataSpecFor(task.data, task.space));
+    const dataset = await cachedDataset(task.data);
     const classes = dataset.classes;
     const net = resolveNetwork(task.space, task.widths, classes);
     // A task that saves checkpoints as it goes continues its own checkpoint, and a finished one is

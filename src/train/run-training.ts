@@ -5,7 +5,8 @@
 import { DataError } from '../core/errors.js';
 import type { DataSpec, Dataset, WidthVector } from '../core/types.js';
 import { networkCost } from '../cost/cost.js';
-import { dataSpecFor, loadDataset } from '../data/registry.js';
+import { loadDataset } from '../data/registry.js';
+import { dataSpecFor } from '../data/synthetic.js';
 import { backendInfo } from '../engine/backend.js';
 import { resolveNetwork, type Network } from '../space/network.js';
 import type { SearchSpace } from '../space/types.js';
