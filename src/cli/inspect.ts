@@ -41,9 +41,9 @@ export function inspectCommand(yargs: Argv): Argv {
       ));
       console.log('');
       console.log(formatTable(
-        ['layer', 'group', 'in', 'out', 'params', 'MACs'],
-        [...cost.layers.map((l) => [l.name, l.group ?? '(classes)', l.inChannels, l.outChannels, l.params, l.macs]),
-          ['total', '', '', '', cost.params, cost.macs]],
+        ['layer', 'kind', 'group', 'in', 'out', 'params', 'MACs'],
+        [...cost.layers.map((l) => [l.name, l.kind, l.group ?? '(classes)', l.inChannels, l.outChannels, l.params, l.macs]),
+          ['total', '', '', '', '', cost.params, cost.macs]],
       ));
     },
   );

@@ -9,7 +9,8 @@ import type { SearchSpace } from '../space/types.js';
 
 export interface LayerCost {
   name: string;
-  kind: 'conv' | 'dense';
+  /** `depthwise` for a depthwise conv (one filter per channel), `conv` for any other conv. */
+  kind: 'conv' | 'depthwise' | 'dense';
   /** Width group of the layer's output channels; null for the output layer. */
   group: string | null;
   inChannels: number;
@@ -26,10 +27,12 @@ export interface NetworkCost {
 
 /**
  * Kernel weights of one weighted layer: `in * out` for a dense layer, `k * k * cin * cout` for a
- * convolution. Biases and BN scale/offset are not kernel weights (sparsity never touches them).
+ * convolution, `k * k * channels` for a depthwise one. Biases and BN scale/offset are not kernel
+ * weights (sparsity never touches them).
  */
 export function layerKernelWeights(op: WeightedOp): number {
-  return op.kind === 'dense' ? op.inUnits * op.outUnits : op.kernel * op.kernel * op.inShape[2] * op.outShape[2];
+  if (op.kind === 'dense') return op.inUnits * op.outUnits;
+  return op.kernel * op.kernel * (op.depthwise ? 1 : op.inShape[2]) * op.outShape[2];
 }
 
 /** Kernel weights of every conv and dense layer of `net`, summed (the wide & sparse baseline's unit). */
@@ -55,7 +58,7 @@ export function layerCost(op: WeightedOp): LayerCost {
   const cin = op.inShape[2];
   const cout = op.outShape[2];
   return {
-    name: op.name, kind: 'conv', group: op.group, inChannels: cin, outChannels: cout,
+    name: op.name, kind: op.depthwise ? 'depthwise' : 'conv', group: op.group, inChannels: cin, outChannels: cout,
     params: weights + (op.bias ? cout : 0) + (op.bn ? 2 * cout : 0),
     macs: op.outShape[0] * op.outShape[1] * weights,
   };

@@ -3,7 +3,7 @@
  * an example is its class prototype plus Gaussian noise. Learnable, and the same for the same seed.
  */
 import { createRng } from '../core/rng.js';
-import type { Dataset } from '../core/dataset.js';
+import type { DataSpec, Dataset } from '../core/dataset.js';
 import type { ImageShape } from '../core/shapes.js';
 import { splitAndNormalise } from './prepare.js';
 
@@ -37,4 +37,15 @@ export function makeSyntheticRaw(spec: SyntheticSpec, seed: number) {
 export function makeSynthetic(spec: SyntheticSpec, seed = 0, validationFraction = 0.1): Dataset {
   const raw = makeSyntheticRaw(spec, seed);
   return splitAndNormalise({ name: 'synthetic', source: 'generated', inputShape: spec.inputShape, classes: spec.classes, ...raw }, { seed, validationFraction });
+}
+
+/**
+ * `spec`, with the synthetic dataset shaped like `space`'s input and classes where it names
+ * `synthetic` without a shape of its own (the registry's default, 28x28x1, fits only the MNIST
+ * spaces), so that `--dataset synthetic` serves any space. Every loader that knows the space
+ * calls this.
+ */
+export function dataSpecFor(spec: DataSpec, space: { input: ImageShape; classes: number }): DataSpec {
+  if (spec.name !== 'synthetic' || spec.synthetic) return spec;
+  return { ...spec, synthetic: { inputShape: [...space.input], classes: space.classes, trainCount: 2000, testCount: 500 } };
 }

@@ -14,6 +14,8 @@ import { batchMatMulConfig } from './kernels/batch-mat-mul.js';
 import { identityConfig } from './kernels/identity.js';
 import { sumConfig } from './kernels/sum.js';
 import { conv2dConfig } from './kernels/conv2d.js';
+import { depthwiseBackpropInputConfig } from './kernels/depthwise-backprop-input.js';
+import { depthwiseBackpropFilterConfig } from './kernels/depthwise-backprop-filter.js';
 import { stridedSliceGradConfig } from './gradients/strided-slice-grad.js';
 import { batchNormTrainGradConfig } from './gradients/batch-norm-train-grad.js';
 
@@ -24,6 +26,8 @@ export const KERNELS: readonly tf.KernelConfig[] = [
   maxPoolGradConfig,
   ...batchNormTrainConfigs,
   ...batchNormTrainGradConfigs,
+  depthwiseBackpropInputConfig,
+  depthwiseBackpropFilterConfig,
 ];
 
 /** Shipped kernels wrapped with faster paths. */

@@ -2,7 +2,8 @@
  * ONNX export of a trained `WidthModel`, built from the resolved network (the same description the
  * builder used) and the model's weights, with onnx-proto's schema. The graph takes `input`,
  * NCHW float32 with a dynamic batch, and returns `logits`. Kernels go from tfjs layout
- * ([kh, kw, cin, cout], [in, out]) to ONNX's ([cout, cin, kh, kw]; Gemm keeps [in, out]).
+ * ([kh, kw, cin, cout], [in, out]) to ONNX's ([cout, cin, kh, kw]; Gemm keeps [in, out]); a
+ * depthwise conv is a `Conv` with `group` = its channels.
  */
 import onnxProto from 'onnx-proto';
 import type { ConvOp, NetOp } from '../space/network.js';
@@ -81,7 +82,9 @@ export function buildOnnxModel(model: WidthModel, opset = DEFAULT_OPSET): Uint8A
     const k = w(`${op.name}/kernel`);
     const inputs = [x, g.constant(`${op.name}.weight`, [k.shape[3], k.shape[2], k.shape[0], k.shape[1]], convKernel(k.values as Float32Array, k.shape))];
     if (op.bias) inputs.push(g.constant(`${op.name}.bias`, [k.shape[3]], w(`${op.name}/bias`).values));
-    let y = g.node('Conv', inputs, { kernel_shape: [op.kernel, op.kernel], strides: [op.stride, op.stride], pads: tfPads(op), dilations: [1, 1], group: 1 });
+    // A depthwise kernel ([k, k, 1, c]) becomes ONNX's [c, 1, k, k] with one group per channel.
+    const group = op.depthwise ? op.outShape[2] : 1;
+    let y = g.node('Conv', inputs, { kernel_shape: [op.kernel, op.kernel], strides: [op.stride, op.stride], pads: tfPads(op), dilations: [1, 1], group });
     if (op.bn) {
       const c = k.shape[3];
       y = g.node('BatchNormalization', [
@@ -131,6 +134,10 @@ export function buildOnnxModel(model: WidthModel, opset = DEFAULT_OPSET): Uint8A
           }
         }
         return g.node('Relu', [g.node('Add', [main, skip])]);
+      }
+      case 'inverted': {
+        const y = conv(op.project, conv(op.depthwise, conv(op.expand, x)));
+        return op.residual ? g.node('Add', [y, x]) : y;
       }
     }
   };

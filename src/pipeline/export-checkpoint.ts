@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { DataSpec } from '../core/dataset.js';
 import { loadDataset } from '../data/registry.js';
+import { dataSpecFor } from '../data/synthetic.js';
 import { loadCheckpoint } from '../export/checkpoint.js';
 import { buildOnnxModel } from '../export/onnx.js';
 import { DEFAULT_OPSET } from '../export/opset.js';
@@ -43,7 +44,7 @@ export async function exportCheckpoint(dir: string, request: ExportRequest = {})
     const examples = request.examples ?? 256;
     const bytes = buildOnnxModel(model, opset);
     const data = request.data ?? { ...meta.data, name: meta.data?.name ?? meta.dataset ?? meta.space.dataset, dataDir: request.dataDir ?? meta.data?.dataDir };
-    const test = (await loadDataset({ ...data, maxTrain: undefined, maxTest: examples })).test;
+    const test = (await loadDataset(dataSpecFor({ ...data, maxTrain: undefined, maxTest: examples }, meta.space))).test;
     const n = Math.min(examples, test.count);
     const size = test.x.length / test.count;
     const parity = await checkParity(model, bytes, test.x.subarray(0, n * size), n);

@@ -11,6 +11,7 @@ import { dataFingerprint } from '../data/fingerprint.js';
 import { initBackend, type BackendChoice } from '../engine/backend.js';
 import { resolveNetwork } from '../space/network.js';
 import { runTraining } from '../train/run-training.js';
+import { dataSpecFor } from '../data/synthetic.js';
 import { saveFinishedCheckpoint, saveTrainingCheckpoint } from '../export/checkpoint.js';
 import { TelemetryRecorder } from '../train/telemetry.js';
 import { checkpointInfoOf, savedTraining } from './saved-training.js';
@@ -42,6 +43,8 @@ function cachedDataset(spec: DataSpec): Promise<Dataset> {
 
 export async function runTrial(task: TrialTask, onEvent?: (e: TrialEvent) => void, signal?: AbortSignal): Promise<TrialResult> {
   const started = performance.now();
+  // `--dataset synthetic` is made in the space's input shape (and recorded so in checkpoints).
+  task = { ...task, data: dataSpecFor(task.data, task.space) };
   const failed = (reason: string, backend?: string): TrialResult => ({
     trialId: task.trialId, status: 'failed', reason, widths: task.widths, backend, seconds: (performance.now() - started) / 1000,
   });

@@ -7,11 +7,17 @@ import { SpaceError } from '../core/errors.js';
 import type { ImageShape, WidthVector } from '../core/shapes.js';
 import type { Activation, Padding, SearchSpace } from './types.js';
 
-/** A convolution with its shapes fixed. `group` is null for layers with no variable width. */
+/**
+ * A convolution with its shapes fixed. `group` is the width group of its output channels. A
+ * depthwise convolution has one `kernel` x `kernel` filter per channel (as many outputs as inputs,
+ * no mixing across channels): its kernel is stored as [k, k, 1, channels], the layout of a
+ * grouped convolution's filters, so output-channel norms and the ONNX layout are a plain conv's.
+ */
 export interface ConvOp {
   kind: 'conv';
   name: string;
   group: string;
+  depthwise: boolean;
   inShape: ImageShape;
   outShape: ImageShape;
   kernel: number;
@@ -67,7 +73,22 @@ export interface BlockOp {
   outShape: ImageShape;
 }
 
-export type NetOp = ConvOp | DenseOp | MaxPoolOp | GapOp | FlattenOp | BlockOp;
+/**
+ * MobileNetV2's inverted-residual block: `expand` (1x1, ReLU), `depthwise` (3x3 with the stride,
+ * ReLU), `project` (1x1, linear), each with BN; `residual` when the input is added to the output.
+ */
+export interface InvertedOp {
+  kind: 'inverted';
+  name: string;
+  expand: ConvOp;
+  depthwise: ConvOp;
+  project: ConvOp;
+  residual: boolean;
+  inShape: ImageShape;
+  outShape: ImageShape;
+}
+
+export type NetOp = ConvOp | DenseOp | MaxPoolOp | GapOp | FlattenOp | BlockOp | InvertedOp;
 
 /** A weighted layer (conv or dense), in forward order, with the op it belongs to. */
 export type WeightedOp = ConvOp | DenseOp;
@@ -122,8 +143,48 @@ export function resolveNetwork(space: SearchSpace, widths: WidthVector, classes 
         const outShape = convOut(shape, layer.kernel, stride, padding, out);
         checkSpatial(i, outShape);
         ops.push({
-          kind: 'conv', name: layer.name, group: layer.group, inShape: shape, outShape, kernel: layer.kernel,
+          kind: 'conv', name: layer.name, group: layer.group, depthwise: false, inShape: shape, outShape, kernel: layer.kernel,
           stride, padding, bias: layer.bias ?? false, bn: layer.bn ?? false, activation: layer.activation ?? 'none',
+        });
+        shape = outShape;
+        streamGroup = layer.group;
+        break;
+      }
+      case 'depthwise': {
+        if (flat) fail(i, 'expected an image input for a depthwise conv, found a flattened vector');
+        // Its width is its input's: that width must be a group's, which the depthwise conv joins.
+        if (streamGroup === null) fail(i, 'expected a layer with a width group before a depthwise conv (its channels are its input\'s), found the network input');
+        const stride = layer.stride ?? 1;
+        const padding = layer.padding ?? 'same';
+        const outShape = convOut(shape, layer.kernel, stride, padding, shape[2]);
+        checkSpatial(i, outShape);
+        ops.push({
+          kind: 'conv', name: layer.name, group: streamGroup!, depthwise: true, inShape: shape, outShape, kernel: layer.kernel,
+          stride, padding, bias: false, bn: layer.bn ?? false, activation: layer.activation ?? 'none',
+        });
+        shape = outShape;
+        break;
+      }
+      case 'inverted': {
+        if (flat) fail(i, 'expected an image input for an inverted-residual block, found a flattened vector');
+        const stride = layer.stride ?? 1;
+        const hidden = widthOf.get(layer.expand)!;
+        const outWidth = widthOf.get(layer.group)!;
+        const wide: ImageShape = [shape[0], shape[1], hidden];
+        const strided = convOut(wide, 3, stride, 'same', hidden);
+        const outShape: ImageShape = [strided[0], strided[1], outWidth];
+        checkSpatial(i, outShape);
+        const conv = (part: string, group: string, inShape: ImageShape, out: ImageShape, kernel: number, s: number, activation: Activation, depthwise = false): ConvOp => ({
+          kind: 'conv', name: `${layer.name}.${part}`, group, depthwise, inShape, outShape: out, kernel, stride: s, padding: 'same', bias: false, bn: true, activation,
+        });
+        ops.push({
+          kind: 'inverted', name: layer.name, inShape: shape, outShape,
+          expand: conv('expand', layer.expand, shape, wide, 1, 1, 'relu'),
+          depthwise: conv('depthwise', layer.expand, wide, strided, 3, stride, 'relu', true),
+          project: conv('project', layer.group, strided, outShape, 1, 1, 'none'),
+          // Same group means same width for every width vector; a width that merely happens to be
+          // equal (another group's) is not a residual stream.
+          residual: stride === 1 && streamGroup === layer.group,
         });
         shape = outShape;
         streamGroup = layer.group;
@@ -171,7 +232,7 @@ export function resolveNetwork(space: SearchSpace, widths: WidthVector, classes 
         const mid = convOut(shape, 3, stride, 'same', innerWidth);
         const outShape: ImageShape = [mid[0], mid[1], outWidth];
         const conv = (name: string, group: string, inShape: ImageShape, out: ImageShape, kernel: number, s: number, activation: Activation): ConvOp => ({
-          kind: 'conv', name, group, inShape, outShape: out, kernel, stride: s, padding: 'same', bias: false, bn: true, activation,
+          kind: 'conv', name, group, depthwise: false, inShape, outShape: out, kernel, stride: s, padding: 'same', bias: false, bn: true, activation,
         });
         let shortcut: Shortcut;
         if (layer.shortcut === 'identity') {
@@ -200,11 +261,15 @@ export function resolveNetwork(space: SearchSpace, widths: WidthVector, classes 
   return { space: space.name, input: space.input, classes, widths: [...widths], ops };
 }
 
-/** The conv and dense layers of a network in forward order (block convs: conv1, conv2, shortcut). */
+/**
+ * The conv and dense layers of a network in forward order (block convs: conv1, conv2, shortcut;
+ * inverted blocks: expand, depthwise, project).
+ */
 export function weightedOps(net: Network): WeightedOp[] {
   return net.ops.flatMap((op): WeightedOp[] => {
     if (op.kind === 'conv' || op.kind === 'dense') return [op];
     if (op.kind === 'block') return op.shortcut.kind === 'projection' ? [op.conv1, op.conv2, op.shortcut.conv] : [op.conv1, op.conv2];
+    if (op.kind === 'inverted') return [op.expand, op.depthwise, op.project];
     return [];
   });
 }

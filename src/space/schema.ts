@@ -78,9 +78,39 @@ export const blockLayerSchema = object({
   shortcut: oneOf(['identity', 'pad', 'projection'] as const),
 });
 
-const LAYER_TYPES = ['conv', 'dense', 'maxpool', 'gap', 'flatten', 'block'];
+/**
+ * A depthwise convolution: one `kernel` x `kernel` filter per input channel, so its width is its
+ * input's and it has no group of its own (it belongs to the group of the layer before it), no
+ * bias, optionally batch norm and an activation.
+ */
+export const depthwiseLayerSchema = object({
+  type: z.literal('depthwise'),
+  name: name(),
+  kernel: positiveInt(),
+  stride: positiveInt().optional(),
+  padding: oneOf(['same', 'valid'] as const).optional(),
+  bn: flag().optional(),
+  activation: activation.optional(),
+});
 
-export const layerSchema = z.discriminatedUnion('type', [convLayerSchema, denseLayerSchema, maxPoolLayerSchema, gapLayerSchema, flattenLayerSchema, blockLayerSchema], {
+/**
+ * MobileNetV2's inverted-residual block (Sandler et al.): conv 1x1 to the hidden width `expand` -
+ * BN - ReLU - depthwise 3x3 with the block's stride - BN - ReLU - conv 1x1 to `group` - BN, no
+ * activation. The block's input is added to its output when it is of the same group (`group`, the
+ * residual stream) and the stride is 1, with no activation after the addition; otherwise there is
+ * no shortcut. The depthwise conv belongs to the hidden group `expand`, the projection to `group`.
+ */
+export const invertedLayerSchema = object({
+  type: z.literal('inverted'),
+  name: name(),
+  expand: name(),
+  group: name(),
+  stride: positiveInt().optional(),
+});
+
+const LAYER_TYPES = ['conv', 'depthwise', 'dense', 'maxpool', 'gap', 'flatten', 'block', 'inverted'];
+
+export const layerSchema = z.discriminatedUnion('type', [convLayerSchema, depthwiseLayerSchema, denseLayerSchema, maxPoolLayerSchema, gapLayerSchema, flattenLayerSchema, blockLayerSchema, invertedLayerSchema], {
   errorMap: (issue, ctx) => ({
     message: issue.code === 'invalid_union_discriminator' ? `one of ${LAYER_TYPES.map((t) => JSON.stringify(t)).join(', ')}` : ctx.data === undefined ? MISSING : 'a layer object with a "type"',
   }),

@@ -4,7 +4,7 @@
  * group; layers whose outputs are added together (a residual stream) share one group.
  */
 import type { z } from 'zod';
-import type { blockLayerSchema, convLayerSchema, denseLayerSchema, flattenLayerSchema, gapLayerSchema, layerSchema, maxPoolLayerSchema, spaceSchema, widthGroupSchema } from './schema.js';
+import type { blockLayerSchema, convLayerSchema, denseLayerSchema, depthwiseLayerSchema, flattenLayerSchema, gapLayerSchema, invertedLayerSchema, layerSchema, maxPoolLayerSchema, spaceSchema, widthGroupSchema } from './schema.js';
 
 // The types are the schema's (`schema.ts`, where each field is documented): what passes the check
 // is exactly what the code reads.
@@ -25,6 +25,10 @@ export type GapLayer = z.infer<typeof gapLayerSchema>;
 export type FlattenLayer = z.infer<typeof flattenLayerSchema>;
 /** He et al.'s basic block (see `blockLayerSchema`). */
 export type BlockLayer = z.infer<typeof blockLayerSchema>;
+/** A depthwise convolution: one filter per input channel (see `depthwiseLayerSchema`). */
+export type DepthwiseLayer = z.infer<typeof depthwiseLayerSchema>;
+/** MobileNetV2's inverted-residual block (see `invertedLayerSchema`). */
+export type InvertedLayer = z.infer<typeof invertedLayerSchema>;
 
 export type LayerDecl = z.infer<typeof layerSchema>;
 

@@ -69,7 +69,7 @@ export function validateSpace(doc: unknown, file: string): SearchSpace {
 
   const layerNames = new Set<string>();
   layers.forEach((l, i) => {
-    for (const key of ['inner', 'group'] as const) {
+    for (const key of ['inner', 'expand', 'group'] as const) {
       const ref = (l as Partial<Record<typeof key, string>>)[key];
       if (ref !== undefined && !groupNames.has(ref)) fail(`$.layers[${i}].${key}`, `the name of a group (${[...groupNames].join(', ')})`, ref, 'unknown group');
     }
@@ -77,7 +77,7 @@ export function validateSpace(doc: unknown, file: string): SearchSpace {
     if (layerNames.has(l.name)) fail(`$.layers[${i}].name`, 'a layer name not used before', l.name, 'duplicate layer name');
     layerNames.add(l.name);
   });
-  const used = new Set(layers.flatMap((l) => ('inner' in l ? [l.inner, l.group] : 'group' in l && l.group ? [l.group] : [])));
+  const used = new Set(layers.flatMap((l) => ('inner' in l ? [l.inner, l.group] : 'expand' in l ? [l.expand, l.group] : 'group' in l && l.group ? [l.group] : [])));
   groups.forEach((g, i) => {
     if (!used.has(g.name)) fail(`$.groups[${i}].name`, 'a group that some layer uses', g.name, 'unused group');
   });

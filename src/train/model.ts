@@ -68,7 +68,9 @@ export class WidthModel {
       if (op.bias) this.addParam(op.name, 'bias', tf.zeros([op.outUnits]));
       return;
     }
-    const cin = op.inShape[2];
+    // A depthwise kernel is stored as [k, k, 1, channels] (each output channel reads one input
+    // channel), so output-channel norms, masks and export read it like any conv kernel.
+    const cin = op.depthwise ? 1 : op.inShape[2];
     const cout = op.outShape[2];
     const k = op.kernel;
     this.addParam(op.name, 'kernel', tf.tensor4d(heNormal(rng, k * k * cin * cout, k * k * cin), [k, k, cin, cout]));
@@ -106,7 +108,18 @@ export class WidthModel {
    */
   apply(x: tf.Tensor4D, training: boolean): tf.Tensor2D {
     let h: tf.Tensor = x;
-    for (const op of this.net.ops) h = this.applyOp(op, h, training);
+    for (const op of this.net.ops) {
+      if (training) {
+        h = this.applyOp(op, h, true);
+        continue;
+      }
+      // Inference keeps nothing for a gradient: each op's intermediates and its input are freed
+      // once its output exists, so memory peaks at one op's tensors, not the whole network's (a
+      // MobileNet's wide hidden maps otherwise took the wasm heap past 2 GB at batch 500).
+      const input = h;
+      h = tf.tidy(() => this.applyOp(op, input, false));
+      if (input !== x) input.dispose();
+    }
     return h as tf.Tensor2D;
   }
 
@@ -132,10 +145,17 @@ export class WidthModel {
         else skip = padShortcut(x as tf.Tensor4D, sc.stride, sc.from, sc.to);
         return tf.relu(tf.add(main, skip));
       }
+      case 'inverted': {
+        const wide = this.conv(op.expand, x as tf.Tensor4D, training);
+        const y = this.conv(op.project, this.conv(op.depthwise, wide, training), training);
+        // MobileNetV2's linear bottleneck: no activation after the projection or the addition.
+        return op.residual ? tf.add(y, x) : y;
+      }
     }
   }
 
   private conv(op: ConvOp, x: tf.Tensor4D, training: boolean): tf.Tensor4D {
+    if (op.depthwise) return this.depthwiseConv(op, x, training);
     const kernel = this.param(`${op.name}/kernel`) as tf.Tensor4D;
     const bias = op.bias ? (this.param(`${op.name}/bias`) as tf.Tensor1D) : undefined;
     if (!op.bn) {
@@ -143,6 +163,15 @@ export class WidthModel {
     }
     let y: tf.Tensor4D = bias ? tf.fused.conv2d({ x, filter: kernel, strides: op.stride, pad: op.padding, bias }) : tf.conv2d(x, kernel, op.stride, op.padding);
     y = this.batchNorm(op.name, y, training);
+    return op.activation === 'relu' ? tf.relu(y) : y;
+  }
+
+  /** A depthwise conv (never with a bias): the stored [k, k, 1, c] kernel is tfjs's [k, k, c, 1]. */
+  private depthwiseConv(op: ConvOp, x: tf.Tensor4D, training: boolean): tf.Tensor4D {
+    const c = op.outShape[2];
+    const filter = tf.reshape(this.param(`${op.name}/kernel`), [op.kernel, op.kernel, c, 1]) as tf.Tensor4D;
+    let y = tf.depthwiseConv2d(x, filter, op.stride, op.padding);
+    if (op.bn) y = this.batchNorm(op.name, y, training);
     return op.activation === 'relu' ? tf.relu(y) : y;
   }
 
@@ -215,6 +244,20 @@ function padShortcut(x: tf.Tensor4D, stride: number, from: number, to: number): 
   if (stride === 1 && from === to) return x;
   const select = tf.reshape(tf.eye(from, to), [1, 1, from, to]) as tf.Tensor4D;
   return tf.conv2d(x, select, stride, 'valid');
+}
+
+/** Elements of the largest activation one example makes in `net` (inner maps of blocks included). */
+export function largestActivation(net: Network): number {
+  const size = ([h, w, c]: readonly number[]) => h * w * c;
+  let most = size(net.input);
+  for (const op of net.ops) {
+    const shapes = op.kind === 'dense' ? [[1, 1, op.outUnits]]
+      : op.kind === 'block' ? [op.conv1.outShape, op.outShape]
+        : op.kind === 'inverted' ? [op.expand.outShape, op.depthwise.outShape, op.outShape]
+          : op.kind === 'conv' || op.kind === 'maxpool' ? [op.outShape] : [op.inShape];
+    for (const s of shapes) most = Math.max(most, size(s));
+  }
+  return most;
 }
 
 /** Builds the model of `space` at `widths` with weights initialised from `seed`. */

@@ -6,6 +6,7 @@ import { DataError } from '../core/errors.js';
 import type { DataSpec, Dataset, WidthVector } from '../core/types.js';
 import { networkCost } from '../cost/cost.js';
 import { loadDataset } from '../data/registry.js';
+import { dataSpecFor } from '../data/synthetic.js';
 import { backendInfo } from '../engine/backend.js';
 import { resolveNetwork, type Network } from '../space/network.js';
 import type { SearchSpace } from '../space/types.js';
@@ -118,7 +119,7 @@ export interface RunTrainingOptions {
  */
 export async function runTraining(request: TrainingRequest, hooks: TrainHooks = {}, options: RunTrainingOptions = {}): Promise<TrainingResult> {
   const started = performance.now();
-  const data = options.dataset ?? (await loadDataset(request.data));
+  const data = options.dataset ?? (await loadDataset(dataSpecFor(request.data, request.space)));
   checkCompatible(request.space, data);
   const resume = request.resume;
   const source = `dataset ${request.data.name}${request.data.dataDir ? ` in ${request.data.dataDir}` : ''}`;

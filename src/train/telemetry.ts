@@ -53,11 +53,32 @@ function readerLists(net: Network): Map<string, (Reader | 'skip')[]> {
         }
         break;
       }
+      case 'inverted': {
+        add(stream, { layer: op.expand });
+        readers.get(op.expand.name)!.push({ layer: op.depthwise });
+        readers.get(op.depthwise.name)!.push({ layer: op.project });
+        if (op.residual) {
+          add(stream, 'skip');
+          stream = [op.project, ...stream];
+        } else {
+          stream = [op.project];
+        }
+        break;
+      }
       default:
         break;
     }
   }
   return readers;
+}
+
+/**
+ * The norm of the weights with which `reader` reads each of its input channels. A depthwise conv
+ * reads channel c with its own filter c alone, so that filter's norm is the channel's column.
+ */
+function readerColumnNorms(reader: Reader, kernel: { values: Float32Array; shape: number[] }): Float64Array {
+  if (reader.layer.kind === 'conv' && reader.layer.depthwise) return outputChannelNorms(kernel.values, kernel.shape);
+  return inputChannelNorms(kernel.values, kernel.shape, reader.flattenedChannels);
 }
 
 /**
@@ -151,7 +172,7 @@ export class TelemetryRecorder {
       const reader = this.readers.get(layer.layer);
       if (reader && layer.paired) {
         const next = kernel(reader.layer.name);
-        layer.paired.push(point(epoch, step, normStats(pairedNorms(out, inputChannelNorms(next.values, next.shape, reader.flattenedChannels)))));
+        layer.paired.push(point(epoch, step, normStats(pairedNorms(out, readerColumnNorms(reader, next)))));
       }
     }
   }
@@ -166,7 +187,7 @@ export class TelemetryRecorder {
     // A reader past a zero-padding shortcut has more input channels than the group: the group's
     // channel c is its input channel c (the padding is appended), so only the first `width` count.
     const reader = readers.length
-      ? rootSumSquare(readers.map((r) => inputChannelNorms(kernel(r.layer.name).values, kernel(r.layer.name).shape, r.flattenedChannels)), width)
+      ? rootSumSquare(readers.map((r) => readerColumnNorms(r, kernel(r.layer.name))), width)
       : null;
     const bn = g.layers.filter((l) => this.bnLayers.has(l));
     const gamma = bn.length ? rootSumSquare(bn.map((l) => model.param(`${l}/gamma`).dataSync() as Float32Array), width) : null;

@@ -7,7 +7,7 @@ import { TrainError } from '../core/errors.js';
 import { createStatefulRng, shuffleInPlace, type RngState } from '../core/rng.js';
 import type { DataSplit, ImageShape, TrainRecipe } from '../core/types.js';
 import { gatherBatch, identityOrder, type Augmentation } from './batches.js';
-import type { WidthModel } from './model.js';
+import { largestActivation, type WidthModel } from './model.js';
 import { Optimizer, type OptimizerState } from './optimizer.js';
 import { learningRate } from './schedule.js';
 
@@ -241,8 +241,19 @@ export interface Evaluation {
   count: number;
 }
 
+/** Bytes one activation tensor of an evaluation batch may take (float32). */
+const EVALUATION_TENSOR_BYTES = 128 * 2 ** 20;
+
+/**
+ * The evaluation batch for `model`: 500 examples, fewer where the network's largest activation
+ * would pass 128 MB (a wide MobileNet's hidden maps at 500 examples took the wasm heap past 2 GB).
+ */
+export function evaluationBatchSize(model: WidthModel): number {
+  return Math.max(1, Math.min(500, Math.floor(EVALUATION_TENSOR_BYTES / (4 * largestActivation(model.net)))));
+}
+
 /** Loss and accuracy of `model` on `split` in inference mode (BN moving averages). */
-export function evaluate(model: WidthModel, split: DataSplit, shape: ImageShape, batchSize = 500): Evaluation {
+export function evaluate(model: WidthModel, split: DataSplit, shape: ImageShape, batchSize = evaluationBatchSize(model)): Evaluation {
   if (split.count === 0) return { loss: NaN, accuracy: NaN, count: 0 };
   const order = identityOrder(split.count);
   let lossSum = 0;

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spaceCost } from '../../src/cost/index.js';
-import { baseWidths, loadSpace } from '../../src/space/index.js';
+import { baseWidths, loadSpace, parseSpace, resolveNetwork } from '../../src/space/index.js';
 
 const cost = (name: string, widths?: number[]) => {
   const space = loadSpace(name);
@@ -48,4 +48,41 @@ test('option-A shortcuts have no parameters; a ResNet-20 block at stride 2 halve
   assert.equal(first.params, 3 * 3 * 16 * 32 + 64);
   assert.equal(first.macs, 16 * 16 * 3 * 3 * 16 * 32);
   assert.ok(!c.layers.some((l) => l.name.endsWith('.shortcut')));
+});
+
+test('hand counts of depthwise convs and inverted-residual blocks (BN scale/offset counted, no conv bias)', () => {
+  const space = parseSpace(JSON.stringify({
+    name: 'tiny-mobile', input: [8, 8, 3], classes: 10, dataset: 'synthetic',
+    groups: [
+      { name: 'a', base: 4, min: 4, max: 8, step: 4 }, { name: 'h', base: 12, min: 4, max: 12, step: 4 },
+      { name: 'h2', base: 6, min: 2, max: 6, step: 2 }, { name: 'b', base: 5, min: 5, max: 5, step: 1 },
+    ],
+    layers: [
+      { type: 'conv', name: 'stem', group: 'a', kernel: 3, bn: true, activation: 'relu' },
+      { type: 'inverted', name: 'blk1', expand: 'h', group: 'a' },
+      { type: 'inverted', name: 'blk2', expand: 'h2', group: 'b', stride: 2 },
+      { type: 'depthwise', name: 'dw', kernel: 3, bn: true, activation: 'relu' },
+      { type: 'gap' },
+      { type: 'dense', name: 'out' },
+    ],
+  }), 'tiny.json');
+  const net = resolveNetwork(space, baseWidths(space));
+  // The input is added only where it has the block's group at stride 1.
+  assert.deepEqual(net.ops.filter((op) => op.kind === 'inverted').map((op) => op.kind === 'inverted' && op.residual), [true, false]);
+  const c = spaceCost(space, baseWidths(space));
+  const byName = Object.fromEntries(c.layers.map((l) => [l.name, [l.kind, l.group, l.params, l.macs]]));
+  assert.deepEqual(byName, {
+    stem: ['conv', 'a', 3 * 3 * 3 * 4 + 8, 8 * 8 * 3 * 3 * 3 * 4],
+    'blk1.expand': ['conv', 'h', 4 * 12 + 24, 8 * 8 * 4 * 12],
+    // one 3x3 filter per channel: 9 weights and 9 MACs per output pixel per channel
+    'blk1.depthwise': ['depthwise', 'h', 9 * 12 + 24, 8 * 8 * 9 * 12],
+    'blk1.project': ['conv', 'a', 12 * 4 + 8, 8 * 8 * 12 * 4],
+    'blk2.expand': ['conv', 'h2', 4 * 6 + 12, 8 * 8 * 4 * 6],
+    // stride 2: 8x8 -> 4x4 at the depthwise conv
+    'blk2.depthwise': ['depthwise', 'h2', 9 * 6 + 12, 4 * 4 * 9 * 6],
+    'blk2.project': ['conv', 'b', 6 * 5 + 10, 4 * 4 * 6 * 5],
+    // a standalone depthwise conv joins the group of the layer before it
+    dw: ['depthwise', 'b', 9 * 5 + 10, 4 * 4 * 9 * 5],
+    out: ['dense', null, 5 * 10 + 10, 5 * 10],
+  });
 });

@@ -88,3 +88,15 @@ test('the space schema: a document, layer or field of the wrong kind is a SpaceE
   for (const [mutate, pattern] of cases) assert.match(errorOf(mutate), pattern);
   for (const doc of ['null', '[]', '7']) assert.throws(() => parseSpace(doc, 'x.json'), (e: Error) => e instanceof SpaceError && /^x\.json: \$: expected an object, found/.test(e.message), doc);
 });
+
+test('depthwise convs and inverted blocks: a depthwise conv needs a grouped input, an inverted block existing groups', () => {
+  // cnn-mnist's first layer reads the image: a depthwise conv there has no group to join.
+  let m = errorOf((d) => { d.layers.unshift({ type: 'depthwise', name: 'dw', kernel: 3 }); });
+  assert.match(m, /\$\.layers\[0\]: expected a layer with a width group before a depthwise conv/);
+  m = errorOf((d) => { d.layers.splice(1, 0, { type: 'inverted', name: 'inv', expand: 'nope', group: 'conv1' }); });
+  assert.match(m, /\$\.layers\[1\]\.expand: .*unknown group/);
+  m = errorOf((d) => { d.layers.splice(1, 0, { type: 'inverted', name: 'inv', expand: 'conv2', group: 'conv1', ratio: 6 }); });
+  assert.match(m, /\$\.layers\[1\]\.ratio: .*unknown key/);
+  m = errorOf((d) => { d.layers.splice(1, 0, { type: 'depthwise', name: 'dw', kernel: 3, group: 'conv1' }); });
+  assert.match(m, /\$\.layers\[1\]\.group: .*unknown key/);
+});

@@ -38,8 +38,10 @@ test('for every shipped space and scale, the nonzero count equals the base kerne
     // Independent count: params minus biases and BN, from the cost model's per-layer numbers is not
     // separable, so check against the kernel shapes: k*k*cin*cout and in*out summed by hand below.
     const net = resolveNetwork(space, baseWidths(space));
-    const byHand = net.ops.flatMap((op) => (op.kind === 'block' ? [op.conv1, op.conv2, ...(op.shortcut.kind === 'projection' ? [op.shortcut.conv] : [])] : [op]))
-      .reduce((s, op) => s + (op.kind === 'conv' ? op.kernel * op.kernel * op.inShape[2] * op.outShape[2] : op.kind === 'dense' ? op.inUnits * op.outUnits : 0), 0);
+    // Inverted blocks: the 1x1 expand and project convs as any conv; the depthwise conv has one
+    // k x k filter per channel.
+    const byHand = net.ops.flatMap((op) => (op.kind === 'block' ? [op.conv1, op.conv2, ...(op.shortcut.kind === 'projection' ? [op.shortcut.conv] : [])] : op.kind === 'inverted' ? [op.expand, op.depthwise, op.project] : [op]))
+      .reduce((s, op) => s + (op.kind === 'conv' ? op.kernel * op.kernel * (op.depthwise ? 1 : op.inShape[2]) * op.outShape[2] : op.kind === 'dense' ? op.inUnits * op.outUnits : 0), 0);
     assert.equal(baseKernels, byHand, name);
     for (const scale of [1, 1.41, 2, 2.83]) {
       const wide = resolveNetwork(space, scaledWidths(space, scale));
