@@ -7,7 +7,45 @@
 import * as tf from '@tensorflow/tfjs';
 import { heapOffset, heapOutput, run, withTemps, type Ctx, type Info, type KernelArgs, type WasmBackend } from './heap.js';
 import { convGeometry, cropForConv } from './conv-geometry.js';
+import { zeroPaddedCopy } from './conv2d-padded-copy.js';
 import { simdKernels, type SimdKernels } from '../simd/kernel-module.js';
+
+/**
+ * The stride-1 input gradient as what it is, a forward convolution: dx = conv(dy zero-padded by
+ * k - 1 - the forward padding, w reversed in both spatial axes with its channel axes swapped), on
+ * the SIMD forward kernel. Each dx pixel then sums over kh * kw * Cout products in registers, where
+ * the scatter kernel sums over Cout only and adds every tile into dx once per tap (at Cout = 16 its
+ * register tile was loaded and stored every 16 multiply-adds). Undefined where it does not apply.
+ */
+function conv2dBackpropInputGather(kernels: SimdKernels, { inputs, backend, attrs }: KernelArgs): Info | undefined {
+  const { dy, filter } = inputs;
+  const inputShape = attrs.inputShape as number[];
+  const [b, h, w, cin] = inputShape;
+  const info = convGeometry(inputShape, filter.shape, attrs);
+  const [kh, kw, , cout] = filter.shape;
+  const { strideHeight: sh, strideWidth: sw, outHeight: ho, outWidth: wo, padInfo } = info;
+  const top = kh - 1 - padInfo.top, left = kw - 1 - padInfo.left;
+  if (sh !== 1 || sw !== 1 || cin % 4 !== 0 || top < 0 || left < 0) return undefined;
+  const heap = backend as unknown as WasmBackend;
+  return withTemps(backend, (ctx) => {
+    // wf[i, j, co, ci] = w[kh-1-i, kw-1-j, ci, co], one pass over the small filter.
+    const wf = heapOutput(ctx, [kh, kw, cout, cin], (out, read) => {
+      const src = read(filter);
+      for (let i = 0; i < kh; i++) {
+        for (let j = 0; j < kw; j++) {
+          const from = ((kh - 1 - i) * kw + (kw - 1 - j)) * cin * cout, to = (i * kw + j) * cout * cin;
+          for (let ci = 0; ci < cin; ci++) for (let co = 0; co < cout; co++) out[to + co * cin + ci] = src[from + ci * cout + co];
+        }
+      }
+    });
+    const hp = h + kh - 1, wp = w + kw - 1;
+    const needsCopy = top > 0 || left > 0 || ho !== hp || wo !== wp;
+    const source = needsCopy ? zeroPaddedCopy(ctx, dy, hp, wp, top, left) : dy;
+    const dx = heapOutput(ctx, inputShape, () => undefined);
+    kernels.conv2d(heapOffset(heap, source), heapOffset(heap, wf), heapOffset(heap, dx), b, hp, wp, cout, h, w, cin, kh, kw, 1, 1, 0, 0);
+    return dx;
+  });
+}
 
 /** The input gradient on the SIMD kernel (Cin a multiple of 4), or undefined where it does not apply. */
 function conv2dBackpropInputSimd(kernels: SimdKernels, { inputs, backend, attrs }: KernelArgs): Info | undefined {
@@ -133,10 +171,11 @@ function phaseFilter(ctx: Ctx, w: Info, ah: number, aw: number, sh: number, sw: 
   });
 }
 
-/** The SIMD kernel where it applies, otherwise the XNNPACK formulation. */
+/** The SIMD forward kernel at stride 1, the SIMD scatter kernel at other strides, otherwise the XNNPACK formulation. */
 function conv2dBackpropInput(args: KernelArgs): Info {
   const kernels = simdKernels(args.backend as unknown as WasmBackend);
-  return (kernels && conv2dBackpropInputSimd(kernels, args)) ?? conv2dBackpropInputXnnpack(args);
+  if (!kernels) return conv2dBackpropInputXnnpack(args);
+  return conv2dBackpropInputGather(kernels, args) ?? conv2dBackpropInputSimd(kernels, args) ?? conv2dBackpropInputXnnpack(args);
 }
 
 /** The input gradient on wasm. */

@@ -6,6 +6,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import { heapOffset, heapOutput, withTemps, type Backend, type Info, type WasmBackend, type WrappingKernelConfig } from './heap.js';
 import { convGeometry } from './conv-geometry.js';
+import { zeroPaddedCopy } from './conv2d-padded-copy.js';
 import { simdKernels } from '../simd/kernel-module.js';
 
 function conv2dSimdFirst(shipped: tf.KernelFunc): tf.KernelFunc {
@@ -25,20 +26,8 @@ function conv2dSimdFirst(shipped: tf.KernelFunc): tf.KernelFunc {
     return withTemps(backend, (ctx) => {
       // With padding, a zero-padded copy of x: every window is then whole, so every pixel takes the
       // 4-pixel tiles (on 8x8 maps the clipped edge pixels were half of them); a copy costs far less.
-      let source = x;
-      if (top > 0 || left > 0 || hp > h || wp > w) {
-        source = heapOutput(ctx, [b, hp, wp, cin], (out, read) => {
-          const src = read(x);
-          out.fill(0);
-          const rows = Math.min(h, hp - top), run = Math.min(w, wp - left) * cin;
-          for (let n = 0; n < b; n++) {
-            for (let r = 0; r < rows; r++) {
-              const from = (n * h + r) * w * cin;
-              out.set(src.subarray(from, from + run), ((n * hp + r + top) * wp + left) * cin);
-            }
-          }
-        });
-      }
+      const padded = top > 0 || left > 0 || hp > h || wp > w;
+      const source = padded ? zeroPaddedCopy(ctx, x, hp, wp, top, left) : x;
       const [, sourceHeight, sourceWidth] = source.shape;
       const y = heapOutput(ctx, [b, ho, wo, cout], () => undefined);
       kernels.conv2d(heapOffset(backend, source), heapOffset(backend, filter), heapOffset(backend, y),
