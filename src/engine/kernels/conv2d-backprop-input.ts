@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { heapOffset, heapOutput, run, withTemps, type Ctx, type Info, type KernelArgs, type WasmBackend } from './heap.js';
 import { convGeometry, cropForConv } from './conv-geometry.js';
-import { zeroPaddedCopy } from './conv2d-padded-copy.js';
+import { forEachPaddedImage } from './conv2d-padded-copy.js';
 import { simdKernels, type SimdKernels } from '../simd/kernel-module.js';
 
 /**
@@ -39,10 +39,15 @@ function conv2dBackpropInputGather(kernels: SimdKernels, { inputs, backend, attr
       }
     });
     const hp = h + kh - 1, wp = w + kw - 1;
-    const needsCopy = top > 0 || left > 0 || ho !== hp || wo !== wp;
-    const source = needsCopy ? zeroPaddedCopy(ctx, dy, hp, wp, top, left) : dy;
     const dx = heapOutput(ctx, inputShape, () => undefined);
-    kernels.conv2d(heapOffset(heap, source), heapOffset(heap, wf), heapOffset(heap, dx), b, hp, wp, cout, h, w, cin, kh, kw, 1, 1, 0, 0);
+    const run = (source: number, batch: number, height: number, width: number, dxAt: number) =>
+      kernels.conv2d(source, heapOffset(heap, wf), dxAt, batch, height, width, cout, h, w, cin, kh, kw, 1, 1, 0, 0);
+    if (top > 0 || left > 0 || ho !== hp || wo !== wp) {
+      const dxAt = heapOffset(heap, dx), imageBytes = 4 * h * w * cin;
+      forEachPaddedImage(ctx, dy, hp, wp, top, left, (source, n) => run(source, 1, hp, wp, dxAt + n * imageBytes));
+    } else {
+      run(heapOffset(heap, dy), b, hp, wp, heapOffset(heap, dx));
+    }
     return dx;
   });
 }
