@@ -44,8 +44,14 @@ function stopwatch(): () => number {
   };
 }
 
-/** [name, batch, h, w, cin, cout, k, stride] of the reference CNN (batch 64) and ResNet-20 (batch 128). */
+/**
+ * [name, batch, h, w, cin, cout, k, stride] of the reference CNN (batch 64), the main job's
+ * cnn-mnist at its base widths (batch 64, the search's default) and ResNet-20 (batch 128).
+ */
 const LAYERS: [string, number, number, number, number, number, number, number][] = [
+  ['mnist conv1 28x28 1->16', 64, 28, 28, 1, 16, 3, 1],
+  ['mnist conv2 14x14 16->32', 64, 14, 14, 16, 32, 3, 1],
+  ['mnist conv3 7x7 32->64', 64, 7, 7, 32, 64, 3, 1],
   ['cnn c1 32x32 3->32', 64, 32, 32, 3, 32, 3, 1],
   ['cnn c2 16x16 32->64', 64, 16, 16, 32, 64, 3, 1],
   ['cnn c3 8x8 64->128', 64, 8, 8, 64, 128, 3, 1],

@@ -6,8 +6,9 @@
 // A tile of 4 neighbouring output pixels by 8 (or 4) output channels is accumulated in registers
 // over the filter's rows and, within a row, over (j, ci), which is one contiguous run of x and of
 // w. Pixels whose window crosses the left or right edge take the one-pixel path with the run
-// clipped; rows outside the image are skipped. No padded copy of x is made. Cout must be a
-// multiple of 4.
+// clipped (the engine hands the kernel zero-padded images, so it has none); rows outside the
+// image are skipped. A row's last 1-3 pixels take a tile that overlaps the one before. Cout must
+// be a multiple of 4.
 
 import { madd } from './lib/madd';
 
@@ -145,6 +146,15 @@ export function conv2d(
             xp += 4 * xStep;
             yp += 4 * yStep;
           }
+        }
+        // The last 1-3 whole-window pixels: one more tile ending at owB, overlapping the previous
+        // one (it stores the same values again). The one-pixel path has 2 accumulator chains
+        // where a tile has 8, so on a 7-pixel row its 3 pixels cost more than the first 4.
+        if (ow < owB && owB - owA >= 4) {
+          const back = <usize>(4 - (owB - ow));
+          if (wide) tile4x8(xp - back * xStep, wCo, yp - back * yStep, iLo, iHi, n, xRowBytes, wRowBytes, wStep, xStep, yStep);
+          else tile4x4(xp - back * xStep, wCo, yp - back * yStep, iLo, iHi, n, xRowBytes, wRowBytes, wStep, xStep, yStep);
+          ow = owB;
         }
         for (; ow < wo; ow++) {
           edgePixel(w, yRow + (<usize>(ow * cout + co0) << 2), xRow, ow, co0, wide, wd, cin, cout, kw, sw, padLeft, iLo, iHi, xRowBytes, wRowBytes);
