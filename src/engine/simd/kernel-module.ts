@@ -22,7 +22,7 @@ export interface SimdKernels {
     x: number, dy: number, dw: number,
     batch: number, h: number, w: number, cin: number, ho: number, wo: number, cout: number,
     kh: number, kw: number, sh: number, sw: number, padTop: number, padLeft: number,
-    dwRow: number, chunkRows: number,
+    dwRow: number, chunkRows: number, pix: number,
   ): void;
   conv2d(
     x: number, w: number, y: number,
