@@ -1,8 +1,9 @@
 /**
- * Conv2DBackpropInput for the wasm backend, replacing the shipped loop: the engine's compiled SIMD
- * kernel (src/engine/simd/conv2d-input-grad.as), or, where no SIMD build loads or Cin is not a
- * multiple of 4, stride-1 convolutions on the backend's XNNPACK Conv2D, one per output phase of a
- * strided layer, interleaved in one pass.
+ * Conv2DBackpropInput for the wasm backend, replacing the shipped loop: at stride 1 the engine's
+ * SIMD forward convolution (src/engine/simd/conv2d.as) of padded dy with the flipped filter; at
+ * other strides the SIMD scatter kernel (src/engine/simd/conv2d-input-grad.as); where no SIMD
+ * build loads or Cin is not a multiple of 4, stride-1 convolutions on the backend's XNNPACK
+ * Conv2D, one per output phase of a strided layer, interleaved in one pass.
  */
 import * as tf from '@tensorflow/tfjs';
 import { heapOffset, heapOutput, run, withTemps, type Ctx, type Info, type KernelArgs, type WasmBackend } from './heap.js';
