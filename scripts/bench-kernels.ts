@@ -46,7 +46,8 @@ function stopwatch(): () => number {
 
 /**
  * [name, batch, h, w, cin, cout, k, stride] of the reference CNN (batch 64), the main job's
- * cnn-mnist at its base widths (batch 64, the search's default) and ResNet-20 (batch 128).
+ * cnn-mnist at its base widths (batch 64, the search's default), ResNet-20 (batch 128) and one
+ * pointwise layer.
  */
 const LAYERS: [string, number, number, number, number, number, number, number][] = [
   ['mnist conv1 28x28 1->16', 64, 28, 28, 1, 16, 3, 1],
@@ -60,6 +61,8 @@ const LAYERS: [string, number, number, number, number, number, number, number][]
   ['r20 stage2 16x16 32->32', 128, 16, 16, 32, 32, 3, 1],
   ['r20 stage3 8x8 64->64', 128, 8, 8, 64, 64, 3, 1],
   ['r20 shortcut 1x1 16->32 s2', 128, 32, 32, 16, 32, 1, 2],
+  // A pointwise (1x1, stride 1) layer of the size MobileNet-style spaces have.
+  ['pointwise 1x1 16x16 64->128', 128, 16, 16, 64, 128, 1, 1],
 ];
 const VARIANTS = option('builds', 'relaxed-simd,simd,none').split(',') as SimdPreference[];
 
