@@ -46,6 +46,7 @@ const LAYERS: [string, number, number, number, number, number, number, number][]
   ['r20 stage2 16x16 32->32', 128, 16, 16, 32, 32, 3, 1],
   ['r20 stage3 8x8 64->64', 128, 8, 8, 64, 64, 3, 1],
   ['r20 short 1x1 16->32 s2', 128, 32, 32, 16, 32, 1, 2],
+  ['pointwise 1x1 16x16 64->128', 128, 16, 16, 64, 128, 1, 1],
   ['mnist conv1 28x28 1->16', 64, 28, 28, 1, 16, 3, 1],
   ['mnist conv2 14x14 16->32', 64, 14, 14, 16, 32, 3, 1],
   ['mnist conv3 7x7 32->64', 64, 7, 7, 32, 64, 3, 1],
