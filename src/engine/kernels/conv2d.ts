@@ -28,7 +28,7 @@ function conv2dSimdFirst(shipped: tf.KernelFunc): tf.KernelFunc {
       // the 4-pixel tiles (on 8x8 maps the clipped edge pixels were half of them); a copy costs far less.
       const y = heapOutput(ctx, [b, ho, wo, cout], () => undefined);
       const run = (source: number, batch: number, height: number, width: number, yAt: number) =>
-        kernels.conv2d(source, heapOffset(backend, filter), yAt, batch, height, width, cin, ho, wo, cout, info.filterHeight, info.filterWidth, sh, sw, 0, 0);
+        kernels.conv2d(source, heapOffset(backend, filter), yAt, batch, height, width, cin, ho, wo, cout, info.filterHeight, info.filterWidth, sh, sw, 0, 0, wo * cout, cout);
       if (top > 0 || left > 0 || hp > h || wp > w) {
         const yAt = heapOffset(backend, y), imageBytes = 4 * ho * wo * cout;
         forEachPaddedImage(ctx, x, hp, wp, top, left, (source, n) => run(source, 1, hp, wp, yAt + n * imageBytes));
