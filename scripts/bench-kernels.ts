@@ -8,8 +8,8 @@
  *
  * Times are the process's CPU time (user + system) per call, not wall-clock time: on a machine
  * shared with other work the wall clock counts the time the scheduler gives to others (on 2 cores
- * at load 5-12 it varied 2x between calls), while CPU time varies by about 1 % between rounds
- * (an A/A run of the same kernel). `--wall` times the wall clock instead.
+ * at load 5-12 it varied 2x between calls), while CPU time varies by a few per cent between
+ * rounds. `--wall` times the wall clock instead.
  *
  *   npx tsx scripts/bench-kernels.ts [--rounds 5] [--calls 5] [--kernels forward,filter,input,batch-norm] [--layers c2,stage3] [--builds relaxed-simd,simd,none] [--wall] [--json]
  */
