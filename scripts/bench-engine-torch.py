@@ -1,7 +1,8 @@
 """PyTorch side of scripts/bench-engine.ts: ms per SGD training step of the reference models on
 the CPU, one thread, after warm-up. Run with Debian's python3-torch:
     /usr/bin/python3 scripts/bench-engine-torch.py --steps 20 [--models reference-cnn,resnet20-cifar,mlp-mnist]
-Prints one JSON object: {"torch": version, "threads": n, "rows": [{"model", "batch", "msPerStep", "params"}]}.
+Prints one JSON object: {"torch": version, "threads": n, "rows": [{"model", "batch", "msPerStep", "cpuMsPerStep", "params"}]}
+(msPerStep by the wall clock, cpuMsPerStep in the process's CPU time, which a busy machine does not inflate).
 The architectures mirror the widthwise spaces at their base widths (same layers, same widths,
 same padding, option-A shortcuts, BN without conv bias where the space has BN)."""
 import argparse
@@ -106,11 +107,12 @@ def bench(name, steps, warmup, forward_only=False):
     run = forward if forward_only else step
     for _ in range(warmup):
         run()
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     for _ in range(steps):
         run()
     ms = (time.perf_counter() - start) * 1000 / steps
-    return {'model': name, 'batch': batch, 'msPerStep': ms, 'params': sum(p.numel() for p in model.parameters())}
+    cpu_ms = (time.process_time() - cpu_start) * 1000 / steps
+    return {'model': name, 'batch': batch, 'msPerStep': ms, 'cpuMsPerStep': cpu_ms, 'params': sum(p.numel() for p in model.parameters())}
 
 
 def main():

@@ -162,10 +162,17 @@ const CHUNK_PIXELS = 64;
 /** Bytes the SIMD kernel may read past the end of x or dy (whole vectors over the last channels). */
 const OVERREAD_BYTES = 32;
 
+/** The share of a 4-lane tile's lanes that n rows fill. */
+const laneFill = (n: number) => n / (Math.ceil(n / 4) * 4);
+
 /**
  * The filter gradient on the SIMD kernel. Its output is laid out with Cin rounded up to 4 rows and
  * Cout to 8 columns per tap (the kernel's tile); where that is not the filter's own layout, the
  * padding is dropped in one pass.
+ *
+ * Where Cin leaves lanes of the tile empty and the kw * Cin values of a filter row fill more of
+ * them (Cin = 1: 3 of 4 lanes instead of 1), the kernel takes each filter row as one tile of
+ * overlapping channels (see `pix` in conv2d-filter-grad.as) on a copy of x padded left and right.
  */
 function conv2dBackpropFilterSimd(kernels: SimdKernels, { inputs, backend, attrs }: KernelArgs): Info | undefined {
   const { x, dy } = inputs;
@@ -175,16 +182,39 @@ function conv2dBackpropFilterSimd(kernels: SimdKernels, { inputs, backend, attrs
   const [kh, kw, cin, cout] = filterShape;
   const [b, h, w] = x.shape;
   const { strideHeight: sh, strideWidth: sw, outHeight: ho, outWidth: wo, padInfo } = info;
-  const cinPad = Math.ceil(cin / 4) * 4, dwRow = Math.ceil(cout / 8) * 8;
-  const direct = cinPad === cin && dwRow === cout;
   const xAt = heapOffset(heap, x), dyAt = heapOffset(heap, dy);
   const end = Math.max(xAt + 4 * x.shape.reduce((p, q) => p * q, 1), dyAt + 4 * dy.shape.reduce((p, q) => p * q, 1));
   // Allocating the output may grow the heap, never shrink it, so this bound holds for the call.
   if (end + OVERREAD_BYTES > heap.wasm.HEAPU8.length) return undefined;
+  const chunkRows = Math.max(1, Math.floor(CHUNK_PIXELS / wo));
+  const dwRow = Math.ceil(cout / 8) * 8;
+  if (kw > 1 && laneFill(kw * cin) > laneFill(cin)) {
+    return withTemps(backend, (ctx) => {
+      const rowChannels = kw * cin, rowPad = Math.ceil(rowChannels / 4) * 4;
+      // x with every column a tap reaches, [b, h, wp, cin], and room for the tile's last lanes.
+      const wp = (wo - 1) * sw + kw, left = padInfo.left, cols = Math.max(0, Math.min(w, wp - left));
+      const padded = heapOutput(ctx, [b * h * wp * cin + OVERREAD_BYTES / 4], (out, read) => {
+        const src = read(x);
+        out.fill(0);
+        for (let r = 0; r < b * h; r++) out.set(src.subarray(r * w * cin, (r * w + cols) * cin), (r * wp + left) * cin);
+      });
+      const acc = heapOutput(ctx, [kh * rowPad, dwRow], (out) => out.fill(0));
+      kernels.conv2dFilterGrad(heapOffset(heap, padded), dyAt, heapOffset(heap, acc), b, h, wp, rowChannels, ho, wo, cout, kh, 1, sh, sw,
+        padInfo.top, 0, dwRow, chunkRows, cin);
+      return heapOutput(ctx, filterShape, (out, read) => {
+        const src = read(acc);
+        for (let i = 0; i < kh; i++) {
+          for (let q = 0; q < rowChannels; q++) out.set(src.subarray((i * rowPad + q) * dwRow, (i * rowPad + q) * dwRow + cout), (i * rowChannels + q) * cout);
+        }
+      });
+    });
+  }
+  const cinPad = Math.ceil(cin / 4) * 4;
+  const direct = cinPad === cin && dwRow === cout;
   return withTemps(backend, (ctx) => {
     const acc = heapOutput(ctx, direct ? filterShape : [kh * kw * cinPad, dwRow], (out) => out.fill(0));
     kernels.conv2dFilterGrad(xAt, dyAt, heapOffset(heap, acc), b, h, w, cin, ho, wo, cout, kh, kw, sh, sw, padInfo.top, padInfo.left,
-      dwRow, Math.max(1, Math.floor(CHUNK_PIXELS / wo)));
+      dwRow, chunkRows, cin);
     if (direct) return acc;
     return heapOutput(ctx, filterShape, (out, read) => {
       const src = read(acc);

@@ -6,6 +6,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import { heapOffset, heapOutput, withTemps, type Backend, type Info, type WasmBackend, type WrappingKernelConfig } from './heap.js';
 import { convGeometry } from './conv-geometry.js';
+import { forEachPaddedImage } from './conv2d-padded-copy.js';
 import { simdKernels } from '../simd/kernel-module.js';
 
 function conv2dSimdFirst(shipped: tf.KernelFunc): tf.KernelFunc {
@@ -23,26 +24,17 @@ function conv2dSimdFirst(shipped: tf.KernelFunc): tf.KernelFunc {
     const { top, left } = info.padInfo;
     const hp = (ho - 1) * sh + info.filterHeight, wp = (wo - 1) * sw + info.filterWidth;
     return withTemps(backend, (ctx) => {
-      // With padding, a zero-padded copy of x: every window is then whole, so every pixel takes the
-      // 4-pixel tiles (on 8x8 maps the clipped edge pixels were half of them); a copy costs far less.
-      let source = x;
-      if (top > 0 || left > 0 || hp > h || wp > w) {
-        source = heapOutput(ctx, [b, hp, wp, cin], (out, read) => {
-          const src = read(x);
-          out.fill(0);
-          const rows = Math.min(h, hp - top), run = Math.min(w, wp - left) * cin;
-          for (let n = 0; n < b; n++) {
-            for (let r = 0; r < rows; r++) {
-              const from = (n * h + r) * w * cin;
-              out.set(src.subarray(from, from + run), ((n * hp + r + top) * wp + left) * cin);
-            }
-          }
-        });
-      }
-      const [, sourceHeight, sourceWidth] = source.shape;
+      // With padding, x zero-padded image by image: every window is then whole, so every pixel takes
+      // the 4-pixel tiles (on 8x8 maps the clipped edge pixels were half of them); a copy costs far less.
       const y = heapOutput(ctx, [b, ho, wo, cout], () => undefined);
-      kernels.conv2d(heapOffset(backend, source), heapOffset(backend, filter), heapOffset(backend, y),
-        b, sourceHeight, sourceWidth, cin, ho, wo, cout, info.filterHeight, info.filterWidth, sh, sw, 0, 0);
+      const run = (source: number, batch: number, height: number, width: number, yAt: number) =>
+        kernels.conv2d(source, heapOffset(backend, filter), yAt, batch, height, width, cin, ho, wo, cout, info.filterHeight, info.filterWidth, sh, sw, 0, 0, wo * cout, cout);
+      if (top > 0 || left > 0 || hp > h || wp > w) {
+        const yAt = heapOffset(backend, y), imageBytes = 4 * ho * wo * cout;
+        forEachPaddedImage(ctx, x, hp, wp, top, left, (source, n) => run(source, 1, hp, wp, yAt + n * imageBytes));
+      } else {
+        run(heapOffset(backend, x), b, h, w, heapOffset(backend, y));
+      }
       return y;
     });
   };

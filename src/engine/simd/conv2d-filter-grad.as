@@ -21,22 +21,25 @@ import { madd } from './lib/madd';
   x: usize, dy: usize, acc: usize, dwRow: i32,
   h: i32, w: i32, cin: i32, ho: i32, wo: i32, cout: i32,
   i: i32, j: i32, sh: i32, sw: i32, padTop: i32, padLeft: i32,
-  owLo: i32, owHi: i32, row0: i32, row1: i32, ci0: i32, co0: i32,
+  owLo: i32, owHi: i32, row0: i32, row1: i32, ci0: i32, co0: i32, pix: i32,
 ): void {
   const rowBytes = <usize>dwRow << 2;
   let a00 = v128.load(acc), a01 = v128.load(acc, 16);
   let a10 = v128.load(acc + rowBytes), a11 = v128.load(acc + rowBytes, 16);
   let a20 = v128.load(acc + 2 * rowBytes), a21 = v128.load(acc + 2 * rowBytes, 16);
   let a30 = v128.load(acc + 3 * rowBytes), a31 = v128.load(acc + 3 * rowBytes, 16);
-  const xStep = <usize>(sw * cin) << 2;
+  const xStep = <usize>(sw * pix) << 2;
   const dyStep = <usize>cout << 2;
   const n = owHi - owLo;
+  // Image and output row of row0, then stepped row by row (no division per row: on 8x8 maps a
+  // row is only 8 pixels of multiply-adds).
+  let b = row0 / ho;
+  let oh = row0 - b * ho - 1;
   for (let r = row0; r < row1; r++) {
-    const b = r / ho;
-    const oh = r - b * ho;
+    if (++oh == ho) { oh = 0; b++; }
     const ih = oh * sh + i - padTop;
-    if (ih < 0 || ih >= h) continue;
-    let xp = x + ((<usize>((b * h + ih) * w + owLo * sw + j - padLeft) * cin + ci0) << 2);
+    if (<u32>ih >= <u32>h) continue;
+    let xp = x + ((<usize>((b * h + ih) * w + owLo * sw + j - padLeft) * pix + ci0) << 2);
     let dp = dy + ((<usize>(r * wo + owLo) * cout + co0) << 2);
     for (let k = 0; k < n; k++) {
       const d0 = v128.load(dp);
@@ -66,12 +69,18 @@ import { madd } from './lib/madd';
 /**
  * Adds the filter gradient of a stride-(sh, sw), dilation-1 NHWC convolution into dw (layout
  * above). Output rows (b, oh) are walked in chunks of `chunkRows`.
+ *
+ * `pix` is the distance in floats between neighbouring pixels of x, Cin for a plain call. With
+ * pix < cin the "channels" overlap: called with kw = 1 and cin = kw * Cin on an x padded left and
+ * right (so that no tap leaves the image), channel q of a pixel is x at float q past the pixel's
+ * window start, which is tap j = q / Cin, channel q % Cin of the real filter; for Cin = 1 a tile
+ * of 4 such channels holds 3 taps instead of 1 channel and 3 lanes of padding.
  */
 export function conv2dFilterGrad(
   x: usize, dy: usize, dw: usize,
   batch: i32, h: i32, w: i32, cin: i32, ho: i32, wo: i32, cout: i32,
   kh: i32, kw: i32, sh: i32, sw: i32, padTop: i32, padLeft: i32,
-  dwRow: i32, chunkRows: i32,
+  dwRow: i32, chunkRows: i32, pix: i32,
 ): void {
   const cinPad = (cin + 3) & ~3;
   const rows = batch * ho;
@@ -90,7 +99,7 @@ export function conv2dFilterGrad(
           const accRow = tapBase + (<usize>(ci0 * dwRow) << 2);
           for (let co0 = 0; co0 < cout; co0 += 8) {
             tile4x8(x, dy, accRow + (<usize>co0 << 2), dwRow, h, w, cin, ho, wo, cout,
-              i, j, sh, sw, padTop, padLeft, owLo, owHi, row0, row1, ci0, co0);
+              i, j, sh, sw, padTop, padLeft, owLo, owHi, row0, row1, ci0, co0, pix);
           }
         }
       }

@@ -6,8 +6,9 @@
 // A tile of 4 neighbouring output pixels by 8 (or 4) output channels is accumulated in registers
 // over the filter's rows and, within a row, over (j, ci), which is one contiguous run of x and of
 // w. Pixels whose window crosses the left or right edge take the one-pixel path with the run
-// clipped; rows outside the image are skipped. No padded copy of x is made. Cout must be a
-// multiple of 4.
+// clipped (the engine hands the kernel zero-padded images, so it has none); rows outside the
+// image are skipped. A row's last 1-3 pixels take a tile that overlaps the one before. Cout must
+// be a multiple of 4.
 
 import { madd } from './lib/madd';
 
@@ -100,17 +101,23 @@ function edgePixel(w: usize, y: usize, xRow: usize, ow: i32, co0: i32, wide: boo
   else pixel(xp, wp, y, iLo, iHi, n, xRowBytes, wRowBytes, <usize>cout << 2, false);
 }
 
-/** y = the stride-(sh, sw), dilation-1 NHWC convolution of x with w[kh, kw, cin, cout]. */
+/**
+ * y = the stride-(sh, sw), dilation-1 NHWC convolution of x with w[kh, kw, cin, cout]. Output
+ * pixel (b, oh, ow) starts at float (b * ho + oh) * yRow + ow * yPixel of y: yRow = wo * cout and
+ * yPixel = cout for a plain NHWC output; larger steps write one output phase of a strided input
+ * gradient straight into its interleaved places in dx.
+ */
 export function conv2d(
   x: usize, w: usize, y: usize,
   batch: i32, h: i32, wd: i32, cin: i32, ho: i32, wo: i32, cout: i32,
   kh: i32, kw: i32, sh: i32, sw: i32, padTop: i32, padLeft: i32,
+  yRow: i32, yPixel: i32,
 ): void {
   const xRowBytes = <usize>(wd * cin) << 2;
   const wRowBytes = <usize>(kw * cin * cout) << 2;
   const wStep = <usize>cout << 2;
   const xStep = <usize>(sw * cin) << 2;
-  const yStep = <usize>cout << 2;
+  const yStep = <usize>yPixel << 2;
   const n = kw * cin;
   // Output columns whose whole window lies inside the image: [owA, owB).
   let owA = 0;
@@ -123,16 +130,16 @@ export function conv2d(
       const iLo = max(0, -top), iHi = min(kh, h - top);
       // x at row `top` (possibly outside the image: only rows iLo..iHi - 1 of it are read), column 0.
       const xRow = x + (<usize>((b * h + top) * wd) * cin << 2);
-      const yRow = y + (<usize>((b * ho + oh) * wo) * cout << 2);
+      const yAt = y + (<usize>((b * ho + oh) * yRow) << 2);
       for (let co0 = 0; co0 < cout; co0 += 8) {
         const wide = co0 + 8 <= cout;
         const wCo = w + (<usize>co0 << 2);
         for (let ow = 0; ow < owA; ow++) {
-          edgePixel(w, yRow + (<usize>(ow * cout + co0) << 2), xRow, ow, co0, wide, wd, cin, cout, kw, sw, padLeft, iLo, iHi, xRowBytes, wRowBytes);
+          edgePixel(w, yAt + (<usize>(ow * yPixel + co0) << 2), xRow, ow, co0, wide, wd, cin, cout, kw, sw, padLeft, iLo, iHi, xRowBytes, wRowBytes);
         }
         let ow = owA;
         let xp = xRow + (<usize>((ow * sw - padLeft) * cin) << 2);
-        let yp = yRow + (<usize>(ow * cout + co0) << 2);
+        let yp = yAt + (<usize>(ow * yPixel + co0) << 2);
         if (wide) {
           for (; ow + 4 <= owB; ow += 4) {
             tile4x8(xp, wCo, yp, iLo, iHi, n, xRowBytes, wRowBytes, wStep, xStep, yStep);
@@ -146,8 +153,17 @@ export function conv2d(
             yp += 4 * yStep;
           }
         }
+        // The last 1-3 whole-window pixels: one more tile ending at owB, overlapping the previous
+        // one (it stores the same values again). The one-pixel path has 2 accumulator chains
+        // where a tile has 8, so on a 7-pixel row its 3 pixels cost more than the first 4.
+        if (ow < owB && owB - owA >= 4) {
+          const back = <usize>(4 - (owB - ow));
+          if (wide) tile4x8(xp - back * xStep, wCo, yp - back * yStep, iLo, iHi, n, xRowBytes, wRowBytes, wStep, xStep, yStep);
+          else tile4x4(xp - back * xStep, wCo, yp - back * yStep, iLo, iHi, n, xRowBytes, wRowBytes, wStep, xStep, yStep);
+          ow = owB;
+        }
         for (; ow < wo; ow++) {
-          edgePixel(w, yRow + (<usize>(ow * cout + co0) << 2), xRow, ow, co0, wide, wd, cin, cout, kw, sw, padLeft, iLo, iHi, xRowBytes, wRowBytes);
+          edgePixel(w, yAt + (<usize>(ow * yPixel + co0) << 2), xRow, ow, co0, wide, wd, cin, cout, kw, sw, padLeft, iLo, iHi, xRowBytes, wRowBytes);
         }
       }
     }

@@ -22,12 +22,13 @@ export interface SimdKernels {
     x: number, dy: number, dw: number,
     batch: number, h: number, w: number, cin: number, ho: number, wo: number, cout: number,
     kh: number, kw: number, sh: number, sw: number, padTop: number, padLeft: number,
-    dwRow: number, chunkRows: number,
+    dwRow: number, chunkRows: number, pix: number,
   ): void;
   conv2d(
     x: number, w: number, y: number,
     batch: number, h: number, width: number, cin: number, ho: number, wo: number, cout: number,
     kh: number, kw: number, sh: number, sw: number, padTop: number, padLeft: number,
+    yRow: number, yPixel: number,
   ): void;
   columnSums(x: number, rows: number, n: number, totals: number): void;
   maxPoolGrad2x2(dy: number, x: number, dx: number, batch: number, h: number, w: number, c: number, ho: number, wo: number): void;
