@@ -4,7 +4,7 @@
  * multiple of 4, stride-1 convolutions on the backend's XNNPACK Conv2D, one per output phase of a
  * strided layer, interleaved in one pass.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { heapOffset, heapOutput, run, withTemps, type Ctx, type Info, type KernelArgs, type WasmBackend } from './heap.js';
 import { convGeometry, cropForConv } from './conv-geometry.js';
 import { simdKernels, type SimdKernels } from '../simd/kernel-module.js';
