@@ -4,7 +4,7 @@
  * modules that Node cannot load (its Node entry, tf-core.node.js, registers neither). The
  * `@tensorflow/tfjs` umbrella bundles them for Node, but it also brings webgl, layers, converter
  * and data (about 220 MB) that widthwise does not use; this bundles the same two entry points of
- * the pinned tfjs-core, as the umbrella's own build does, into one committed file of about 150 KB.
+ * the pinned tfjs-core, as the umbrella's own build does, into one committed file of about 180 KB.
  * Its copies of tfjs-core internals reach the one engine, kernel registry and Tensor class that
  * tfjs-core keeps as process globals, so they register into the tfjs-core everyone imports.
  *
