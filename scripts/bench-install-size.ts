@@ -10,6 +10,9 @@
  * (`ONNXRUNTIME_NODE_INSTALL=skip`), without which such a ref does not install offline at all.
  *
  *   npx tsx scripts/bench-install-size.ts [--ref main] [--top 12] [--json]
+ *
+ * Measured (Linux x64, Node 20.20, npm 11.19; results/experiments/install-size.md): 259 MB in 79
+ * packages, tarball 349 KB; before issue 29 (main 358a60b, `--ref`), 706 MB + widthwise's 3 MB = 709 MB.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
