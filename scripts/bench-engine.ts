@@ -17,7 +17,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { initBackend, type BackendChoice } from '../src/engine/backend.js';
 import { preferSimdBuild, type SimdPreference } from '../src/engine/simd/kernel-module.js';
 import { parseSpace, loadSpace } from '../src/space/load.js';

@@ -9,7 +9,7 @@
  *
  *   npx tsx scripts/bench-kernels-ab.ts --before <dir> [--rounds 9] [--kernels forward,filter,input] [--layers c2,mnist]
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { resolve } from 'node:path';
 import { initBackend } from '../src/engine/backend.js';
 

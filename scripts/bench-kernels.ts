@@ -14,7 +14,7 @@
  *   npx tsx scripts/bench-kernels.ts [--rounds 5] [--calls 5] [--kernels forward,filter,input,batch-norm] [--layers c2,stage3] [--builds relaxed-simd,simd,none] [--wall] [--json]
  */
 import { readFileSync } from 'node:fs';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../src/engine/backend.js';
 import { preferSimdBuild, simdMode, type SimdPreference } from '../src/engine/simd/kernel-module.js';
 import { BATCH_NORM_TRAIN } from '../src/engine/kernels/batch-norm-train.js';

@@ -12,7 +12,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../src/engine/backend.js';
 import { preferSimdBuild, type SimdPreference } from '../src/engine/simd/kernel-module.js';
 import { median } from '../src/core/stats.js';

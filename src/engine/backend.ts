@@ -3,17 +3,20 @@
  * optional: never dependencies, used when the user installed them), wasm (XNNPACK, with the
  * project's training kernels) and the pure-JS cpu backend.
  *
- * Everyone imports tf as `import * as tf from '@tensorflow/tfjs'` so that one tfjs-core instance
- * holds every backend and kernel. Limitation: tfjs-node / tfjs-node-gpu register their
+ * Everyone imports tf as `import * as tf from '@tensorflow/tfjs-core'` (not the `@tensorflow/tfjs`
+ * umbrella, whose webgl, layers, converter and data widthwise does not use) so that one tfjs-core
+ * instance holds every backend and kernel. Limitation: tfjs-node / tfjs-node-gpu register their
  * `tensorflow` backend with the tfjs-core they resolve; a copy whose tfjs-core is not the one
- * `@tensorflow/tfjs` uses (another version, a nested node_modules) is reported as not loadable.
+ * widthwise uses (another version, a nested node_modules) is reported as not loadable.
  *
  * Threads: the wasm backend runs single-threaded under Node whatever `setThreadsCount` asks
  * (tfjs-backend-wasm 4.22 reports `WASM_HAS_MULTITHREAD_SUPPORT` false under Node and loads the
  * non-threaded SIMD binary; its threaded build needs browser Web Workers). Parallelism in Node
  * comes from worker_threads, one backend per worker. `BackendInfo.threads` is the count in effect.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
+// tfjs-core's gradients and chained ops, and the cpu backend (see tfjs-setup.ts).
+import './tfjs-setup.js';
 import { EngineError } from '../core/errors.js';
 import { registerEngineKernels } from './register.js';
 import { simdMode, type SimdMode } from './simd/kernel-module.js';
@@ -52,7 +55,7 @@ async function tryNative(pkg: string): Promise<string | undefined> {
     return `${pkg} is not installed or failed to load (${reason(e)}); install it where its libtensorflow download works`;
   }
   if (tf.findBackend('tensorflow') === undefined) {
-    return `${pkg} loaded but registered its backend with another @tensorflow/tfjs-core than the one @tensorflow/tfjs uses; install versions that share tfjs-core ${tf.version_core}`;
+    return `${pkg} loaded but registered its backend with another @tensorflow/tfjs-core than the one widthwise uses; install versions that share tfjs-core ${tf.version_core}`;
   }
   try {
     if (await tf.setBackend('tensorflow')) return undefined;

@@ -3,7 +3,7 @@
  * list replaces the backend's shipped kernel of the same name; a wrapping kernel keeps the shipped
  * one for the cases it does not speed up; a gradient is registered only where tfjs-core has none.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { WrappingKernelConfig } from './kernels/heap.js';
 import { conv2dBackpropFilterConfig } from './kernels/conv2d-backprop-filter.js';
 import { conv2dBackpropInputConfig } from './kernels/conv2d-backprop-input.js';

@@ -6,7 +6,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { CheckpointError, WidthwiseError } from '../core/errors.js';
 import { validateSpace } from '../space/validate.js';
 import type { SearchSpace } from '../space/types.js';

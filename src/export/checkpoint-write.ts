@@ -6,7 +6,7 @@
  */
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { WeightsRecord, WidthModel } from '../train/model.js';
 import type { FinishedTraining, TrainingSnapshot } from '../train/run-training.js';
 import { createFolder, fsyncFolder, sha256Hex, writeFileAtomic, writeFileDurable } from '../storage/files.js';

@@ -1,7 +1,8 @@
 /**
- * The export's proof: the same inputs through ONNX Runtime and through tfjs, compared.
+ * The export's proof: the same inputs through ONNX Runtime (its WebAssembly build) and through
+ * tfjs, compared.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { WidthwiseError } from '../core/errors.js';
 import type { ImageShape } from '../core/types.js';
 import type { WidthModel } from '../train/model.js';
@@ -25,14 +26,39 @@ export function nhwcToNchw(x: Float32Array, n: number, [h, w, c]: ImageShape): F
   return out;
 }
 
+type OnnxRuntime = typeof import('onnxruntime-web');
+let runtime: Promise<OnnxRuntime> | undefined;
+
+/**
+ * ONNX Runtime, loaded on the first parity check. It is onnxruntime-web's WebAssembly build (the
+ * same CPU kernels as onnxruntime-node, compiled to wasm), which runs in Node from the npm
+ * registry alone: no install script, no native or GPU binaries fetched from elsewhere.
+ */
+function loadOnnxRuntime(): Promise<OnnxRuntime> {
+  runtime ??= import('onnxruntime-web').then(
+    (ort) => {
+      // One thread: the check is a few hundred inputs, and ORT's threaded wasm would start worker
+      // threads of its own beside the trainings' (the cores are theirs).
+      ort.env.wasm.numThreads = 1;
+      return ort;
+    },
+    (e: unknown) => {
+      runtime = undefined;
+      const cause = e instanceof Error ? e.message.split('\n')[0] : String(e);
+      throw new ExportError(`ONNX Runtime (the onnxruntime-web package, a dependency of widthwise) could not be loaded for the parity check: ${cause}; reinstall widthwise's dependencies (npm install)`);
+    },
+  );
+  return runtime;
+}
+
 /**
  * Runs `n` NHWC examples through ONNX Runtime (from `onnxBytes`) and through `model`, and throws
  * `ExportError` unless the logits agree within `tolerance` and every argmax matches.
  */
 export async function checkParity(model: WidthModel, onnxBytes: Uint8Array, x: Float32Array, n: number, tolerance = 1e-4): Promise<ParityReport> {
-  const ort = await import('onnxruntime-node');
+  const ort = await loadOnnxRuntime();
   const shape = model.net.input;
-  const session = await ort.InferenceSession.create(onnxBytes);
+  const session = await ort.InferenceSession.create(onnxBytes, { executionProviders: ['wasm'] });
   let ortLogits: Float32Array;
   try {
     const feeds = { input: new ort.Tensor('float32', nhwcToNchw(x, n, shape), [n, shape[2], shape[0], shape[1]]) };

@@ -4,7 +4,7 @@
  * import this module on demand.
  */
 import { join } from 'node:path';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { DataSpec } from '../core/dataset.js';
 import { loadDataset } from '../data/registry.js';
 import { dataSpecFor } from '../data/synthetic.js';

@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { Rng } from '../core/rng.js';
 import type { DataSplit, ImageShape } from '../core/types.js';
 

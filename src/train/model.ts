@@ -4,7 +4,7 @@
  * masks and export rely on. Initial weights come from the project's seeded rng, so one seed gives
  * the same weights on every backend.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { createRng } from '../core/rng.js';
 import { batchNormTrain } from '../engine/batch-norm-train.js';
 import type { WidthVector } from '../core/types.js';

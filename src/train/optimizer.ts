@@ -2,7 +2,7 @@
  * Optimizers written against named variables so the trainer can mask gradients, decay only
  * kernels, and change the learning rate every step.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 
 export type { OptimizerName, OptimizerSpec } from '../core/types.js';
 import type { OptimizerName, OptimizerSpec } from '../core/types.js';

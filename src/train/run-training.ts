@@ -10,7 +10,7 @@ import { dataSpecFor } from '../data/synthetic.js';
 import { backendInfo } from '../engine/backend.js';
 import { resolveNetwork, type Network } from '../space/network.js';
 import type { SearchSpace } from '../space/types.js';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { WidthModel, type WeightsRecord } from './model.js';
 import { applyMasks, countNonzeroKernelWeights, sparsify } from './sparse.js';
 import { dataFingerprint } from './data-fingerprint.js';

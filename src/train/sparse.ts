@@ -3,7 +3,7 @@
  * tensors, sparse kernels re-initialised for their connectivity (Golubeva, Gur-Ari, Neyshabur,
  * ICLR 2021), and the nonzero count read back from a trained model.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { createRng } from '../core/rng.js';
 import type { WidthModel } from './model.js';
 import { kernelBudgets, randomMask, sparsityPlan, type LayerSparsity } from './sparsity-plan.js';

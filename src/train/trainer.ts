@@ -2,7 +2,7 @@
  * The trainer: mini-batch training of a `WidthModel` with a recipe, seeded batch order, per-step
  * learning rate, optional gradient masks (static sparsity), and hooks for telemetry and progress.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { TrainError } from '../core/errors.js';
 import { createStatefulRng, shuffleInPlace, type RngState } from '../core/rng.js';
 import type { DataSplit, ImageShape, TrainRecipe } from '../core/types.js';

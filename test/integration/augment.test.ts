@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
+// Gradients, chained ops and the cpu backend (this test sets the backend without initBackend).
+import '../../src/engine/tfjs-setup.js';
 import { gatherBatch } from '../../src/train/batches.js';
 
 test('augmentation: a crop of the zero-padded image, flipped when asked', async () => {

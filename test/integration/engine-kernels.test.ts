@@ -1,6 +1,6 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { createRng } from '../../src/core/rng.js';
 import { initBackend } from '../../src/engine/backend.js';
 import { relError } from '../helpers/rel-error.js';

@@ -60,7 +60,8 @@ test('a search on an image folder: the split is stated and the winner is exporte
   const onnx = join(out, `${summary.recommended?.which ?? 'winner'}.onnx`);
   assert.ok(existsSync(onnx) || existsSync(join(out, 'winner.onnx')), 'an ONNX model was written');
   // The exported model takes 3x8x8 (NCHW) inputs and gives 3 classes, as ONNX Runtime runs it.
-  const ort = await import('onnxruntime-node');
+  const ort = await import('onnxruntime-web');
+  ort.env.wasm.numThreads = 1;
   const session = await ort.InferenceSession.create(readFileSync(existsSync(onnx) ? onnx : join(out, 'winner.onnx')));
   const input = new ort.Tensor('float32', new Float32Array(2 * 3 * 8 * 8), [2, 3, 8, 8]);
   const output = (await session.run({ [session.inputNames[0]]: input }))[session.outputNames[0]];

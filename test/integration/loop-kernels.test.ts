@@ -1,6 +1,6 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../src/engine/backend.js';
 import { BATCH_NORM_TRAIN } from '../../src/engine/kernels/batch-norm-train.js';
 import { relError } from '../helpers/rel-error.js';

@@ -1,6 +1,8 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
+// Gradients, chained ops and the cpu backend (this test sets the backend without initBackend).
+import '../../src/engine/tfjs-setup.js';
 import { spaceCost } from '../../src/cost/index.js';
 import { createRng } from '../../src/core/rng.js';
 import { TrainError } from '../../src/core/errors.js';

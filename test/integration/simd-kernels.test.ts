@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../src/engine/backend.js';
 import { preferSimdBuild, simdMode } from '../../src/engine/simd/kernel-module.js';
 
@@ -45,7 +45,7 @@ test('inside a worker thread the SIMD kernels load on that thread\'s own wasm he
     (async () => {
       const { register } = await import('tsx/esm/api');
       register();
-      const tf = await import('@tensorflow/tfjs');
+      const tf = await import('@tensorflow/tfjs-core');
       const { initBackend } = await import(${JSON.stringify(`${root}src/engine/backend.ts`)});
       const info = await initBackend('wasm');
       const x = tf.tensor4d(Array.from({ length: 2 * 11 * 13 * 5 }, (_, i) => Math.sin(i * 0.37)), [2, 11, 13, 5]);

@@ -1,6 +1,6 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../src/engine/backend.js';
 import { makeSynthetic } from '../../src/data/synthetic.js';
 import { loadSpace, scaledWidths } from '../../src/space/index.js';

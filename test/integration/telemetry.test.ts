@@ -1,6 +1,8 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
+// Gradients, chained ops and the cpu backend (this test sets the backend without initBackend).
+import '../../src/engine/tfjs-setup.js';
 import { parseSpace } from '../../src/space/index.js';
 import { resolveNetwork } from '../../src/space/network.js';
 import { buildModel } from '../../src/train/model.js';

@@ -1,5 +1,5 @@
 /** The gradient of the training-mode batch-norm kernel, through all three of its outputs. */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { BATCH_NORM_TRAIN } from '../kernels/batch-norm-train.js';
 import { BATCH_NORM_TRAIN_GRAD } from '../kernels/batch-norm-train-grad.js';
 

@@ -1,5 +1,5 @@
 /** The gradient of StridedSlice, which tfjs-core lacks; backend-independent. */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 
 /**
  * tfjs-core 4.22 ships no gradient for StridedSlice (on any backend): `tf.grad` through

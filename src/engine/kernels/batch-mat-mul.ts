@@ -1,5 +1,5 @@
 /** BatchMatMul on wasm with transposed operands sent to the XNNPACK product. */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { transpose, withTemps, type Backend, type Info, type WrappingKernelConfig } from './heap.js';
 
 /**

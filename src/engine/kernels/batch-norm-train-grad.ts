@@ -1,5 +1,5 @@
 /** The backward kernel of training-mode batch norm: one pass for the two sums, one for dx. */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { BLOCK_ROWS, heapOffset, heapScratch, requireFloat, storageOf, type Info, type WasmBackend } from './heap.js';
 import { affineRows } from './affine-rows.js';
 import { simdKernels, type SimdKernels } from '../simd/kernel-module.js';

@@ -3,7 +3,7 @@
  * both moments, one for y. Registered for wasm and for cpu, so that the tests can hold the wasm
  * version against tfjs's own composition on the cpu backend.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { BLOCK_ROWS, heapOffset, heapScratch, requireFloat, storageOf, type Info, type WasmBackend } from './heap.js';
 import { affineRows } from './affine-rows.js';
 import { simdKernels, type SimdKernels } from '../simd/kernel-module.js';

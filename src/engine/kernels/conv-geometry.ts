@@ -2,7 +2,7 @@
  * Geometry shared by the convolution-gradient kernels: the forward convolution's shape facts from
  * its attributes, and the crop-then-pad arrangement that lets the wasm Conv2D pad inside XNNPACK.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { run, type Ctx, type Info } from './heap.js';
 
 /** Padding for the wasm Conv2D: [[0, 0], [top, bottom], [left, right], [0, 0]]. */

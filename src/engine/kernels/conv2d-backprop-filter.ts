@@ -4,7 +4,7 @@
  * loads, the gradient built around the backend's XNNPACK convolution and matrix product in the
  * formulation that is fastest for the layer's shape.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { heapOffset, heapOutput, reshape, run, transpose, withTemps, type Ctx, type Info, type KernelArgs, type WasmBackend } from './heap.js';
 import { convGeometry, cropForConv, padOrCrop, stridesOf } from './conv-geometry.js';
 import { simdKernels, type SimdKernels } from '../simd/kernel-module.js';

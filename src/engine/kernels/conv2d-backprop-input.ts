@@ -5,7 +5,7 @@
  * build loads or Cin is not a multiple of 4, stride-1 convolutions on the backend's XNNPACK
  * Conv2D, one per output phase of a strided layer, interleaved in one pass.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { heapOffset, heapOutput, run, withTemps, type Ctx, type Info, type KernelArgs, type WasmBackend } from './heap.js';
 import { convGeometry, cropForConv } from './conv-geometry.js';
 import { forEachPaddedImage } from './conv2d-padded-copy.js';

@@ -3,7 +3,7 @@
  * dilation-1 convolutions with Cout a multiple of 4 (x zero-padded first where the convolution
  * pads); the shipped XNNPACK kernel for everything else.
  */
-import type * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs-core';
 import { heapOffset, heapOutput, withTemps, type Backend, type Info, type WasmBackend, type WrappingKernelConfig } from './heap.js';
 import { convGeometry } from './conv-geometry.js';
 import { forEachPaddedImage } from './conv2d-padded-copy.js';

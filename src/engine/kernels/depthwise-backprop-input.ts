@@ -4,7 +4,7 @@
  * for one output per channel, a loop on the heap otherwise (any channel multiplier, or no SIMD
  * build). NHWC, dilation 1.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { heapOffset, requireFloat, storageOf, type Info, type KernelArgs, type WasmBackend } from './heap.js';
 import { depthwiseGeometry, forEachTap } from './depthwise-geometry.js';
 import { depthwiseSimd } from './depthwise-simd.js';

@@ -2,7 +2,7 @@
  * Geometry shared by the depthwise-convolution gradient kernels: the forward depthwise
  * convolution's shape facts (NHWC, dilation 1) from its attributes.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 
 /**
  * The forward depthwise convolution of an input of `xShape` with a [kh, kw, C, M] filter (M

@@ -3,7 +3,7 @@
  * backend's own kernels with their temporaries freed, and float32 storage on the wasm heap (read
  * and written in place) or in the cpu backend's arrays.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 
 /** A tensor as kernels see it: data id, shape and dtype. */
 export type Info = tf.TensorInfo;

@@ -1,5 +1,5 @@
 /** Identity on wasm sharing data by reference count. */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { Info, WrappingKernelConfig } from './heap.js';
 
 /**

@@ -3,7 +3,7 @@
  * windows): the shipped kernel (tfjs-backend-wasm 4.22) is a slow loop and disagrees with the cpu
  * backend for some shapes.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { heapOffset, requireFloat, storageOf, type Info, type WasmBackend } from './heap.js';
 import { simdKernels } from '../simd/kernel-module.js';
 

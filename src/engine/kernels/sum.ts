@@ -1,5 +1,5 @@
 /** Sum on wasm with sums over leading axes (bias gradients) as one loop. */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { BLOCK_ROWS, heapOffset, heapScratch, storageOf, type Info, type WasmBackend, type WrappingKernelConfig } from './heap.js';
 import { simdKernels } from '../simd/kernel-module.js';
 
