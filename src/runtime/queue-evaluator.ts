@@ -44,7 +44,8 @@ export interface QueueEvaluatorOptions {
   /**
    * Seconds Redis may stay unreachable, with trials waiting on it, before they all fail with
    * `RedisUnreachableError` (default `DEFAULT_REDIS_TIMEOUT_SECONDS`). Counted from the moment the
-   * controller's connection was lost (or from the start, when it never connected).
+   * controller's connection was lost (or from the start, when it never connected), or from when
+   * work began to wait on it, whichever is later.
    */
   redisTimeoutSeconds?: number;
   /** How often each pending job is looked up (default 2000 ms). */
@@ -197,7 +198,11 @@ export class QueueEvaluator implements Evaluator {
    */
   private checkRedisDown(): void {
     if (this.closed || this.unreachable || this.redisDownSince === undefined) return;
-    if (this.pending.size === 0 && this.waitingToConnect === 0) return;
+    if (this.pending.size === 0 && this.waitingToConnect === 0) {
+      // The wait is counted from when work began to wait on a Redis that is down.
+      this.redisDownSince = Date.now();
+      return;
+    }
     const seconds = this.redisTimeoutSeconds;
     if (Date.now() - this.redisDownSince < seconds * 1000) return;
     const waiting = this.pending.size;

@@ -104,9 +104,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosOutcome> {
     const faults: Fault[] = [];
     const limitMs = (options.limitSeconds ?? 900) * 1000;
     for (;;) {
-      const gapMs = faults.length < options.faults ? -Math.log(1 - rng.next()) * options.meanGapSeconds * 1000 : limitMs;
-      let timer: NodeJS.Timeout | undefined;
-      const exit = await Promise.race([controller.exited, new Promise<undefined>((r) => { timer = setTimeout(r, gapMs); })]);
+      const gapMs = faults.length < options.faults ? -Math.log(1 - rng.next()) * options.meanGapSeconds * 1000 : Math.max(1000, limitMs - (Date.now() - started));
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const exit = await Promise.race([controller.exited, new Promise<undefined>((r) => { timer = setTimeout(() => r(undefined), gapMs); })]);
       clearTimeout(timer);
       if (exit) return await finished(exit, controller);
       if (Date.now() - started > limitMs) throw new Error(`the search did not finish within ${limitMs / 1000} s; controller stderr:\n${controller.stderr.slice(-3000)}`);
