@@ -50,6 +50,10 @@ export interface ChaosOutcome {
   summaryJson: string;
   controllersStarted: number;
   workersStarted: number;
+  /** Trainings workers started (`trial N started` lines of every worker): more than the trials when kills made some run again. */
+  workerTrainings: number;
+  /** Trainings workers finished and reported (a result the controller had, or took, already is ignored by it). */
+  workerResults: number;
   seconds: number;
 }
 
@@ -141,7 +145,11 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosOutcome> {
 
     async function finished(exit: Exit, last: LiveChild): Promise<ChaosOutcome> {
       if (exit.status !== 0) throw new Error(`the controller exited with ${exit.status ?? exit.signal} on its own (a fault not survived):\n${last.stderr.slice(-3000)}`);
-      return { faults, summaryJson: last.stdout, controllersStarted, workersStarted, seconds: at() };
+      const workerLines = (what: RegExp) => every.reduce((n, c) => n + (c.stderr.match(what)?.length ?? 0), 0);
+      return {
+        faults, summaryJson: last.stdout, controllersStarted, workersStarted, seconds: at(),
+        workerTrainings: workerLines(/^trial \d+ started/gm), workerResults: workerLines(/^trial \d+ (finished|failed)/gm),
+      };
     }
   } finally {
     for (const c of every) c.kill('SIGKILL');
