@@ -1,10 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RunFolderLockedError } from '../../src/core/errors.js';
+import { processIsDead, readProcStat } from '../../src/storage/process-liveness.js';
 import { HOLDER_FILE, LOCK_DIR, lockRunFolder } from '../../src/storage/run-lock.js';
 
 const HOLDER = new URL('../fixtures/hold-lock.ts', import.meta.url).pathname;
@@ -203,5 +204,28 @@ test('train --resume goes on at once when the killed training is a zombie still 
     assert.equal(JSON.parse(readFileSync(join(dir, 'checkpoint.json'), 'utf8')).epochsDone, 2, `resumed to the end in ${Date.now() - started} ms`);
   } finally {
     parent.kill('SIGKILL');
+  }
+});
+
+test('a process whose name holds ") " is read right from /proc (its state and start time, not fields shifted by the name)', { skip: linuxOnly }, async () => {
+  const dir = tmp();
+  const odd = join(dir, 'x) R 1 (y');
+  copyFileSync(spawnSync('sh', ['-c', 'command -v sleep'], { encoding: 'utf8' }).stdout.trim(), odd);
+  chmodSync(odd, 0o755);
+  const child = spawn(odd, ['600'], { stdio: 'ignore' });
+  try {
+    await new Promise((r) => child.once('spawn', r));
+    const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
+    assert.match(status, /^Name:\s+x\) R 1 \(y$/m, 'the kernel took the odd name');
+    const stat = readProcStat(child.pid!);
+    assert.equal(stat?.state, procState(child.pid!));
+    // Start time from /proc/<pid>/stat as the kernel documents it, counted by hand: 19 fields after the state.
+    const raw = readFileSync(`/proc/${child.pid}/stat`, 'utf8');
+    const afterName = raw.slice(raw.indexOf(' (y) ') + ' (y) '.length).split(' ');
+    assert.equal(stat?.startTicks, afterName[19]);
+    assert.equal(processIsDead(child.pid!, afterName[19]), false);
+    assert.equal(processIsDead(child.pid!, String(Number(afterName[19]) + 1)), true);
+  } finally {
+    child.kill('SIGKILL');
   }
 });
