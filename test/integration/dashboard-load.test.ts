@@ -27,7 +27,7 @@ test('12 clients on a growing search: each brought to the finished run, counts o
   }
   assert.equal(outcome.pageMs.length, 2 * clients, 'every page load answered');
   // Generous bounds for a busy 2-core CI machine; the script's figures are the measurement.
-  assert.ok(quantile(outcome.pageMs, 0.99) < 10_000, `page p99 ${quantile(outcome.pageMs, 0.99)} ms`);
-  assert.ok(quantile(outcome.updateMs, 0.99) < 10_000, `update p99 ${quantile(outcome.updateMs, 0.99)} ms`);
+  assert.ok(quantile(outcome.pageMs, 0.99) < 20_000, `page p99 ${quantile(outcome.pageMs, 0.99)} ms`);
+  assert.ok(quantile(outcome.updateMs, 0.99) < 20_000, `update p99 ${quantile(outcome.updateMs, 0.99)} ms`);
   assert.ok(outcome.rssPeakKb < 600 * 1024, `server peak memory ${(outcome.rssPeakKb / 1024).toFixed(0)} MB`);
 });
