@@ -41,18 +41,25 @@ export function writeAll(fd: number, bytes: Uint8Array): void {
  * `DiskFullError` naming `path` is thrown.
  */
 export function writeFileDurable(path: string, data: string | Uint8Array): void {
-  const fd = openSync(path, 'w');
   try {
-    writeAll(fd, typeof data === 'string' ? Buffer.from(data) : data);
-    fsyncSync(fd);
+    writeAndFlush(path, data);
   } catch (err) {
-    closeSync(fd);
     const named = diskFullAs(err, path, 'no part of it was left');
     // A part of the file is worth nothing and holds space the user must free.
     if (named !== err) rmSync(path, { force: true });
     throw named;
   }
-  closeSync(fd);
+}
+
+/** Writes and flushes `path`, passing any error on as it is (the callers name it). */
+function writeAndFlush(path: string, data: string | Uint8Array): void {
+  const fd = openSync(path, 'w');
+  try {
+    writeAll(fd, typeof data === 'string' ? Buffer.from(data) : data);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** Flushes a folder's entries (new names, renames, removals) to the disk. */
@@ -76,7 +83,7 @@ export function fsyncFolder(dir: string): void {
 export function writeFileAtomic(path: string, data: string | Uint8Array): void {
   const tmp = `${path}.tmp-${process.pid}`;
   try {
-    writeFileDurable(tmp, data);
+    writeAndFlush(tmp, data);
     renameSync(tmp, path);
   } catch (err) {
     rmSync(tmp, { force: true });
