@@ -32,6 +32,7 @@ export type { DataSpec, Dataset, DataSplit } from './core/dataset.js';
 export type { OptimizerSpec, ScheduleSpec, TrainRecipe } from './core/recipe.js';
 export { defaultRecipe } from './core/recipe.js';
 export { BudgetError, DataError, EngineError, SpaceError, TrainError, UsageError, WidthwiseError } from './core/errors.js';
+export { DiskFullError } from './storage/files.js';
 export type { LayerDecl, SearchSpace, WidthGroup } from './space/types.js';
 export { baseWidths, parseWidths, scaledWidths } from './space/widths.js';
 export { loadSpace, shippedSpaceNames } from './space/load.js';

@@ -19,6 +19,7 @@ export const SEARCH_CLI_OPTIONS = {
   backend: { ...SEARCH_OPTION_TABLE.backend, choices: BACKEND_CHOICES },
   queue: { type: 'string', describe: 'train the proxy trials on `widthwise worker`s through this Redis: redis://[user:pass@]host:port[/db] (not stored; give it again on --resume)' },
   'queue-worker-timeout': { type: 'number', above: 0, unit: 'seconds', describe: 'with --queue: seconds with trials waiting and no worker before the search stops (default 60)' },
+  'queue-redis-timeout': { type: 'number', above: 0, unit: 'seconds', describe: 'with --queue: seconds Redis may be unreachable, with trials waiting on it, before the search stops with exit 1 (default 120; --resume goes on once it is back)' },
   // --out is checked by the run itself (its default is known only once the space is loaded).
   out: { type: 'string', describe: 'run folder (default results/<space>-<time>)' },
   resume: { type: 'string', describe: 'resume the run in this folder from its journal' },
@@ -95,7 +96,7 @@ export function searchCommand(yargs: Argv): Argv {
     async (args) => {
       const given = args as Record<string, unknown>;
       const options = Object.fromEntries(SEARCH_OPTION_KEYS.filter((k) => given[k] !== undefined).map((k) => [k, given[k]])) as Partial<SearchOptions>;
-      const queue = args.queue !== undefined ? { url: args.queue, workerTimeoutSeconds: args.queueWorkerTimeout } : undefined;
+      const queue = args.queue !== undefined ? { url: args.queue, workerTimeoutSeconds: args.queueWorkerTimeout, redisTimeoutSeconds: args.queueRedisTimeout } : undefined;
       const run = SearchRun.open({ options, out: args.out, resume: args.resume, queue });
       if (run.queueName) process.stderr.write(`queue: trials go to ${run.queueName}; start workers with: widthwise worker --queue ${redactRedisUrl(args.queue!)} --study ${run.queueName}\n`);
       let interrupted = false;

@@ -34,20 +34,28 @@ function writeCheckpoint(dir: string, fields: Omit<CheckpointMeta, 'format' | 'c
   createFolder(dir);
   const generation = previousGeneration(dir) + 1;
   const files: Partial<CheckpointMeta['files']> = {};
-  for (const kind of FILE_KINDS) {
-    const tensors = parts[kind];
-    if (!tensors) continue;
-    const { bytes, entries } = packTensors(tensors);
-    const path = `${kind}.${generation}.bin`;
-    writeFileDurable(join(dir, path), bytes);
-    files[kind] = { path, bytes: bytes.length, sha256: sha256Hex(bytes), tensors: entries };
+  let meta: CheckpointMeta;
+  try {
+    for (const kind of FILE_KINDS) {
+      const tensors = parts[kind];
+      if (!tensors) continue;
+      const { bytes, entries } = packTensors(tensors);
+      const path = `${kind}.${generation}.bin`;
+      writeFileDurable(join(dir, path), bytes);
+      files[kind] = { path, bytes: bytes.length, sha256: sha256Hex(bytes), tensors: entries };
+    }
+    fsyncFolder(dir);
+    // The checkpoint carries its own copy of the space, not the path it was once read from.
+    const { file: _path, ...space } = fields.space;
+    const body: Omit<CheckpointMeta, 'sha256'> = { format: CHECKPOINT_FORMAT, createdAt: new Date().toISOString(), generation, dtype: 'float32', ...fields, space, files: files as CheckpointMeta['files'] };
+    meta = { ...body, sha256: metaHash(body) };
+    writeFileAtomic(join(dir, META_FILE), JSON.stringify(meta, null, 2));
+  } catch (err) {
+    // A generation that cannot be completed (a full disk) gives back the space its files took;
+    // checkpoint.json still names the previous one, whole.
+    for (const file of Object.values(files)) if (file) rmSync(join(dir, file.path), { force: true });
+    throw err;
   }
-  fsyncFolder(dir);
-  // The checkpoint carries its own copy of the space, not the path it was once read from.
-  const { file: _path, ...space } = fields.space;
-  const body: Omit<CheckpointMeta, 'sha256'> = { format: CHECKPOINT_FORMAT, createdAt: new Date().toISOString(), generation, dtype: 'float32', ...fields, space, files: files as CheckpointMeta['files'] };
-  const meta: CheckpointMeta = { ...body, sha256: metaHash(body) };
-  writeFileAtomic(join(dir, META_FILE), JSON.stringify(meta, null, 2));
   // Only now is the previous checkpoint unreferenced; its files (and any a crash left) go.
   removeUnreferencedFiles(dir, meta);
   return meta;

@@ -64,6 +64,8 @@ export interface QueueRequest {
   url: string;
   /** Seconds with trials waiting and no worker before the search stops (default 60). */
   workerTimeoutSeconds?: number;
+  /** Seconds Redis may be unreachable, with trials waiting on it, before the search stops (default 120). */
+  redisTimeoutSeconds?: number;
 }
 
 /** What `createEvaluator` is given. */
@@ -208,6 +210,8 @@ export class SearchRun {
     if (request.queue) checkRedisUrl(request.queue.url);
     const wait = request.queue?.workerTimeoutSeconds;
     if (wait !== undefined && !(wait > 0)) throw new UsageError(`--queue-worker-timeout: expected a positive number of seconds, found ${wait}`);
+    const redisWait = request.queue?.redisTimeoutSeconds;
+    if (redisWait !== undefined && !(redisWait > 0)) throw new UsageError(`--queue-redis-timeout: expected a positive number of seconds, found ${redisWait}`);
     const explicit = Object.fromEntries(Object.entries(request.options ?? {}).filter(([, v]) => v !== undefined)) as Partial<SearchOptions>;
     // Stored absolute, so a resume from another folder finds the same file.
     if (explicit.table !== undefined) explicit.table = resolve(explicit.table);

@@ -20,6 +20,14 @@ import { connectRedis, jobIdOf, quietLog, redactIn, redactRedisUrl, STUDIES_KEY,
 /** No worker served the queue for the whole wait: the search stops (resume it once workers run). */
 export class NoWorkerError extends WidthwiseError {}
 
+/** Redis could not be reached for the whole wait, with trials out: the search stops (resume it once Redis is back). */
+export class RedisUnreachableError extends WidthwiseError {}
+
+/** Default of `redisTimeoutSeconds`: long enough for a Redis restart or a short network cut. */
+export const DEFAULT_REDIS_TIMEOUT_SECONDS = 120;
+/** How long `close` waits for Redis to take its last words (unregistering the study) before it disconnects. */
+const CLOSE_WAIT_MS = 2000;
+
 export interface QueueEvaluatorOptions {
   /** `redis://` or `rediss://` URL (with credentials, which no message ever shows). */
   url: string;
@@ -33,6 +41,13 @@ export interface QueueEvaluatorOptions {
   trialTimeoutSeconds?: number;
   /** Seconds with trials waiting and no worker connected before the search stops (default 60). */
   workerTimeoutSeconds?: number;
+  /**
+   * Seconds Redis may stay unreachable, with trials waiting on it, before they all fail with
+   * `RedisUnreachableError` (default `DEFAULT_REDIS_TIMEOUT_SECONDS`). Counted from the moment the
+   * controller's connection was lost (or from the start, when it never connected), or from when
+   * work began to wait on it, whichever is later.
+   */
+  redisTimeoutSeconds?: number;
   /** How often each pending job is looked up (default 2000 ms). */
   pollMs?: number;
   /**
@@ -77,13 +92,33 @@ export class QueueEvaluator implements Evaluator {
   /** The Redis connections, as soon as made (a Redis never reached still has them to close). */
   private readonly clients: Redis[] = [];
   private ready?: Connected;
+  /** Since when the controller's Redis connection has been down (undefined while it is up). */
+  private redisDownSince: number | undefined = Date.now();
+  /** Set once Redis was unreachable for `redisTimeoutSeconds` with work waiting: every later call fails with it. */
+  private unreachable?: RedisUnreachableError;
+  /** Rejected with `unreachable`, for calls waiting on the first connection. */
+  private readonly gaveUp: Promise<never>;
+  private rejectGaveUp!: (err: Error) => void;
+  private readonly watchdog: NodeJS.Timeout;
+  /** Calls waiting for the first connection (they count as work waiting on Redis). */
+  private waitingToConnect = 0;
+  private polling = false;
 
   constructor(private readonly options: QueueEvaluatorOptions) {
     this.concurrency = Math.max(1, options.concurrency);
     this.log = (line) => options.log?.(redactIn(line, options.url));
     this.quietPoll = quietLog(this.log);
+    this.gaveUp = new Promise<never>((_, reject) => { this.rejectGaveUp = reject; });
+    this.gaveUp.catch(() => undefined); // surfaced by evaluate
+    const timeoutMs = this.redisTimeoutSeconds * 1000;
+    this.watchdog = setInterval(() => this.checkRedisDown(), Math.max(50, Math.min(1000, timeoutMs / 4)));
+    this.watchdog.unref();
     this.connected = this.connect();
     this.connected.catch(() => undefined); // surfaced by evaluate
+  }
+
+  private get redisTimeoutSeconds(): number {
+    return this.options.redisTimeoutSeconds ?? DEFAULT_REDIS_TIMEOUT_SECONDS;
   }
 
   /** Where the queue is, for messages: the redacted URL and the queue name. */
@@ -96,6 +131,10 @@ export class QueueEvaluator implements Evaluator {
     const { url, queueName } = this.options;
     const clients = this.clients;
     clients.push(await connectRedis(url, 'controller', this.log), await connectRedis(url, 'controller-events', this.log));
+    // The queue's own connection tells whether Redis is reachable: while it is down every command waits.
+    clients[0].on('ready', () => { this.redisDownSince = undefined; });
+    clients[0].on('close', () => { this.redisDownSince ??= Date.now(); });
+    if (clients[0].status === 'ready') this.redisDownSince = undefined;
     const queue = new Queue(queueName, { connection: clients[0] });
     const events = new QueueEvents(queueName, { connection: clients[1] });
     const quiet = quietLog(this.log);
@@ -126,6 +165,7 @@ export class QueueEvaluator implements Evaluator {
       return this.local.evaluate(task, onEvent);
     }
     if (this.closed) return this.failed(task, performance.now(), 'aborted: the run was stopped');
+    if (this.unreachable) throw this.unreachable;
     const { queue } = await this.reachable();
     if (this.pending.has(task.trialId)) throw new Error(`trial ${task.trialId} is already queued`);
     this.givenUp.delete(task.trialId);
@@ -136,25 +176,57 @@ export class QueueEvaluator implements Evaluator {
       if (timeoutSeconds) entry.timer = setTimeout(() => this.giveUp(task.trialId, `timed out after ${timeoutSeconds} s (--trial-timeout)`), timeoutSeconds * 1000);
       this.pending.set(task.trialId, entry);
     });
-    await this.enqueue(queue, task);
-    // A job already there (a resumed controller's trial, finished or not) is collected, not re-run.
-    const job = await queue.getJob(jobIdOf(task.trialId));
-    if (job) await this.collect(job);
+    // Not awaited here: with Redis down these commands wait for it, and the trial must still fail
+    // when the Redis wait runs out (the watchdog rejects the pending entry).
+    void (async () => {
+      await this.enqueue(queue, task);
+      // A job already there (a resumed controller's trial, finished or not) is collected, not re-run.
+      const job = await queue.getJob(jobIdOf(task.trialId));
+      if (job) await this.collect(job);
+    })().catch((err: unknown) => this.reject(task.trialId, err instanceof Error ? err : new Error(String(err))));
     return result;
   }
 
-  /** The connection, or a `NoWorkerError` when Redis cannot be reached for the worker wait. */
+  /** The connection, or a `RedisUnreachableError` when Redis cannot be reached for the Redis wait. */
   private async reachable(): Promise<Connected> {
-    const waitSeconds = this.options.workerTimeoutSeconds ?? 60;
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new NoWorkerError(`cannot reach Redis at ${redactRedisUrl(this.options.url)} (waited ${waitSeconds} s); is it running, and is the URL right?`)), waitSeconds * 1000);
-    });
+    this.waitingToConnect++;
     try {
-      return await Promise.race([this.connected, timeout]);
+      return await Promise.race([this.connected, this.gaveUp]);
     } finally {
-      clearTimeout(timer);
+      this.waitingToConnect--;
     }
+  }
+
+  /**
+   * The watchdog: with Redis down for `redisTimeoutSeconds` and work waiting on it (trials out, or
+   * calls waiting for the first connection), every such trial fails with `RedisUnreachableError`
+   * and so does every later call. With nothing waiting, a Redis that is down harms nobody yet.
+   */
+  private checkRedisDown(): void {
+    if (this.closed || this.unreachable || this.redisDownSince === undefined) return;
+    if (this.pending.size === 0 && this.waitingToConnect === 0) {
+      // The wait is counted from when work began to wait on a Redis that is down.
+      this.redisDownSince = Date.now();
+      return;
+    }
+    const seconds = this.redisTimeoutSeconds;
+    if (Date.now() - this.redisDownSince < seconds * 1000) return;
+    const waiting = this.pending.size;
+    this.unreachable = new RedisUnreachableError(
+      `Redis at ${redactRedisUrl(this.options.url)} was unreachable for ${seconds} s (--queue-redis-timeout)${waiting ? ` with ${waiting} trials waiting` : ''}; `
+      + `start it again (or check the URL), then resume the search with --resume`,
+    );
+    this.rejectGaveUp(this.unreachable);
+    for (const trialId of [...this.pending.keys()]) this.reject(trialId, this.unreachable);
+  }
+
+  /** Fails a pending trial's `evaluate` with `err` (not a result: nothing is journaled as its end). */
+  private reject(trialId: number, err: Error): void {
+    const p = this.pending.get(trialId);
+    if (!p) return;
+    this.pending.delete(trialId);
+    clearTimeout(p.timer);
+    p.reject(err);
   }
 
   /**
@@ -260,6 +332,9 @@ export class QueueEvaluator implements Evaluator {
       this.noWorkerSince = undefined;
       return;
     }
+    // With Redis down a poll waits for it; the next ones are skipped rather than piled up.
+    if (this.polling) return;
+    this.polling = true;
     try {
       for (const [trialId, p] of [...this.pending]) {
         const job = await queue.getJob(jobIdOf(trialId));
@@ -282,6 +357,8 @@ export class QueueEvaluator implements Evaluator {
     } catch (err) {
       // Redis away: the connections retry by themselves; the next poll tries again.
       this.quietPoll(`queue poll: ${err instanceof Error ? err.message : String(err)}`);
+    } finally {
+      this.polling = false;
     }
   }
 
@@ -294,11 +371,7 @@ export class QueueEvaluator implements Evaluator {
       `no widthwise worker has served ${this.where} for ${waitSeconds} s, with ${this.pending.size} trials waiting. `
       + `Start one with: widthwise worker --queue ${redactRedisUrl(this.options.url)} --study ${this.options.queueName}; then resume the search with --resume`,
     );
-    for (const [trialId, p] of [...this.pending]) {
-      this.pending.delete(trialId);
-      clearTimeout(p.timer);
-      p.reject(error);
-    }
+    for (const trialId of [...this.pending.keys()]) this.reject(trialId, error);
     this.noWorkerSince = undefined;
   }
 
@@ -306,6 +379,7 @@ export class QueueEvaluator implements Evaluator {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.poller);
+    clearInterval(this.watchdog);
     // Trials still out are left in the queue: a resumed controller collects them.
     for (const trialId of [...this.pending.keys()]) {
       this.givenUp.add(trialId);
@@ -313,9 +387,11 @@ export class QueueEvaluator implements Evaluator {
     }
     await this.local?.close();
     if (this.ready) {
-      await this.ready.clients[0].srem(STUDIES_KEY, this.options.queueName).catch(() => undefined);
-      await this.ready.events.close().catch(() => undefined);
-      await this.ready.queue.close().catch(() => undefined);
+      // With Redis down each of these would wait for it: each gets a moment, then the connections are cut.
+      const ready = this.ready;
+      await boundedWait(ready.clients[0].srem(STUDIES_KEY, this.options.queueName), CLOSE_WAIT_MS);
+      await boundedWait(ready.events.close(), CLOSE_WAIT_MS);
+      await boundedWait(ready.queue.close(), CLOSE_WAIT_MS);
     }
     // Not connected yet (Redis unreachable): the connections stop retrying here.
     for (const c of this.clients) c.disconnect();
@@ -326,6 +402,13 @@ export class QueueEvaluator implements Evaluator {
 function sameTraining(data: TrialJobData | undefined, task: TrialTask): boolean {
   const queued = data?.task as Partial<TrialTask> | undefined;
   return queued?.seed === task.seed && queued?.widths?.join(',') === task.widths.join(',');
+}
+
+/** Waits for `promise` at most `ms`, ignoring its failure (for best-effort cleanup). */
+async function boundedWait(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([promise.catch(() => undefined), new Promise((r) => { timer = setTimeout(r, ms); })]);
+  clearTimeout(timer);
 }
 
 function safeParse(text: string): unknown {

@@ -7,9 +7,10 @@
  * anything else is a `JournalError` with its line number, never a crash further on. Unknown types
  * pass through, so newer event kinds can be added.
  */
-import { closeSync, existsSync, fsyncSync, ftruncateSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, openSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { WidthwiseError } from '../core/errors.js';
+import { diskFullAs, writeAll } from './files.js';
 
 /** A journal that cannot be read back. */
 export class JournalError extends WidthwiseError {}
@@ -54,11 +55,26 @@ export class Journal {
     this.fd = openSync(path, 'a');
   }
 
-  /** Appends one event and flushes it to disk. */
+  /**
+   * Appends one event and flushes it to disk. A write that fails (a full disk: `DiskFullError`
+   * naming the journal) is taken back: the file is cut to its length before it, so the journal
+   * never holds a torn line that a later append would bury in the middle.
+   */
   append(entry: JournalEntry): void {
-    const line = JSON.stringify({ ...entry, at: new Date().toISOString() }) + '\n';
-    writeSync(this.fd, line);
-    fsyncSync(this.fd);
+    const line = Buffer.from(JSON.stringify({ ...entry, at: new Date().toISOString() }) + '\n');
+    const before = fstatSync(this.fd).size;
+    try {
+      writeAll(this.fd, line);
+      fsyncSync(this.fd);
+    } catch (err) {
+      try {
+        ftruncateSync(this.fd, before);
+        fsyncSync(this.fd);
+      } catch {
+        // Cut or not, a torn last line is skipped on read (and cut by the next resume).
+      }
+      throw diskFullAs(err, this.path, `its lines before this ${entry.type} event are left whole`);
+    }
   }
 
   close(): void {

@@ -5,9 +5,10 @@
  * command, since), for the message a second writer gets.
  *
  * A holder killed with SIGKILL cannot remove its lock, so a lock counts as stale, and is taken
- * over, when either its holder's process is gone (same host: checked by pid; the holder file names
- * the lock folder it made by inode and birth time, so a newer lock is never mistaken for the dead
- * one's) or it has not been refreshed for `staleSeconds` (any host).
+ * over, when either its holder's process is dead (same host: checked by pid, and on Linux also by
+ * /proc, so a zombie or a pid reused by another program counts as dead: see process-liveness.ts;
+ * the holder file names the lock folder it made by inode and birth time, so a newer lock is never
+ * mistaken for the dead one's) or it has not been refreshed for `staleSeconds` (any host).
  */
 import { existsSync, readFileSync, rmdirSync, rmSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
@@ -15,6 +16,7 @@ import { join, resolve } from 'node:path';
 import lockfile from 'proper-lockfile';
 import { RunFolderLockedError } from '../core/errors.js';
 import { createFolder, writeFileAtomic } from './files.js';
+import { ownStartTicks, processIsDead } from './process-liveness.js';
 
 export const LOCK_DIR = '.widthwise.lock';
 export const HOLDER_FILE = '.widthwise.lock-holder.json';
@@ -28,6 +30,8 @@ export interface LockHolder {
   host: string;
   command: string;
   since: string;
+  /** The holder's start time, clock ticks since boot (Linux /proc field 22), so a reused pid is told apart; absent without /proc. */
+  startTicks?: string;
   /** Identity of the lock folder this holder made. */
   lock: { ino: number; birthtimeMs: number };
 }
@@ -55,13 +59,9 @@ function readHolder(dir: string): LockHolder | undefined {
   }
 }
 
-function processIsGone(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return false;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'ESRCH';
-  }
+/** True when the holder was a process of this host that is dead now (gone, a zombie, or its pid reused). */
+function holderIsDead(holder: LockHolder): boolean {
+  return holder.host === hostname() && processIsDead(holder.pid, holder.startTicks);
 }
 
 function lockIdentity(dir: string): LockHolder['lock'] {
@@ -102,7 +102,7 @@ export function runFolderHolder(dir: string, staleSeconds = 60): LockHolder | 'u
   if (Date.now() - lockModified > staleSeconds * 1000) return undefined;
   const holder = readHolder(dir);
   if (!holder) return 'unknown';
-  if (holder.host === hostname() && processIsGone(holder.pid)) return undefined;
+  if (holderIsDead(holder)) return undefined;
   return holder;
 }
 
@@ -136,7 +136,9 @@ export async function lockRunFolder(dir: string, options: LockOptions): Promise<
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ELOCKED') throw err;
       const holder = readHolder(folder);
-      const gone = holder !== undefined && holder.host === hostname() && holder.pid !== process.pid && processIsGone(holder.pid);
+      // This very process holds it (taken twice), unless the pid is a dead holder's reused by us (a restarted container).
+      const ours = holder !== undefined && holder.pid === process.pid && (holder.startTicks === undefined || holder.startTicks === ownStartTicks());
+      const gone = holder !== undefined && !ours && holderIsDead(holder);
       // A dead holder's lock is taken over; a newer one being set up is given a moment to say whose it is.
       if (gone && tries <= CLAIM_WAIT_TRIES) {
         if (!removeDeadHoldersLock(folder, holder, tries === CLAIM_WAIT_TRIES)) await sleep(100);
@@ -151,7 +153,7 @@ export async function lockRunFolder(dir: string, options: LockOptions): Promise<
       throw new RunFolderLockedError(`${folder}: in use by ${who}; wait for it to finish, or stop it, then run again (a killed holder's lock is taken over automatically)`);
     }
   }
-  const holder: LockHolder = { pid: process.pid, host: hostname(), command: options.command, since: new Date().toISOString(), lock: lockIdentity(folder) };
+  const holder: LockHolder = { pid: process.pid, host: hostname(), command: options.command, since: new Date().toISOString(), startTicks: ownStartTicks(), lock: lockIdentity(folder) };
   writeFileAtomic(join(folder, HOLDER_FILE), JSON.stringify(holder, null, 2));
   return {
     dir: folder,

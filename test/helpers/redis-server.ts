@@ -98,6 +98,21 @@ export class RedisServer {
     await exited;
   }
 
+  /**
+   * Kills the server (SIGKILL: nothing saved since its last save, which is at the last clean
+   * shutdown here) and starts it again on the same port after `downMs`, as a crashed host would.
+   */
+  async crash(downMs = 0): Promise<void> {
+    const child = this.process;
+    if (child && child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      child.kill('SIGKILL');
+      await exited;
+    }
+    if (downMs) await new Promise((r) => setTimeout(r, downMs));
+    await this.launch();
+  }
+
   /** Stops and starts again on the same port with the same data folder. */
   async restart(downMs = 0): Promise<void> {
     await this.halt();
