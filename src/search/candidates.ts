@@ -79,12 +79,8 @@ export function randomGridVector(space: SearchSpace, rng: Rng): number[] {
   return space.groups.map((g) => g.min + g.step * rng.int(Math.floor((g.max - g.min) / g.step) + 1));
 }
 
-/**
- * `widths` with one or two groups moved by one to three grid steps; filled to the budget when the
- * move left it below `floor` MACs (kept as moved otherwise, so moves stay moves under a budget that
- * the widest network fits).
- */
-export function movedAndFilled(space: SearchSpace, widths: readonly number[], budget: Budget, rng: Rng, floor = Infinity): number[] {
+/** `widths` with one or two groups moved by one to three grid steps, clamped to their ranges (evolution's mutation). */
+export function mutated(space: SearchSpace, widths: readonly number[], rng: Rng): number[] {
   const child = [...widths];
   const moves = 1 + rng.int(2);
   for (let m = 0; m < moves; m++) {
@@ -93,5 +89,14 @@ export function movedAndFilled(space: SearchSpace, widths: readonly number[], bu
     const steps = (1 + rng.int(3)) * (rng.next() < 0.5 ? -1 : 1);
     child[j] = Math.min(g.max, Math.max(g.min, child[j] + steps * g.step));
   }
+  return child;
+}
+
+/**
+ * `widths` mutated; filled to the budget when the move left it below `floor` MACs (kept as moved
+ * otherwise, so moves stay moves under a budget that the widest network fits).
+ */
+export function movedAndFilled(space: SearchSpace, widths: readonly number[], budget: Budget, rng: Rng, floor = Infinity): number[] {
+  const child = mutated(space, widths, rng);
   return isFeasible(space, child, budget) && spaceCost(space, child).macs >= floor ? child : fillToBudget(space, child, budget);
 }

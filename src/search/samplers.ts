@@ -20,6 +20,7 @@ import { isFeasible, projectToBudget, type Budget } from './budget.js';
 import { bestTrial, compareTrials, type FrozenTrial, type Proposal, type Sampler, type SamplerContext } from './types.js';
 import { groupNeeds } from './group-needs.js';
 import { ModelSampler } from './model-sampler.js';
+import { mutated } from './candidates.js';
 
 export { groupNeeds };
 
@@ -141,15 +142,7 @@ export class EvolutionSampler implements Sampler {
         const c = alive[rng.int(alive.length)];
         if (compareTrials(c, parent) > 0) parent = c;
       }
-      const child = [...parent.widths];
-      const mutations = 1 + rng.int(2);
-      for (let m = 0; m < mutations; m++) {
-        const j = rng.int(space.groups.length);
-        const g = space.groups[j];
-        const steps = (1 + rng.int(3)) * (rng.next() < 0.5 ? -1 : 1);
-        child[j] = Math.min(g.max, Math.max(g.min, child[j] + steps * g.step));
-      }
-      return { widths: projectToBudget(space, child, this.ctx.budget), round, note: `mutation of trial ${parent.trialId}` };
+      return { widths: projectToBudget(space, mutated(space, parent.widths, rng), this.ctx.budget), round, note: `mutation of trial ${parent.trialId}` };
     });
   }
 }
