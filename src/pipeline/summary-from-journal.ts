@@ -40,7 +40,14 @@ export function finalChooser(events: readonly JournalEvent[]): FinalChooser | un
   const study = samplerAndHistory(events);
   const chooseFinal = study?.sampler.chooseFinal;
   if (!study || !chooseFinal) return undefined;
-  return (finals) => chooseFinal.call(study.sampler, study.history, finals);
+  return (finals) => {
+    try {
+      return chooseFinal.call(study.sampler, study.history, finals);
+    } catch {
+      // A history the model cannot read (a damaged journal): the better final validation decides.
+      return finals[1].validationAccuracy > finals[0].validationAccuracy ? 1 : 0;
+    }
+  };
 }
 
 /** The trial the study's sampler recommends (the model's best estimate, else the best proxy), from the journal alone. */
@@ -54,7 +61,11 @@ export function studyWinner(events: readonly JournalEvent[]): FrozenTrial | unde
 function modelGains(events: readonly JournalEvent[]): SearchSummary['modelGains'] {
   const study = samplerAndHistory(events);
   if (!study?.sampler.learned || !study.history.some((t) => t.status === 'ok')) return undefined;
-  return study.sampler.learned(study.history);
+  try {
+    return study.sampler.learned(study.history);
+  } catch {
+    return undefined;
+  }
 }
 
 /** The study's sampler and its frozen history, rebuilt from the journal's events. */
@@ -62,18 +73,25 @@ function samplerAndHistory(events: readonly JournalEvent[]): { sampler: Sampler;
   const created = events.find((e) => e.type === 'study-created');
   if (!created || created.type !== 'study-created') return undefined;
   const config = created.config as unknown as StudyConfig;
-  const sampler = studySampler(config);
-  const signal = studySignal(config);
-  const started = new Map<number, { round: number; note?: string }>();
-  const history: FrozenTrial[] = [];
-  for (const e of events) {
-    if (e.type === 'trial-started') started.set(e.trialId, { round: e.round ?? 0, note: e.tag });
-    if (e.type === 'trial-finished' && e.result) {
-      const s = started.get(e.trialId);
-      history.push(freeze(config.space, e.result as TrialResult, s?.round ?? 0, signal, s?.note));
+  // Only the model sampler has anything to add, and only from a config it can rebuild: a damaged
+  // journal still gives the rest of the summary (the model's reading is an extra).
+  if (config.sampler !== 'model' || !Array.isArray(config.space?.groups) || !Array.isArray(config.start) || !(config.budget?.macs > 0)) return undefined;
+  try {
+    const sampler = studySampler(config);
+    const signal = studySignal(config);
+    const started = new Map<number, { round: number; note?: string }>();
+    const history: FrozenTrial[] = [];
+    for (const e of events) {
+      if (e.type === 'trial-started') started.set(e.trialId, { round: e.round ?? 0, note: e.tag });
+      if (e.type === 'trial-finished' && e.result) {
+        const s = started.get(e.trialId);
+        history.push(freeze(config.space, e.result as TrialResult, s?.round ?? 0, signal, s?.note));
+      }
     }
+    return { sampler, history };
+  } catch {
+    return undefined;
   }
-  return { sampler, history };
 }
 
 /**

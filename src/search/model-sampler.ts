@@ -80,7 +80,7 @@ export class ModelSampler implements Sampler {
 
   /** The model fitted to the successful trials of `history`, with the signal's prior when on. */
   fit(history: readonly FrozenTrial[]): WidthModel {
-    const ok = history.filter((t) => t.status === 'ok' && t.metrics);
+    const ok = history.filter((t) => t.status === 'ok' && Number.isFinite(t.metrics?.validationAccuracy));
     const needs = this.options.prior > 0 ? priorNeeds(this.ctx.space, ok).map((v) => v * this.options.prior) : undefined;
     return WidthModel.fit(this.features, ok.map((t) => ({ widths: t.widths, accuracy: t.metrics!.validationAccuracy })), needs);
   }
@@ -121,7 +121,7 @@ export class ModelSampler implements Sampler {
 
   /** The evaluated trial the model believes best; undefined when none succeeded. */
   recommend(history: readonly FrozenTrial[]): FrozenTrial | undefined {
-    const ok = history.filter((t) => t.status === 'ok' && t.metrics);
+    const ok = history.filter((t) => t.status === 'ok' && Number.isFinite(t.metrics?.validationAccuracy));
     if (!ok.length) return undefined;
     const model = this.fit(ok);
     let best = ok[0];

@@ -1,4 +1,4 @@
-// A short chaos run of the queue (scripts/chaos-queue.ts is the long one): a queued search of 8
+// A short chaos run of the queue (scripts/chaos-queue.ts is the long one): a queued search of 12
 // trials on 3 worker processes and a real redis-server while a seeded driver SIGKILLs workers and
 // the controller and restarts or kills Redis. Afterwards every trial is journaled exactly once, and
 // each trial's widths, seed and whole result, and the final models, equal those of the same study
@@ -15,7 +15,7 @@ import { runWidthwiseAsync as widthwise } from '../fixtures/widthwise-child.js';
 const skip = redisSkipReason();
 if (skip) process.stderr.write(`queue tests: ${skip}\n`);
 
-const STUDY = ['--space', 'mlp-mnist', '--sampler', 'random', '--seed', '5', '--trials', '8', '--proxy-epochs', '1', '--proxy-max-train', '300', '--final-epochs', '1', '--backend', 'wasm'];
+const STUDY = ['--space', 'mlp-mnist', '--sampler', 'random', '--seed', '5', '--trials', '12', '--proxy-epochs', '1', '--proxy-max-train', '300', '--final-epochs', '1', '--backend', 'wasm'];
 
 test('chaos: workers, the controller and Redis killed at random moments; each trial journaled once, every result as undisturbed', { skip, timeout: 300_000 }, async () => {
   const root = mkdtempSync(join(tmpdir(), 'ww-chaos-'));
@@ -23,7 +23,7 @@ test('chaos: workers, the controller and Redis killed at random moments; each tr
   const [reference, outcome] = await Promise.all([
     widthwise(['search', ...STUDY, '--workers', '3', '--out', join(root, 'reference'), '--json']),
     runChaos({
-      seed: 3, searchArgs: STUDY, workers: 3, faults: 5, meanGapSeconds: 3, runDir: join(root, 'chaos'), limitSeconds: 240,
+      seed: 3, searchArgs: STUDY, workers: 3, faults: 5, meanGapSeconds: 1.5, runDir: join(root, 'chaos'), limitSeconds: 240,
       // Every kind at least has a fair chance in 5 faults.
       weights: { 'kill-worker': 2, 'kill-controller': 1, 'restart-redis': 1, 'kill-redis': 1 },
       log: (line) => faults.push(line),
