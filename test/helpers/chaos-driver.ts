@@ -184,7 +184,10 @@ export function trialEnds(runDir: string): Map<number, { ends: number; started: 
     } else if (e.type === 'trial-finished' || e.type === 'trial-failed') {
       const entry = out.get(id) ?? { ends: 0, started: undefined, end: undefined };
       entry.ends++;
-      entry.end ??= withoutTimes({ type: e.type, result: e.result, reason: e.reason });
+      // The data fingerprint is the queue's transport check (a queued result carries it, a pool's
+      // does not): not part of what a training measured.
+      const result = e.result && typeof e.result === 'object' ? { ...(e.result as Record<string, unknown>), dataSha256: undefined } : e.result;
+      entry.end ??= withoutTimes({ type: e.type, result, reason: e.reason });
       out.set(id, entry);
     }
   }
