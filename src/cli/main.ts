@@ -8,7 +8,7 @@
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { readFileSync } from 'node:fs';
-import { UsageError, WidthwiseError } from '../core/errors.js';
+import { BudgetError, SpaceError, UsageError, WidthwiseError } from '../core/errors.js';
 import { COMMANDS, type CommandName } from './command-list.js';
 import { recordGivenFlags } from './shared.js';
 
@@ -48,7 +48,11 @@ function refuseRepeatedOptions(args: Record<string, unknown>): void {
   }
 }
 
-const exitCodeOf = (err: unknown) => (err instanceof UsageError ? EXIT_BAD_INPUT : EXIT_FAILED);
+/**
+ * Bad input, found before any work: a flag (UsageError), a space file or width vector that does not
+ * fit its schema or groups (SpaceError), a budget no network meets (BudgetError).
+ */
+const exitCodeOf = (err: unknown) => (err instanceof UsageError || err instanceof SpaceError || err instanceof BudgetError ? EXIT_BAD_INPUT : EXIT_FAILED);
 
 function reportError(err: unknown, verbose: boolean): void {
   if (err instanceof WidthwiseError) {

@@ -35,19 +35,24 @@ test('bad inputs: one clear line on stderr and a non-zero exit', () => {
   const dir = mkdtempSync(join(tmpdir(), 'ww-cli-'));
   const bad = join(dir, 'bad.json');
   writeFileSync(bad, JSON.stringify({ name: 'x', input: [28, 28, 1], classes: 10, dataset: 'mnist', groups: [{ name: 'a', base: 8, min: 4, max: 16, step: 4 }], layers: [{ type: 'conv', name: 'c', group: 'a', kernel: 3, strides: 2 }, { type: 'gap' }, { type: 'dense', name: 'o' }] }));
-  const cases: [string[], RegExp][] = [
-    [['inspect', 'no-such-space'], /^SpaceError: no-such-space: no such file.*resnet20-cifar/],
-    [['inspect', bad], /^SpaceError: .*bad\.json: \$\.layers\[0\]\.strides: .*unknown key/],
-    [['inspect', 'cnn-mnist', '--widths', '8,16'], /^SpaceError: .*expected 4 widths/],
-    [['inspect', 'cnn-mnist', '--widths', '8,16,32,1000'], /^SpaceError: .*group "fc1".*found 1000/],
-    [['inspect', 'cnn-mnist', '--widths', '8,16,32,32', '--scale', '2'], /^UsageError: give either --widths or --scale/],
-    [['train', 'cnn-mnist', '--dataset', 'cifar10'], /^DataError: /],
-    [['train', 'cnn-mnist', '--dataset', 'mnist-idx', '--data-dir', dir], /^DataError: .*/],
-    [['frobnicate'], /Unknown argument|Did you mean/],
+  const depthwiseFirst = join(dir, 'depthwise-first.json');
+  writeFileSync(depthwiseFirst, JSON.stringify({ name: 'x', input: [8, 8, 3], classes: 10, dataset: 'synthetic', groups: [{ name: 'a', base: 8, min: 4, max: 16, step: 4 }], layers: [{ type: 'depthwise', name: 'dw', kernel: 3 }, { type: 'conv', name: 'c', group: 'a', kernel: 3 }, { type: 'gap' }, { type: 'dense', name: 'o' }] }));
+  // Exit codes (README): 2 for bad input found before any work, 1 for a failure.
+  const cases: [string[], RegExp, number][] = [
+    [['inspect', 'no-such-space'], /^SpaceError: no-such-space: no such file.*resnet20-cifar/, 2],
+    [['inspect', bad], /^SpaceError: .*bad\.json: \$\.layers\[0\]\.strides: .*unknown key/, 2],
+    [['inspect', depthwiseFirst], /^SpaceError: .*depthwise-first\.json: \$\.layers\[0\]: .*depthwise/, 2],
+    [['inspect', 'cnn-mnist', '--widths', '8,16'], /^SpaceError: .*expected 4 widths/, 2],
+    [['inspect', 'cnn-mnist', '--widths', '8,16,32,1000'], /^SpaceError: .*group "fc1".*found 1000/, 2],
+    [['inspect', 'cnn-mnist', '--widths', '8,16,32,32', '--scale', '2'], /^UsageError: give either --widths or --scale/, 2],
+    [['search', '--prior', 'maybe'], /Invalid values|prior/, 2],
+    [['train', 'cnn-mnist', '--dataset', 'cifar10'], /^DataError: /, 1],
+    [['train', 'cnn-mnist', '--dataset', 'mnist-idx', '--data-dir', dir], /^DataError: .*/, 1],
+    [['frobnicate'], /Unknown argument|Did you mean/, 2],
   ];
-  for (const [args, pattern] of cases) {
+  for (const [args, pattern, code] of cases) {
     const r = run(...args);
-    assert.notEqual(r.code, 0, `${args.join(' ')} should fail`);
+    assert.equal(r.code, code, `${args.join(' ')}: exit ${r.code}, expected ${code}`);
     assert.match(r.stderr.split('\n').filter((l) => !l.startsWith('backend:') && !l.startsWith('training '))[0], pattern, args.join(' '));
     assert.doesNotMatch(r.stderr, /    at /, 'no stack trace without --verbose');
   }
