@@ -214,9 +214,9 @@ function cellRows(start: Start, ratio: number): Row[] {
     });
     if (!perSeed.some((x) => x)) continue;
     rows.push({ method: `${search.id} (${search.trials})`, proxyTrainings: Math.max(...perSeed.map((x) => x?.proxyTrainings ?? 0)), perSeed });
-    if (search.id === 'model' && uniform) {
+    if (search.sampler === 'model' && uniform) {
       rows.push({
-        method: `model, checked against uniform (${search.trials})`, proxyTrainings: rows[rows.length - 1].proxyTrainings,
+        method: `${search.id}, checked against uniform (${search.trials})`, proxyTrainings: rows[rows.length - 1].proxyTrainings,
         perSeed: perSeed.map((x, i) => {
           if (!x) return undefined;
           const { accs, keptUniform } = checkedByModel(start, runDir(start, ratio, search, REPORT_SEEDS[i]), x.widths, uniform.widths);
@@ -249,7 +249,7 @@ async function render(): Promise<void> {
   md.push(`Every network is then trained with the ground truth's recipe (${recipeText(groundTruthTask('cnn', [...STARTS[0].widths], 0, 0).recipe)}; lr ${LEARNING_RATE.mlp} for the MLPs; ${GROUND_TRUTH_TRAINING.maxTrain} images), final seeds ${GROUND_TRUTH_SEEDS.join(', ')}. Per study seed: the winner's widths, its proxy validation accuracy (what the search maximised; one 3-epoch training) and its test accuracy, mean ± sample std over the final seeds, in points. "mean" is the mean over study seeds.`, '');
   const summaryLines: string[] = ['## At a glance: differences in test accuracy, points', '', 'Test accuracy: mean ± standard error of the paired differences over study seeds x final seeds. "The same on proxy val.": the difference between the two winners\' proxy validation accuracies (mean over study seeds), the objective the searches maximised.', '', '| start | budget | streamline − uniform | checked streamline − uniform | streamline − random (same trainings) | the same on proxy val. | streamline − random x3 | streamline − evolution |', '|---|---|---:|---:|---:|---:|---:|---:|'];
   const modelLines: string[] = ['## The model sampler (the default) at a glance: differences in test accuracy, points', '', 'Paired as above. "checked": the model\'s winner after the final check that `search` does (the model weighs the final validations against its proxy results). "prior on − off": the variance signal as the model\'s prior against no prior, same study seeds.', '', '| start | budget | model − uniform | checked model − uniform | model − random (same trainings) | model − random x3 | model − evolution | model − streamline | prior on − off |', '|---|---|---:|---:|---:|---:|---:|---:|---:|'];
-  const tally = { vsRandom3: 0, vsEvolution: 0, cells: 0, worstVsUniform: Infinity };
+  const tally = { on: { vsRandom3: 0, vsEvolution: 0, cells: 0, worstVsUniform: Infinity }, off: { vsRandom3: 0, vsEvolution: 0, cells: 0, worstVsUniform: Infinity } };
   const json: unknown[] = [];
   const figurePanels = [];
   for (const start of STARTS) for (const ratio of REPORT_RATIOS) {
@@ -285,12 +285,14 @@ async function render(): Promise<void> {
     modelLines.push(`| ${start.id} | ${ratio}x | ${diff(of('model ('), of('uniform'))} | ${diff(of('model, checked'), of('uniform'))} | ${diff(of('model ('), of('random ('))} | ${diff(of('model ('), of('random x3'))} | ${diff(of('model ('), of('evolution'))} | ${diff(of('model ('), of('streamline ('))} | ${diff(of('model ('), of('model, prior off'))} |`);
     {
       const m = (p: string) => { const r = of(p); const v = r ? seedMeans(r) : []; return v.length ? mean(v) : undefined; };
-      const model = m('model, checked'), r3 = m('random x3'), evo = m('evolution'), uni = m('uniform');
-      if (model !== undefined && r3 !== undefined && evo !== undefined) {
-        tally.cells++;
-        if (model >= r3) tally.vsRandom3++;
-        if (model >= evo) tally.vsEvolution++;
-        if (uni !== undefined) tally.worstVsUniform = Math.min(tally.worstVsUniform, (model - uni) * 100);
+      const r3 = m('random x3'), evo = m('evolution'), uni = m('uniform');
+      for (const [variant, model] of [['on', m('model, checked')], ['off', m('model, prior off, checked')]] as const) {
+        if (model === undefined || r3 === undefined || evo === undefined) continue;
+        const t = tally[variant];
+        t.cells++;
+        if (model >= r3) t.vsRandom3++;
+        if (model >= evo) t.vsEvolution++;
+        if (uni !== undefined) t.worstVsUniform = Math.min(t.worstVsUniform, (model - uni) * 100);
       }
     }
     summaryLines.push(`| ${start.id} | ${ratio}x | ${diff(of('streamline ('), of('uniform'))} | ${diff(of('streamline, checked'), of('uniform'))} | ${diff(of('streamline ('), of('random ('))} | ${proxyDiff(of('streamline ('), of('random ('))} | ${diff(of('streamline ('), of('random x3'))} | ${diff(of('streamline ('), of('evolution'))} |`);
@@ -302,7 +304,10 @@ async function render(): Promise<void> {
       })).filter((s) => s.points.length),
     });
   }
-  modelLines.push('', `Cells where all three have study seeds: ${tally.cells}. The checked model's mean (over study seeds) is at least random x3's in ${tally.vsRandom3} and at least evolution's in ${tally.vsEvolution}; its worst cell against uniform scaling: ${Number.isFinite(tally.worstVsUniform) ? signed(tally.worstVsUniform) : '-'} points.`, '');
+  for (const [variant, t] of Object.entries(tally)) {
+    modelLines.push(`${variant === 'on' ? '\n' : ''}- Prior ${variant}: in ${t.cells} cells, the checked model's mean (over study seeds) is at least random x3's in ${t.vsRandom3} and at least evolution's in ${t.vsEvolution}; its worst cell against uniform scaling: ${Number.isFinite(t.worstVsUniform) ? signed(t.worstVsUniform) : '-'} points.`);
+  }
+  modelLines.push('');
   md.splice(5, 0, ...modelLines, ...summaryLines, '');
   writeFileSync(join(dataDir, 'benchmark.json'), JSON.stringify({ trials, training: GROUND_TRUTH_TRAINING, finalSeeds: GROUND_TRUTH_SEEDS, cells: json }, null, 1));
   if (figurePanels.length) {

@@ -59,7 +59,10 @@ export interface SearchOptions {
    * training (runtime/table-evaluator.ts); stored as an absolute path.
    */
   table?: string;
-  /** Whether the model sampler takes the variance signal as its prior (`on`) or not (`off`). */
+  /**
+   * Whether the model sampler takes the variance signal as its prior (`on`) or not (`off`, the
+   * default: measured on the search benchmark, it did not help; see benchmark.md).
+   */
   prior: 'on' | 'off';
 }
 
@@ -67,7 +70,7 @@ export interface SearchOptions {
 export const SEARCH_DEFAULTS: SearchOptions = {
   // The proxy's length serves its accuracy first (the search's objective); the signal's label band
   // is the one fitted at the nearest proxy length, and the record cadence is the one it was measured at.
-  space: 'cnn-mnist', sampler: 'model', prior: 'on', trials: 12, workers: availableParallelism(), proxyEpochs: 3, proxyMaxTrain: 3000,
+  space: 'cnn-mnist', sampler: 'model', prior: 'off', trials: 12, workers: availableParallelism(), proxyEpochs: 3, proxyMaxTrain: 3000,
   finalEpochs: 5, budgetRatio: 1, seed: 0, batchSize: 64, recordEvery: 6, backend: 'auto',
 };
 
@@ -82,7 +85,7 @@ export const SEARCH_OPTION_TABLE = {
   'data-dir': { type: 'string', describe: 'folder of the dataset files (folder: one subfolder of images per class, or train/ and test/ holding them)' },
   'bad-images': { type: 'string', choices: ['fail', 'skip'], describe: 'folder dataset: stop at an unreadable, non-image, odd-sized or grayscale-in-RGB file or an empty class (fail, default), or leave it out and count it (skip)' },
   sampler: { type: 'string', choices: SAMPLER_NAMES, describe: 'model (default: learns accuracy over widths from every trial, proposes by Thompson sampling near its best estimate), streamline (moves width by the groups\' scores), random or evolution' },
-  prior: { type: 'string', choices: ['on', 'off'], describe: 'model sampler: take the groups\' variance scores as the prior of which groups pay for width (default on); the trials overrule it' },
+  prior: { type: 'string', choices: ['on', 'off'], describe: 'model sampler: take the groups\' variance scores as the prior of which groups pay for width (default off: on the search benchmark it did not help, results/experiments/benchmark.md); the trials overrule it' },
   trials: { type: 'number', integer: true, min: 1, describe: `maximum proxy trials (default ${SEARCH_DEFAULTS.trials})` },
   workers: { type: 'number', integer: true, min: 1, describe: 'worker threads (default: the number of cores)' },
   'proxy-epochs': { type: 'number', integer: true, min: 1, describe: `epochs of each proxy training (default ${SEARCH_DEFAULTS.proxyEpochs})` },

@@ -11,7 +11,8 @@
  * - The variance signal is a prior: each group's need (the centred ranks of its scores, averaged
  *   over the trials so far, as streamline reads them) shifts the prior mean of that group's gain per
  *   step by `prior` x need prior standard deviations. The evidence overrules it as trials come in.
- *   `prior: 0` turns it off.
+ *   `prior: 0` turns it off; a search's default is off (`--prior`), since on the search benchmark
+ *   the prior did not help (results/experiments/benchmark.md).
  * - The recommendation is the evaluated vector the model believes best (its additive prediction
  *   moved by part of its own residual), not the single luckiest proxy.
  * - Stateless between rounds: everything is refitted from the frozen history and each round's rng
