@@ -40,7 +40,7 @@ export interface ModelOptions {
   explore: number;
   /** A vector is evaluated at most this many times (default 2; 1: never again). */
   maxEvaluations: number;
-  /** Proposals stay within this many grid steps (summed over groups) of the model's best evaluated vector (a trust region: the model is trusted near what was measured); 0: anywhere (default 2). */
+  /** Proposals stay within this many model steps (grid steps on short grids, knots on long ones; summed over groups) of the model's best evaluated vector: a trust region, where the model is trusted near what was measured; 0: anywhere (default 2). */
   radius: number;
 }
 
