@@ -34,8 +34,6 @@ export interface TableStudyRequest {
   /** Read the recommendation after these many trials (each <= trials). */
   checkpoints: number[];
   scores?: ScoreSource;
-  /** Final check: uniform must beat the winner by more than the sampler's estimated advantage. */
-  useAdvantage?: boolean;
   /** Final check by the sampler's own weighing of final against proxy results (`Sampler.chooseFinal`). */
   useModelCheck?: boolean;
   chooseFinal?: (finals: { widths: number[]; validationAccuracy: number }[]) => number;
@@ -69,10 +67,8 @@ export function runTableStudy(r: TableStudyRequest): TableStudyOutcome[] {
   const record = (label: number) => {
     const winner = (sampler.recommend ? sampler.recommend(history) : bestTrial(history))!;
     const bestEvaluatedMean = Math.max(...history.map((t) => r.table.lookup(r.space, t.widths).mean));
-    // The model's estimated advantage of the winner over uniform scaling, in points (0 without a model).
-    const advantage = sampler.estimate ? 100 * (sampler.estimate(history, winner.widths) - sampler.estimate(history, uniform)) : 0;
     const chooseFinal = r.useModelCheck && sampler.chooseFinal ? (finals: { widths: number[]; validationAccuracy: number }[]) => sampler.chooseFinal!(history, finals) : undefined;
-    outcomes.push({ trials: label, bestEvaluatedMean, ...finalCheck({ ...r, chooseFinal }, [...winner.widths], uniform, used, r.useAdvantage ? Math.max(0, advantage) : 0) });
+    outcomes.push({ trials: label, bestEvaluatedMean, ...finalCheck({ ...r, chooseFinal }, [...winner.widths], uniform) });
   };
   while (history.length < r.trials) {
     const proposals = sampler.ask(history);
@@ -115,16 +111,15 @@ export function runTableStudy(r: TableStudyRequest): TableStudyOutcome[] {
  * a recorded training other than the one their proxy read, the better recommended (the winner on a
  * tie, or when it is the uniform network), judged by the mean.
  */
-function finalCheck(r: TableStudyRequest, winner: number[], uniform: number[], used: Map<string, number[]>, advantage: number) {
+function finalCheck(r: TableStudyRequest, winner: number[], uniform: number[]) {
   // The table evaluator's rule for final trainings: the recorded training no proxy reads.
   const validation = (widths: number[]) => { const e = r.table.lookup(r.space, widths); return e.acc[finalAccuracyIndex(e.acc.length)] / 100; };
-  void used;
   const w = r.table.lookup(r.space, winner);
   const same = winner.join(',') === uniform.join(',');
   const vu = validation(uniform), vw = validation(winner);
   const keptUniform = !same && (r.chooseFinal
     ? r.chooseFinal([{ widths: winner, validationAccuracy: vw }, { widths: uniform, validationAccuracy: vu }]) === 1
-    : vu - vw > advantage / 100);
+    : vu > vw);
   const recommended = keptUniform ? uniform : winner;
   return { winner, recommended, recommendedMean: keptUniform ? r.table.lookup(r.space, uniform).mean : w.mean, winnerMean: w.mean, keptUniform };
 }

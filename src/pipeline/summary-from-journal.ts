@@ -36,8 +36,7 @@ export function finalModelSummaries(runEvents: readonly RunEvent[]): Map<FinalMo
  * events alone (undefined for samplers without a model): the same answer during the run and in
  * any later `widthwise report`.
  */
-export function finalChooser(events: readonly JournalEvent[]): FinalChooser | undefined {
-  const study = samplerAndHistory(events);
+export function finalChooser(events: readonly JournalEvent[], study = samplerAndHistory(events)): FinalChooser | undefined {
   const chooseFinal = study?.sampler.chooseFinal;
   if (!study || !chooseFinal) return undefined;
   return (finals) => {
@@ -58,8 +57,7 @@ export function studyWinner(events: readonly JournalEvent[]): FrozenTrial | unde
 }
 
 /** What the study's sampler learned, from the journal alone (undefined for samplers without a model, or before any result). */
-function modelGains(events: readonly JournalEvent[]): SearchSummary['modelGains'] {
-  const study = samplerAndHistory(events);
+function modelGains(study: ReturnType<typeof samplerAndHistory>): SearchSummary['modelGains'] {
   if (!study?.sampler.learned || !study.history.some((t) => t.status === 'ok')) return undefined;
   try {
     return study.sampler.learned(study.history);
@@ -168,8 +166,10 @@ export function summaryFromJournal(events: JournalEvent[], runDir: string): Sear
   const startTrial = history[0];
   const finals = finalModelSummaries(runEvents);
   const winner = finals.get('winner');
-  const recommended = recommendModel(winner, finals.get('uniform'), finalChooser(events));
-  const gains = modelGains(events);
+  // The model sampler's reading of the trials, rebuilt once for both of its uses.
+  const study = samplerAndHistory(events);
+  const recommended = recommendModel(winner, finals.get('uniform'), finalChooser(events, study));
+  const gains = modelGains(study);
   return {
     runDir, space: config.space.name, dataset: config.data.name, backend, sampler: config.sampler,
     groups: config.space.groups.map((g) => g.name), budgetMacs: config.budget.macs, maxParams: config.budget.params,

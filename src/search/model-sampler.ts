@@ -86,11 +86,6 @@ export class ModelSampler implements Sampler {
     return WidthModel.fit(this.features, ok.map((t) => ({ widths: t.widths, accuracy: t.metrics!.validationAccuracy })), needs);
   }
 
-  /** The model's estimate of `widths`' accuracy given `history` (see `WidthModel.estimate`). */
-  estimate(history: readonly FrozenTrial[], widths: readonly number[]): number {
-    return this.fit(history).estimate(widths);
-  }
-
   /**
    * Which of the final trainings (the winner's, uniform scaling's) to recommend, from everything
    * known: the final validations join the proxy results as one more evaluation of each network,
@@ -122,16 +117,7 @@ export class ModelSampler implements Sampler {
 
   /** The evaluated trial the model believes best; undefined when none succeeded. */
   recommend(history: readonly FrozenTrial[]): FrozenTrial | undefined {
-    const ok = history.filter((t) => t.status === 'ok' && Number.isFinite(t.metrics?.validationAccuracy));
-    if (!ok.length) return undefined;
-    const model = this.fit(ok);
-    let best = ok[0];
-    let bestValue = -Infinity;
-    for (const t of ok) {
-      const v = model.estimate(t.widths);
-      if (v > bestValue) [best, bestValue] = [t, v];
-    }
-    return best;
+    return bestEstimated(this.fit(history), history);
   }
 
   ask(history: readonly FrozenTrial[]): Proposal[] {
@@ -152,7 +138,7 @@ export class ModelSampler implements Sampler {
     };
     const uniform = uniformScaling(space, this.ctx.start, budget)?.widths ?? this.ctx.start;
     if (round === 0 && !evaluated.has(key(uniform))) take([...uniform], 'the start scaled uniformly onto the budget');
-    const incumbent = this.recommend(history);
+    const incumbent = bestEstimated(model, history);
     const center = incumbent?.widths ?? uniform;
     const enumerated = enumerateCandidates(space, budget, this.options.fill);
     // Candidates: the enumerated ones (within the trust radius of the incumbent when set), and every
@@ -214,6 +200,18 @@ export class ModelSampler implements Sampler {
 
 /** An accuracy (a fraction) in points. */
 const pts = (v: number) => `${(100 * v).toFixed(2)}%`;
+
+/** The successful trial of `history` with the highest estimate under `model`. */
+function bestEstimated(model: WidthModel, history: readonly FrozenTrial[]): FrozenTrial | undefined {
+  let best: FrozenTrial | undefined;
+  let bestValue = -Infinity;
+  for (const t of history) {
+    if (t.status !== 'ok' || !Number.isFinite(t.metrics?.validationAccuracy)) continue;
+    const v = model.estimate(t.widths);
+    if (v > bestValue) [best, bestValue] = [t, v];
+  }
+  return best;
+}
 
 /** The candidate with the highest value under `draw` that is not blocked. */
 function bestUnblocked(candidates: readonly number[][], draw: (w: readonly number[]) => number, blocked: Set<string>): number[] | undefined {

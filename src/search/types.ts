@@ -77,8 +77,6 @@ export interface Sampler {
    * sampler with a model of the accuracies recommends from everything it knows.
    */
   recommend?(history: readonly FrozenTrial[]): FrozenTrial | undefined;
-  /** The sampler's estimate of the accuracy of `widths` given `history` (a sampler with a model). */
-  estimate?(history: readonly FrozenTrial[], widths: readonly number[]): number;
   /**
    * Which final training to recommend (an index into `finals`), weighing their validation results
    * against the proxy results (a sampler with a model). Without it, the better final validation wins.
