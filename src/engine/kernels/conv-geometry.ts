@@ -8,16 +8,21 @@ import { run, type Ctx, type Info } from './heap.js';
 /** Padding for the wasm Conv2D: [[0, 0], [top, bottom], [left, right], [0, 0]]. */
 export type ExplicitPadding = [[number, number], [number, number], [number, number], [number, number]];
 
-/** The forward convolution's geometry (NHWC, dilation 1), from its attributes. */
-export function convGeometry(xShape: number[], filterShape: number[], attrs: Record<string, unknown>): tf.backend_util.Conv2DInfo {
+/**
+ * The forward convolution's geometry (NHWC, dilation 1), from its attributes; with `depthwise`, of
+ * a depthwise convolution (a [kh, kw, C, M] filter, M outputs per input channel). Throws for NCHW
+ * or a dilation other than 1.
+ */
+export function convGeometry(xShape: number[], filterShape: number[], attrs: Record<string, unknown>, depthwise = false): tf.backend_util.Conv2DInfo {
   const info = tf.backend_util.computeConv2DInfo(
     xShape as [number, number, number, number], filterShape as [number, number, number, number],
     attrs.strides as number | [number, number], (attrs.dilations as number | [number, number]) ?? 1,
-    attrs.pad as 'same' | 'valid' | number, attrs.dimRoundingMode as 'floor' | undefined, false,
+    attrs.pad as 'same' | 'valid' | number, attrs.dimRoundingMode as 'floor' | undefined, depthwise,
     tf.backend_util.convertConv2DDataFormat((attrs.dataFormat as 'NHWC' | 'NCHW') ?? 'NHWC'),
   );
-  if (info.dataFormat !== 'channelsLast') throw new Error('widthwise wasm conv gradients support NHWC only');
-  if (info.dilationHeight !== 1 || info.dilationWidth !== 1) throw new Error('widthwise wasm conv gradients support dilation 1 only');
+  const kind = depthwise ? 'depthwise' : 'conv';
+  if (info.dataFormat !== 'channelsLast') throw new Error(`widthwise wasm ${kind} gradients support NHWC only`);
+  if (info.dilationHeight !== 1 || info.dilationWidth !== 1) throw new Error(`widthwise wasm ${kind} gradients support dilation 1 only`);
   return info;
 }
 

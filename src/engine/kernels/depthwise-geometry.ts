@@ -2,22 +2,12 @@
  * Geometry shared by the depthwise-convolution gradient kernels: the forward depthwise
  * convolution's shape facts (NHWC, dilation 1) from its attributes.
  */
-import * as tf from '@tensorflow/tfjs-core';
+import type * as tf from '@tensorflow/tfjs-core';
+import { convGeometry } from './conv-geometry.js';
 
-/**
- * The forward depthwise convolution of an input of `xShape` with a [kh, kw, C, M] filter (M
- * outputs per input channel), from its attributes. Throws for NCHW or a dilation other than 1.
- */
+/** The forward depthwise convolution's geometry (NHWC, dilation 1): `convGeometry`'s depthwise case. */
 export function depthwiseGeometry(xShape: number[], filterShape: number[], attrs: Record<string, unknown>): tf.backend_util.Conv2DInfo {
-  const info = tf.backend_util.computeConv2DInfo(
-    xShape as [number, number, number, number], filterShape as [number, number, number, number],
-    attrs.strides as number | [number, number], (attrs.dilations as number | [number, number]) ?? 1,
-    attrs.pad as 'same' | 'valid' | number, attrs.dimRoundingMode as 'floor' | undefined, true,
-    tf.backend_util.convertConv2DDataFormat((attrs.dataFormat as 'NHWC' | 'NCHW') ?? 'NHWC'),
-  );
-  if (info.dataFormat !== 'channelsLast') throw new Error('widthwise wasm depthwise gradients support NHWC only');
-  if (info.dilationHeight !== 1 || info.dilationWidth !== 1) throw new Error('widthwise wasm depthwise gradients support dilation 1 only');
-  return info;
+  return convGeometry(xShape, filterShape, attrs, true);
 }
 
 /**
