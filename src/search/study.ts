@@ -14,7 +14,7 @@ import type { TrialEvent, TrialResult } from '../trial/result.js';
 import type { TrialTask } from '../trial/task.js';
 import { WidthwiseError } from '../core/errors.js';
 import type { SearchSpace } from '../space/types.js';
-import type { Journal, JournalEvent } from '../storage/journal.js';
+import type { JournalEvent, StudyJournal } from '../storage/journal.js';
 import { isFeasible, projectToBudget, type Budget } from './budget.js';
 import { readGroups } from './labels.js';
 import { signalSettings, type NormKind, type ScoreName, type SignalSettings } from '../variance/index.js';
@@ -111,7 +111,7 @@ export class Study {
   /** The study's signal, read once: every trial is frozen under it. */
   private readonly signal: SignalSettings;
 
-  constructor(readonly config: StudyConfig, private readonly evaluator: Evaluator, private readonly journal: Journal) {
+  constructor(readonly config: StudyConfig, private readonly evaluator: Evaluator, private readonly journal: StudyJournal) {
     this.signal = studySignal(config);
   }
 

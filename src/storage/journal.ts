@@ -48,7 +48,29 @@ export type JournalEvent = z.infer<typeof studyCreated | typeof trialStarted | t
 
 export type JournalEntry = JournalEvent extends infer E ? (E extends { at: string } ? Omit<E, 'at'> : never) : never;
 
-export class Journal {
+/**
+ * What a study needs of a journal: append an event, read the events back. The file journal below
+ * is the one runs use; `MemoryJournal` serves benchmarks that run thousands of studies and tests.
+ */
+export interface StudyJournal {
+  append(entry: JournalEntry): void;
+  events(): JournalEvent[];
+}
+
+/** A journal held in memory: the same events as the file journal, stamped the same way, never written. */
+export class MemoryJournal implements StudyJournal {
+  private readonly held: JournalEvent[] = [];
+
+  append(entry: JournalEntry): void {
+    this.held.push({ ...entry, at: new Date().toISOString() } as JournalEvent);
+  }
+
+  events(): JournalEvent[] {
+    return [...this.held];
+  }
+}
+
+export class Journal implements StudyJournal {
   private fd: number;
 
   constructor(readonly path: string) {
@@ -75,6 +97,11 @@ export class Journal {
       }
       throw diskFullAs(err, this.path, `its lines before this ${entry.type} event are left whole`);
     }
+  }
+
+  /** Every event written so far, checked as `replayJournal` checks them (the file is the truth). */
+  events(): JournalEvent[] {
+    return replayJournal(this.path).events;
   }
 
   close(): void {

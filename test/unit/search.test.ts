@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { TrialResult } from '../../src/trial/result.js';
 import { spaceCost } from '../../src/cost/index.js';
 import { Study, ResumeError, type StudyConfig } from '../../src/search/study.js';
-import { Journal, repairTornTail, replayJournal } from '../../src/storage/journal.js';
+import { Journal, MemoryJournal, repairTornTail, replayJournal } from '../../src/storage/journal.js';
 import { baseWidths, loadSpace } from '../../src/space/index.js';
 import { FakeEvaluator } from '../helpers/fake-evaluator.js';
 
@@ -111,4 +111,19 @@ test('resume ignores where the space file was read from, not what it says', () =
   assert.doesNotThrow(() => new Study(config('random', 4), new FakeRunner(), new Journal(journalPath())).restore(events));
   const changed = { ...space, groups: space.groups.map((g, i) => (i === 0 ? { ...g, max: g.max + g.step } : g)) };
   assert.throws(() => new Study({ ...config('random', 4), space: changed }, new FakeRunner(), new Journal(journalPath())).restore(events), (e: Error) => e instanceof ResumeError && /space/.test(e.message));
+});
+
+test('a study in a memory journal writes the same events as one in a file journal, and restores from them', async () => {
+  const file = new Journal(journalPath());
+  const memory = new MemoryJournal();
+  const inFile = new Study(config('random', 8), new FakeRunner(), file);
+  const inMemory = new Study(config('random', 8), new FakeRunner(), memory);
+  for (const s of [inFile, inMemory]) { s.create(); await s.run(); }
+  file.close();
+  const strip = (events: { at?: string }[]) => events.map(({ at: _at, ...rest }) => rest);
+  // The file is read back by replayJournal, independently of the journal object that wrote it.
+  assert.deepEqual(strip(memory.events()), strip(replayJournal(file.path).events));
+  const restored = new Study(config('random', 8), new FakeRunner(), new MemoryJournal());
+  restored.restore(memory.events());
+  assert.deepEqual(restored.history.map((t) => t.widths), inFile.history.map((t) => t.widths));
 });
