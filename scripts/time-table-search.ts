@@ -15,7 +15,7 @@ import { median } from '../src/core/stats.js';
 import { SearchRun } from '../src/pipeline/search-run.js';
 import { BenchTable } from '../src/runtime/bench-table.js';
 import { spaceCost } from '../src/cost/cost.js';
-import { checkTableForSpace, proxyAccuracyIndex, TableEvaluator, widthsOfKey } from '../src/runtime/table-evaluator.js';
+import { checkTableForSpace, tableAnswer, TableEvaluator, widthsOfKey } from '../src/runtime/table-evaluator.js';
 import { loadSpace } from '../src/space/load.js';
 import { numberArg, scriptArgs } from './lib/args.js';
 
@@ -95,7 +95,7 @@ const microsPerNetwork = (f: (widths: number[]) => unknown) => {
 };
 const costMicros = microsPerNetwork((widths) => spaceCost(space, widths));
 const lookupMicros = microsPerNetwork((widths) => table.lookup(space, widths));
-const drawMicros = microsPerNetwork((widths) => proxyAccuracyIndex(widths[0] * 7 + widths[6], 3));
+const drawMicros = microsPerNetwork((widths) => tableAnswer(table.lookup(space, widths), widths.join(','), { salt: 1 }, false));
 
 const s = (xs: number[]) => (xs.length ? `${median(xs).toFixed(2)} s` : 'n/a');
 const med = (rows: Phases[], k: keyof Phases) => median(rows.map((r) => r[k]));

@@ -92,7 +92,8 @@ export function searchCommand(yargs: Argv): Argv {
         .example('$0 search', 'the embedded default: cnn-mnist on the bundled digits, a few minutes on 2 cores')
         .example('$0 search --space mlp-mnist --budget-ratio 0.5 --trials 20', 'half the MACs of the base MLP')
         .example('$0 search --resume results/cnn-mnist-20261123-050000', 'carry on after a crash or Ctrl-C')
-        .example('$0 search --space cbm-resnet --table Results_ResNet.json --sampler evolution --trials 100', 'answer from Channel-Bench-Macro\'s table of trained CIFAR-10 networks: seconds, no training'),
+        .example('$0 search --space cbm-resnet --table Results_ResNet.json --sampler evolution --trials 100', 'answer from Channel-Bench-Macro\'s table of trained CIFAR-10 networks: seconds, no training')
+        .example('$0 search --space cbm-resnet --table Results_ResNet.json --holdout 2 --widths 64,64,64,512,512,512,512', 'the same, judged honestly: recorded training 2 is never read, and every test figure is that run alone'),
     async (args) => {
       const given = args as Record<string, unknown>;
       const options = Object.fromEntries(SEARCH_OPTION_KEYS.filter((k) => given[k] !== undefined).map((k) => [k, given[k]])) as Partial<SearchOptions>;
@@ -134,7 +135,12 @@ export function searchCommand(yargs: Argv): Argv {
         console.log(`\nwhat the model learned from ${summary.trials} proxy trials (validation accuracy per grid step wider, ± sd, points): ${summary.modelGains.map((g) => `${g.group} ${signed(g.gainPerStep)} ± ${(100 * g.sd).toFixed(2)}`).join(', ')}`);
       }
       if (summary.recommended) console.log(`\nrecommended: ${summary.recommended.which} ${summary.recommended.widths.join(',')}: ${summary.recommended.reason}${summary.onnx ? `; ONNX: ${summary.onnx.path}` : ''}`);
-      if (summary.table) console.log(`answered from the table ${summary.table.path}: no weights exist, nothing was exported`);
+      if (summary.table) {
+        console.log(`answered from the table ${summary.table.path}: no weights exist, nothing was exported`);
+        console.log(summary.table.holdout !== undefined
+          ? `test accuracies are recorded training ${summary.table.holdout} alone, held out: the search never read it`
+          : 'test accuracies are the mean of all recorded trainings, which includes what the search read: not held out (--holdout K holds one out)');
+      }
       console.log(`\n${summary.trials} trials (${summary.failedTrials} failed); report: ${join(outcome.runDir, 'report.html')}`);
     },
   );

@@ -77,14 +77,19 @@ export function distinctTrainings(models: FinalModel[]): FinalModel[][] {
   return [...groups.values()].map((g) => [...g].sort((a, b) => Number(b.which === 'winner') - Number(a.which === 'winner')));
 }
 
-/** The task of one final training on `data`, seeded by `finalTrainingSeed`, saved to `saveTo` if given. */
+/**
+ * The task of one final training on `data`, seeded by `finalTrainingSeed`, saved to `saveTo` if
+ * given; `evaluation` counts the proxy evaluations of the same widths before it (a table answers a
+ * final from a recorded training they did not read; a real training ignores it).
+ */
 export function finalTrainingTask(
-  space: SearchSpace, model: FinalModel, request: { studySeed: number; data: DataSpec; recipe: TrainRecipe; backend?: string; saveTo?: string },
+  space: SearchSpace, model: FinalModel, request: { studySeed: number; data: DataSpec; recipe: TrainRecipe; backend?: string; saveTo?: string; evaluation?: number },
 ): TrialTask {
   return {
     trialId: finalTrialId(model.which), space, widths: model.widths, seed: finalTrainingSeed(request.studySeed), backend: request.backend,
     data: request.data, recipe: request.recipe,
     ...(request.saveTo !== undefined ? { saveTo: request.saveTo } : {}),
+    ...(request.evaluation ? { evaluation: request.evaluation } : {}),
     ...(model.sparseNonzero !== undefined ? { sparseNonzero: model.sparseNonzero } : {}),
   };
 }

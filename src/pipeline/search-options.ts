@@ -60,6 +60,12 @@ export interface SearchOptions {
    */
   table?: string;
   /**
+   * With `table`: the recorded training (0-based) held out from the search. No proxy, repeat or
+   * final reads it; every network's test accuracy is that run alone, so the test figure is a number
+   * the search never saw. Without it, a table's test accuracy is the mean of all runs.
+   */
+  holdout?: number;
+  /**
    * Whether the model sampler takes the variance signal as its prior (`on`) or not (`off`, the
    * default: measured on the search benchmark, it did not help; see benchmark.md).
    */
@@ -106,6 +112,7 @@ export const SEARCH_OPTION_TABLE = {
   'compare-wide-sparse': { type: 'boolean', describe: 'also train the wide & sparse network (base widths x --wide-sparse-scale) with the winner\'s nonzero kernel weights' },
   'wide-sparse-scale': { type: 'number', above: 0, describe: 'width scale of that network (default 2)' },
   table: { type: 'string', describe: 'answer every trial from this table of trained networks (Channel-Bench-Macro\'s Results_ResNet.json with --space cbm-resnet) instead of training: no tfjs, no weights, nothing exported' },
+  holdout: { type: 'number', integer: true, min: 0, describe: 'with --table: the recorded training (0-based) that no proxy, repeat or final reads; every network\'s test accuracy is that run alone, a number the search never saw (without it the test figure is the mean of all runs, which the search partly read)' },
 } as const satisfies OptionTable;
 
 /** Every option name (camelCase), with or without a default: the keys a caller may set. */
@@ -125,6 +132,8 @@ export interface TableIdentity {
   sha256: string;
   /** Networks in the table. */
   networks: number;
+  /** The recorded training held out from the search (`--holdout`), when one is. */
+  holdout?: number;
 }
 
 /**

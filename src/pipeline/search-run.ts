@@ -20,7 +20,7 @@ import { PoolEvaluator } from '../runtime/pool-evaluator.js';
 import { checkRedisUrl, queueNameFor } from '../runtime/queue-connection.js';
 import { QueueEvaluator } from '../runtime/queue-evaluator.js';
 import { BenchTable, TableError } from '../runtime/bench-table.js';
-import { checkTableForSpace, TABLE_BACKEND, TableEvaluator } from '../runtime/table-evaluator.js';
+import { checkHoldout, checkTableForSpace, TABLE_BACKEND, TableEvaluator, type TableReading } from '../runtime/table-evaluator.js';
 import { Study, type StudyProgress } from '../search/study.js';
 import type { FrozenTrial } from '../search/types.js';
 import { loadSpace } from '../space/load.js';
@@ -76,8 +76,8 @@ export interface EvaluatorRequest {
   queue?: QueueRequest & { queueName: string; fresh: boolean };
   /** The evaluator's own messages (reconnections, ignored results), redacted. */
   log?: (line: string) => void;
-  /** Set for a search answered from a table (`--table`): the table, checked against the space. */
-  table?: BenchTable;
+  /** Set for a search answered from a table (`--table`): the table, checked against the space, and how it is read. */
+  table?: { table: BenchTable } & TableReading;
   /** `dataFingerprint` of the proxy examples, for a queued search to check its workers' against. */
   dataSha256?: string;
 }
@@ -116,7 +116,7 @@ export interface ExportSource {
 export const DEFAULT_SEARCH_RUN_DEPS: SearchRunDeps = {
   startBackend: async (choice) => (await import('../engine/backend.js')).initBackend(choice as never),
   createEvaluator: ({ queue, log, table, dataSha256, ...pool }) => {
-    if (table) return new TableEvaluator(table, { concurrency: pool.workers });
+    if (table) return new TableEvaluator(table.table, { concurrency: pool.workers, holdout: table.holdout, salt: table.salt });
     return queue
       ? new QueueEvaluator({ ...queue, concurrency: pool.workers, trialTimeoutSeconds: pool.trialTimeoutSeconds, log, dataSha256, createLocal: () => new PoolEvaluator(pool) })
       : new PoolEvaluator(pool);
@@ -216,6 +216,7 @@ export class SearchRun {
     // Stored absolute, so a resume from another folder finds the same file.
     if (explicit.table !== undefined) explicit.table = resolve(explicit.table);
     if (explicit.table !== undefined && request.queue) throw new UsageError('give either --table or --queue, not both: a table answers every trial here, at once');
+    if (explicit.holdout !== undefined && explicit.table === undefined) throw new UsageError('--holdout needs --table: it holds out one recorded training of a table of trained networks');
     if (explicit.table !== undefined && explicit.compareWideSparse) throw new UsageError('--compare-wide-sparse cannot be answered from a --table: the table holds dense networks only');
     if (request.resume !== undefined) {
       const runDir = resolve(request.resume);
@@ -288,7 +289,7 @@ export class SearchRun {
       workers: this.options.workers, trialTimeoutSeconds: this.options.trialTimeout,
       queue: this.queue && { ...this.queue, queueName: queueNameFor(this.runDir), fresh: !this.replay },
       log: (line) => observer.onEvaluatorMessage?.(line),
-      table: this.table,
+      table: this.table && { table: this.table, holdout: this.options.holdout, salt: this.options.seed },
       ...(prepared ? { dataSha256: prepared.dataSha256 } : {}),
     });
     this.evaluator = evaluator;
@@ -359,6 +360,8 @@ export class SearchRun {
       const [model] = same;
       const task = finalTrainingTask(this.config.space, model, {
         studySeed: this.options.seed, data: { ...this.config.data, maxTrain: undefined }, recipe, backend: this.options.backend,
+        // A final is the next evaluation of its network after the proxies (a table reads another run).
+        evaluation: this.study?.history.filter((t) => t.widths.join(',') === model.widths.join(',')).length ?? 0,
         // No checkpoint from a table's answers: there are no weights.
         saveTo: this.table ? undefined : join(this.runDir, model.which),
       });
@@ -414,11 +417,12 @@ function configWithTable(options: SearchOptions, journalVersion: number, storedS
   try {
     table = BenchTable.load(options.table);
     checkTableForSpace(table, config.space);
+    if (options.holdout !== undefined) checkHoldout(table, options.holdout);
   } catch (err) {
     if (err instanceof TableError) throw new UsageError(`--table: ${err.message}`);
     throw err;
   }
-  const identity: TableIdentity = { path: table.path, sha256: table.sha256, networks: table.size };
+  const identity: TableIdentity = { path: table.path, sha256: table.sha256, networks: table.size, ...(options.holdout !== undefined ? { holdout: options.holdout } : {}) };
   return { config: { ...config, table: identity }, table };
 }
 

@@ -181,7 +181,7 @@ export function summaryFromJournal(events: JournalEvent[], runDir: string): Sear
     startGroupTelemetry: startTrial ? results.get(startTrial.trialId)?.groupTelemetry : undefined,
     signal: { norm: signal.norm, score: signal.score, proxyEpochs: config.proxyRecipe.epochs },
     history, finished, onnx,
-    ...(config.table ? { table: { path: config.table.path, sha256: config.table.sha256, networks: config.table.networks } } : {}),
+    ...(config.table ? { table: { path: config.table.path, sha256: config.table.sha256, networks: config.table.networks, ...(config.table.holdout !== undefined ? { holdout: config.table.holdout } : {}) } } : {}),
     ...(recommended ? { recommended } : {}),
     ...(gains ? { modelGains: gains } : {}),
     ...(failures.size ? { failures: [...failures].map(([what, reason]) => ({ what, reason })) } : {}),

@@ -93,7 +93,9 @@ export interface SearchSummary {
   onnx?: OnnxSummary;
   /**
    * Set when every trial was answered from a table of trained networks (`search --table`): its
-   * file, content hash and size. Nothing was trained here, so no weights exist and nothing is exported.
+   * file, content hash and size, and the recorded training held out from the search (`--holdout`),
+   * whose accuracy alone is then every test figure. Nothing was trained here, so no weights exist
+   * and nothing is exported.
    */
-  table?: { path: string; sha256: string; networks: number };
+  table?: { path: string; sha256: string; networks: number; holdout?: number };
 }

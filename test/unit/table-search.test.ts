@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { UsageError } from '../../src/core/errors.js';
 import { SearchRun } from '../../src/pipeline/search-run.js';
 import { BenchTable } from '../../src/runtime/bench-table.js';
-import { proxyAccuracyIndex, TableEvaluator } from '../../src/runtime/table-evaluator.js';
+import { tableAnswer, TableEvaluator } from '../../src/runtime/table-evaluator.js';
 import { loadSpace } from '../../src/space/load.js';
 import { ResumeError } from '../../src/search/study.js';
 import { keyOf, realResnetTable, tinyMacs, tinyParams, writeTinyTable, type BenchFixture } from '../helpers/bench-tables.js';
@@ -135,8 +135,52 @@ test('a network the table lacks, or a count that disagrees, is a failed trial th
   const sparse = await evaluator.evaluate({ ...task([8, 8, 8, 8]), sparseNonzero: 100 });
   assert.equal(sparse.status, 'failed');
   assert.match(sparse.reason!, /dense networks only/);
+  // Over the table's networks and a few salts, first proxies spread over every run but the last
+  // (kept for the finals); a repeat of the same widths reads the other one.
   const counts = [0, 0, 0];
-  for (let seed = 0; seed < 1000; seed++) counts[proxyAccuracyIndex(seed * 7919, 3)]++;
+  for (const [key, entry] of table.all()) {
+    for (let salt = 0; salt < 8; salt++) {
+      const first = tableAnswer(entry, key, { salt }, false, 0).index;
+      counts[first]++;
+      assert.equal(tableAnswer(entry, key, { salt }, false, 1).index, 1 - first, `${key}: the repeat reads the other proxy run`);
+      assert.equal(tableAnswer(entry, key, { salt }, true, 1).index, 2, 'a final reads the last run');
+    }
+  }
   assert.equal(counts[2], 0);
-  assert.ok(counts[0] > 400 && counts[1] > 400, `${counts}`);
+  const n = counts[0] + counts[1];
+  assert.ok(counts[0] > 0.35 * n && counts[1] > 0.35 * n, `${counts}`);
+});
+
+test('--holdout K: no proxy, repeat or final ever reads run K (set absurd here), every test accuracy is run K, and the summary says the test is held out', async () => {
+  for (const holdout of [0, 1, 2]) {
+    // Run K is absurd, and absurdly good for narrow networks: a search that read it would chase them.
+    const fixture = writeTinyTable((t) => { for (const e of Object.values(t)) e.acc[holdout] = 1000 - e.params / 100; });
+    const table = readTable(fixture.table);
+    const dir = join(fixture.dir, 'run');
+    const outcome = await SearchRun.open({ options: { space: fixture.space, table: fixture.table, holdout, sampler: 'model', trials: 30, workers: 2, seed: holdout, budgetRatio: 1.5 }, out: dir }).execute();
+    assert.equal(outcome.status, 'finished');
+    const lines = journal(dir);
+    const answers = lines.filter((e) => e.type === 'trial-finished' || e.type === 'final-trained');
+    assert.ok(answers.length >= 25);
+    const perNetwork = new Map<string, Set<number>>();
+    for (const { result } of answers) {
+      const key = keyOf(fixture, result!.widths);
+      const entry = table[key];
+      const m = result!.metrics!;
+      assert.ok(m.validationAccuracy < 1, `run ${holdout} was read: ${m.validationAccuracy}`);
+      const i = entry.acc.findIndex((a) => a / 100 === m.validationAccuracy);
+      assert.ok(i >= 0 && i !== holdout, `${key} read run ${i}`);
+      assert.equal(m.testAccuracy, entry.acc[holdout] / 100, 'the test accuracy is the held-out run alone');
+      perNetwork.set(key, (perNetwork.get(key) ?? new Set()).add(i));
+    }
+    // A network evaluated twice (a repeat, or a proxy and its final) read both visible runs.
+    for (const { result } of answers.filter((e) => e.type === 'final-trained' && e.which === 'winner')) {
+      assert.equal(perNetwork.get(keyOf(fixture, result!.widths))!.size, 2, 'the winner\'s final read the run its proxy did not');
+    }
+    assert.equal(outcome.summary.table?.holdout, holdout);
+    assert.match(readFileSync(join(dir, 'report.html'), 'utf8'), new RegExp(`held-out recorded training ${holdout}`));
+  }
+  const fixture = writeTinyTable();
+  assert.throws(() => SearchRun.open({ options: { space: fixture.space, table: fixture.table, holdout: 3 }, out: join(fixture.dir, 'never') }), (e: Error) => e instanceof UsageError && /cannot hold out run 3: network \d+ has 3 recorded trainings/.test(e.message));
+  assert.throws(() => SearchRun.open({ options: { space: fixture.space, holdout: 1 }, out: join(fixture.dir, 'never') }), (e: Error) => e instanceof UsageError && /--holdout needs --table/.test(e.message));
 });
