@@ -134,7 +134,8 @@ export function searchCommand(yargs: Argv): Argv {
         const signed = (v: number) => `${v >= 0 ? '+' : ''}${(100 * v).toFixed(2)}`;
         console.log(`\nwhat the model learned from ${summary.trials} proxy trials (validation accuracy per grid step wider, ± sd, points): ${summary.modelGains.map((g) => `${g.group} ${signed(g.gainPerStep)} ± ${(100 * g.sd).toFixed(2)}`).join(', ')}`);
       }
-      if (summary.recommended) console.log(`\nrecommended: ${summary.recommended.which} ${summary.recommended.widths.join(',')}: ${summary.recommended.reason}${summary.onnx ? `; ONNX: ${summary.onnx.path}` : ''}`);
+      if (summary.room) console.log(`\nroom: ${summary.room.text}`);
+      if (summary.recommended) console.log(`${summary.room ? '' : '\n'}recommended: ${summary.recommended.which} ${summary.recommended.widths.join(',')}: ${summary.recommended.reason}${summary.onnx ? `; ONNX: ${summary.onnx.path}` : ''}`);
       if (summary.table) {
         console.log(`answered from the table ${summary.table.path}: no weights exist, nothing was exported`);
         console.log(summary.table.holdout !== undefined

@@ -4,6 +4,7 @@
  */
 import type { ModelSummary, SearchSummary, TrialSummary } from '../report/search-summary.js';
 import { readGroups } from '../search/labels.js';
+import { readRoom } from '../search/room.js';
 import { freeze, studySampler, studySignal, type StudyConfig } from '../search/study.js';
 import { bestTrial, type FrozenTrial, type Sampler } from '../search/types.js';
 import { JournalError, type JournalEvent } from '../storage/journal.js';
@@ -92,6 +93,17 @@ function samplerAndHistory(events: readonly JournalEvent[]): { sampler: Sampler;
   }
 }
 
+/** The room between uniform scaling and the winner once both final trainings are known (see `search/room.ts`). */
+function roomOf(config: StudyConfig, history: readonly FrozenTrial[] | undefined, winner?: ModelSummary, uniform?: ModelSummary): SearchSummary['room'] {
+  if (!history || !winner || !uniform) return undefined;
+  try {
+    return readRoom(config.space, history, [winner, uniform], uniform.widths, winner.widths);
+  } catch {
+    // A history the model cannot read (a damaged journal): the summary goes without it.
+    return undefined;
+  }
+}
+
 /**
  * The summary of the run in `runDir` from its journal's events. Throws `JournalError` when there is
  * no `study-created` event and `JournalVersionError` for a journal newer than this code.
@@ -170,6 +182,7 @@ export function summaryFromJournal(events: JournalEvent[], runDir: string): Sear
   const study = samplerAndHistory(events);
   const recommended = recommendModel(winner, finals.get('uniform'), finalChooser(events, study));
   const gains = modelGains(study);
+  const room = roomOf(config, study?.history, winner, finals.get('uniform'));
   return {
     runDir, space: config.space.name, dataset: config.data.name, backend, sampler: config.sampler,
     groups: config.space.groups.map((g) => g.name), budgetMacs: config.budget.macs, maxParams: config.budget.params,
@@ -184,6 +197,7 @@ export function summaryFromJournal(events: JournalEvent[], runDir: string): Sear
     ...(config.table ? { table: { path: config.table.path, sha256: config.table.sha256, networks: config.table.networks, ...(config.table.holdout !== undefined ? { holdout: config.table.holdout } : {}) } } : {}),
     ...(recommended ? { recommended } : {}),
     ...(gains ? { modelGains: gains } : {}),
+    ...(room ? { room } : {}),
     ...(failures.size ? { failures: [...failures].map(([what, reason]) => ({ what, reason })) } : {}),
   };
 }

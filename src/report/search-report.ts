@@ -36,14 +36,21 @@ export function searchFigures(s: SearchSummary): Record<string, string> {
     if (t.validationAccuracy !== undefined) best = Math.max(best, t.validationAccuracy);
     return [i + 1, Number.isFinite(best) ? best : NaN] as [number, number];
   });
+  // The noise band: one training's seed noise, measured where the search evaluated a network more
+  // than once (pooled sd of repeats), drawn around the first trial (the start scaled onto the budget).
+  const noise = repeatNoise(ok);
+  const first = ok[0]?.validationAccuracy;
+  const band = noise !== undefined && first !== undefined && bestSoFar.length > 1
+    ? [-1, 1].map((sign) => ({ label: sign > 0 ? `start ± 1 sd of a repeat (${(100 * noise).toFixed(2)} pts)` : '', points: [[1, first + sign * noise], [bestSoFar.length, first + sign * noise]] as [number, number][], color: PALETTE[2], dashed: true }))
+    : [];
   figures['progress.svg'] = panelsSvg('Search progress', [
-    { title: 'best validation accuracy so far', series: [{ label: 'best', points: bestSoFar }], xLabel: 'trials finished', yLabel: 'accuracy' },
+    { title: 'best validation accuracy so far', series: [{ label: 'best', points: bestSoFar }, ...band], xLabel: 'trials finished', yLabel: 'accuracy', yFromZero: false },
     { title: 'every trial: accuracy against MACs', series: [
       { label: 'trial', points: ok.map((t) => [t.macs ?? NaN, t.validationAccuracy ?? NaN] as [number, number]), scatter: true, color: PALETTE[7] },
       // The fully trained models (a longer recipe, so above the trials): where the search landed.
       ...([['base', s.base, PALETTE[0]], ['uniform', s.uniform, PALETTE[2]], ['winner', s.winner, PALETTE[1]]] as const)
         .filter(([, m]) => m).map(([label, m, color]) => ({ label: `${label} (final)`, points: [[m!.macs, m!.validationAccuracy] as [number, number]], scatter: true, pointRadius: 4, color })),
-    ], xLabel: 'MACs', yLabel: 'validation accuracy', markers: [{ x: s.budgetMacs, label: 'budget', color: '#d62728' }] },
+    ], xLabel: 'MACs', yLabel: 'validation accuracy', yFromZero: false, markers: [{ x: s.budgetMacs, label: 'budget', color: '#d62728' }] },
   ], { columns: 2, panelWidth: 420, panelHeight: 260 });
   const signal = s.signal ? signalSettings(s.signal.norm as NormKind, s.signal.score as ScoreName, s.signal.proxyEpochs) : undefined;
   for (const [name, groups] of [['start', s.startGroupTelemetry], ['winner', s.winnerGroupTelemetry]] as const) {
@@ -77,6 +84,7 @@ ${modelRow(`winner (trial ${s.winner?.trialId ?? '-'})`, s.winner)}
 ${s.wideSparse ? modelRow(`wide &amp; sparse (${int(s.wideSparse.nonzeroWeights)} nonzero weights)`, s.wideSparse) : ''}
 </table>
 ${(s.failures ?? []).map((f) => `<p><b>Failed: ${esc(f.what)}</b>: ${esc(f.reason)} (resume the run to try again).</p>`).join('\n')}
+${s.room ? `<p><b>Room left by your shape:</b> ${esc(s.room.text)}. The estimate is the accuracy model's (every proxy result and both final trainings pooled), winner ${esc(s.room.to.join(', '))} against your shape scaled onto the budget ${esc(s.room.from.join(', '))}; what the search believes, not a held-out measurement.</p>` : ''}
 ${s.recommended ? `<p><b>Recommended: the ${s.recommended.which === 'winner' ? 'winner' : 'uniformly scaled start'}</b> (${esc(s.recommended.widths.join(', '))}): ${esc(s.recommended.reason)}. The winner is chosen on short proxy trainings; the final trainings' validation split checks it against uniform scaling (test accuracy is never used to choose).</p>` : ''}
 ${s.table ? `<p>Every trial was answered from a table of networks trained elsewhere, <code>${esc(s.table.path)}</code> (${int(s.table.networks)} networks, SHA-256 ${esc(s.table.sha256.slice(0, 12))}…): ${s.table.holdout !== undefined
     ? `recorded training ${s.table.holdout} was held out: proxies, repeats and final models read only the others, and every test accuracy here is the held-out recorded training ${s.table.holdout} alone, a number the search never saw.`
@@ -106,4 +114,18 @@ export function searchReportHtml(s: SearchSummary, figures: Record<string, strin
 <h1>Width search: ${esc(s.space)} on ${esc(s.dataset)}</h1>
 ${searchReportSections(s, figures)}</body></html>
 `;
+}
+
+/** Pooled standard deviation of repeated evaluations of the same widths (one training's seed noise); undefined without repeats. */
+function repeatNoise(trials: readonly { widths: readonly number[]; validationAccuracy?: number }[]): number | undefined {
+  const byWidths = new Map<string, number[]>();
+  for (const t of trials) if (t.validationAccuracy !== undefined) byWidths.set(t.widths.join(','), [...(byWidths.get(t.widths.join(',')) ?? []), t.validationAccuracy]);
+  let sum = 0, dof = 0;
+  for (const values of byWidths.values()) {
+    if (values.length < 2) continue;
+    const m = values.reduce((a, b) => a + b, 0) / values.length;
+    sum += values.reduce((a, v) => a + (v - m) ** 2, 0);
+    dof += values.length - 1;
+  }
+  return dof ? Math.sqrt(sum / dof) : undefined;
 }

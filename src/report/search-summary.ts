@@ -98,4 +98,9 @@ export interface SearchSummary {
    * and nothing is exported.
    */
   table?: { path: string; sha256: string; networks: number; holdout?: number };
+  /**
+   * How much room the start left: the accuracy model's estimate of the winner over the start scaled
+   * onto the budget, with its uncertainty and a sentence for the user (`search/room.ts` makes it).
+   */
+  room?: { from: number[]; to: number[]; gainPoints: number; sdPoints: number; verdict: 'keep' | 'reshape' | 'unclear'; text: string };
 }

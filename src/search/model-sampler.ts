@@ -19,7 +19,7 @@
  *   derives from (study seed, sampler, round), so a resumed study proposes what the interrupted one
  *   would have.
  */
-import type { Rng } from '../core/rng.js';
+import { createRng, type Rng } from '../core/rng.js';
 import type { SearchSpace } from '../space/types.js';
 import { isFeasible, type Budget } from './budget.js';
 import { enumerateCandidates, fillToBudget, movedAndFilled, randomGridVector, reachableMacs } from './candidates.js';
@@ -40,11 +40,22 @@ export interface ModelOptions {
   explore: number;
   /** A vector is evaluated at most this many times (default 2; 1: never again). */
   maxEvaluations: number;
+  /**
+   * The first this many trials (the start's included) are spread over the candidates instead of
+   * drawn from the model: each the farthest, in model steps, from everything chosen so far among a
+   * random pool, so the model first sees the whole band rather than the start's neighbourhood (0: off).
+   */
+  spread: number;
+  /**
+   * The final check keeps the last final (uniform scaling) unless the model believes another better
+   * by this many posterior sds of their difference (0: whichever it estimates higher).
+   */
+  confidence: number;
   /** Proposals stay within this many model steps (grid steps on short grids, knots on long ones; summed over groups) of the model's best evaluated vector: a trust region, where the model is trusted near what was measured; 0: anywhere (default 2). */
   radius: number;
 }
 
-export const DEFAULT_MODEL: ModelOptions = { fill: 0.85, prior: 1, pool: 300, explore: 1, radius: 2, maxEvaluations: 2 };
+export const DEFAULT_MODEL: ModelOptions = { fill: 0.85, prior: 1, pool: 300, explore: 1, radius: 2, maxEvaluations: 2, spread: 0, confidence: 0 };
 
 const key = (w: readonly number[]) => w.join(',');
 
@@ -95,18 +106,15 @@ export class ModelSampler implements Sampler {
    * Returns the index into `finals`.
    */
   chooseFinal(history: readonly FrozenTrial[], finals: readonly { widths: readonly number[]; validationAccuracy: number }[]): number {
-    const ok = history.filter((t) => t.status === 'ok' && t.metrics);
-    const proxyMean = (w: readonly number[]) => {
-      const own = ok.filter((t) => key(t.widths) === key(w)).map((t) => t.metrics!.validationAccuracy);
-      return own.length ? own.reduce((a, b) => a + b, 0) / own.length : undefined;
-    };
-    const shifts = finals.map((f) => { const p = proxyMean(f.widths); return p === undefined ? undefined : f.validationAccuracy - p; }).filter((v): v is number => v !== undefined);
-    const offset = shifts.length ? shifts.reduce((a, b) => a + b, 0) / shifts.length : 0;
-    const extra = finals.map((f, i) => Object.freeze({ trialId: -1 - i, widths: f.widths, status: 'ok' as const, round: -1, metrics: { validationAccuracy: f.validationAccuracy - offset, testAccuracy: NaN, trainLoss: NaN, params: 0, macs: 0 } }));
-    const model = this.fit([...ok, ...extra]);
+    const model = this.fit(withFinals(history, finals));
     let best = 0;
     finals.forEach((f, i) => { if (model.estimate(f.widths) > model.estimate(finals[best].widths)) best = i; });
-    return best;
+    // The last final is the safe answer (uniform scaling): another replaces it only when the model
+    // believes it better by `confidence` posterior sds of the difference.
+    const safe = finals.length - 1;
+    if (this.options.confidence <= 0 || best === safe) return best;
+    const d = model.difference(finals[safe].widths, finals[best].widths, createRng('choose-final'));
+    return d.mean > this.options.confidence * d.sd ? best : safe;
   }
 
   /** What the model learned: each group's mean gain per step wider and its sd, best first. */
@@ -145,6 +153,14 @@ export class ModelSampler implements Sampler {
     // vector evaluated so far, which a draw may pick again to confirm it.
     const near = enumerated && this.options.radius > 0 ? enumerated.filter((w) => this.distance(w, center) <= this.options.radius) : enumerated;
     const again = [...evaluated.values()].map((w) => [...w]);
+    // The opening design: spread over the band while fewer than `spread` trials are known.
+    const known = history.filter((t) => t.status === 'ok').length;
+    while (proposals.length < roundSize && known + proposals.length < this.options.spread) {
+      const chosen = [...evaluated.values(), ...proposals.map((p) => p.widths)];
+      const pick = this.farthest(enumerated, chosen, blocked, rng);
+      if (!pick) break;
+      take(pick, `spread over the band (${known + proposals.length + 1} of the ${this.options.spread} opening trials): the candidate farthest from those chosen so far`);
+    }
     for (let attempt = 0; proposals.length < roundSize && attempt < roundSize * 3; attempt++) {
       const draw = model.sample(rng, this.options.explore);
       const pick = near
@@ -155,6 +171,27 @@ export class ModelSampler implements Sampler {
     }
     if (!proposals.length) this.stopReason = 'every candidate under the budget has been tried';
     return proposals;
+  }
+
+  /**
+   * Among a random pool of candidates (the enumerated ones, or random vectors filled to the budget),
+   * the unblocked one whose nearest chosen vector is farthest away (maximin distance in model steps).
+   */
+  private farthest(enumerated: number[][] | undefined, chosen: readonly (readonly number[])[], blocked: Set<string>, rng: Rng): number[] | undefined {
+    const { space, budget } = this.ctx;
+    const floor = this.options.fill * reachableMacs(space, budget);
+    const pool = Array.from({ length: 64 }, () => {
+      if (enumerated?.length) return enumerated[rng.int(enumerated.length)];
+      const w = randomGridVector(space, rng);
+      return isFeasible(space, w, budget) && spaceCost(space, w).macs >= floor ? w : fillToBudget(space, w, budget);
+    }).filter((w) => !blocked.has(key(w)));
+    let best: readonly number[] | undefined;
+    let bestDistance = -1;
+    for (const w of pool) {
+      const d = chosen.length ? Math.min(...chosen.map((c) => this.distance(w, c))) : 0;
+      if (d > bestDistance) [best, bestDistance] = [w, d];
+    }
+    return best ? [...best] : undefined;
   }
 
   /** Distance between two vectors in model steps (grid steps on short grids, knots on long ones), summed over groups. */
@@ -196,6 +233,23 @@ export class ModelSampler implements Sampler {
     const signed = (v: number) => `${v >= 0 ? '+' : ''}${(100 * v).toFixed(2)}`;
     return `model draw from ${trials} trials vs trial ${incumbent.trialId} (its best estimate): ${changes.join(', ') || 'same widths'}; ${predicted}; per step wider, ${gains[0].name} pays most (${signed(gains[0].gain)} pts), ${gains[gains.length - 1].name} least (${signed(gains[gains.length - 1].gain)} pts)`;
   }
+}
+
+/**
+ * The successful trials of `history` with the final validations joined as one more evaluation of
+ * each network, shifted by their mean difference to those networks' proxy results (final trainings
+ * are longer, so only the difference between them carries over).
+ */
+export function withFinals(history: readonly FrozenTrial[], finals: readonly { widths: readonly number[]; validationAccuracy: number }[]): FrozenTrial[] {
+  const ok = history.filter((t) => t.status === 'ok' && t.metrics);
+  const proxyMean = (w: readonly number[]) => {
+    const own = ok.filter((t) => key(t.widths) === key(w)).map((t) => t.metrics!.validationAccuracy);
+    return own.length ? own.reduce((a, b) => a + b, 0) / own.length : undefined;
+  };
+  const shifts = finals.map((f) => { const p = proxyMean(f.widths); return p === undefined ? undefined : f.validationAccuracy - p; }).filter((v): v is number => v !== undefined);
+  const offset = shifts.length ? shifts.reduce((a, b) => a + b, 0) / shifts.length : 0;
+  const extra = finals.map((f, i) => Object.freeze({ trialId: -1 - i, widths: f.widths, status: 'ok' as const, round: -1, metrics: { validationAccuracy: f.validationAccuracy - offset, testAccuracy: NaN, trainLoss: NaN, params: 0, macs: 0 } }));
+  return [...ok, ...extra];
 }
 
 /** An accuracy (a fraction) in points. */

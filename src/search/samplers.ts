@@ -9,9 +9,13 @@
  *   worker with growing step multipliers, each projected back onto the budget. A round that does
  *   not improve halves the steps. It stops after `maxRounds`, after `patience` rounds without a
  *   better trial, or when every candidate repeats one already run; never because no group is DS.
- * - `random`: uniform over the grid, rejecting vectors over the budget (projection as a fallback).
+ * - `random`: uniform over the feasible grid, rejecting vectors over the budget (projection as a
+ *   fallback), or with `fill` > 0 uniform over the feasible vectors that use at least that share of
+ *   the reachable MACs (the band the model sampler searches: a fair baseline for it). Uniform scaling
+ *   of the start is measured by the final check, as for every sampler.
  * - `evolution`: regularized evolution (Real et al.): an aging population of the last `population`
- *   trials, tournament selection, mutation of one or two groups by a few grid steps.
+ *   trials, tournament selection, mutation of one or two groups by a few grid steps; a child that
+ *   repeats a trial already run is mutated again, so every study runs all its trials.
  */
 import type { Rng } from '../core/rng.js';
 import type { WidthVector } from '../core/types.js';
@@ -20,7 +24,7 @@ import { isFeasible, projectToBudget, type Budget } from './budget.js';
 import { bestTrial, compareTrials, type FrozenTrial, type Proposal, type Sampler, type SamplerContext } from './types.js';
 import { groupNeeds } from './group-needs.js';
 import { ModelSampler } from './model-sampler.js';
-import { mutated } from './candidates.js';
+import { enumerateCandidates, mutated } from './candidates.js';
 
 export { groupNeeds };
 
@@ -105,14 +109,35 @@ function nextRound(history: readonly FrozenTrial[]): number {
   return history.length ? Math.max(...history.map((t) => t.round)) + 1 : 0;
 }
 
+/** Tries `make` until it gives a vector not in `seen` (at most 50 times; the last try otherwise), and marks it seen. */
+function unseen(seen: Set<string>, make: () => WidthVector): WidthVector {
+  let w = make();
+  for (let i = 0; i < 50 && seen.has(key(w)); i++) w = make();
+  seen.add(key(w));
+  return w;
+}
+
+export interface RandomOptions {
+  /** 0: uniform over the feasible grid (default); > 0: over feasible vectors using at least this share of the reachable MACs. */
+  fill: number;
+}
+
 export class RandomSampler implements Sampler {
   readonly name = 'random';
-  constructor(private readonly ctx: SamplerContext) {}
+  private readonly options: RandomOptions;
+  constructor(private readonly ctx: SamplerContext, options: Partial<RandomOptions> = {}) {
+    this.options = { fill: 0, ...options };
+  }
 
   ask(history: readonly FrozenTrial[]): Proposal[] {
     const round = nextRound(history);
     const rng = this.ctx.rngForRound(round);
-    return Array.from({ length: this.ctx.roundSize }, () => ({ widths: uniformFeasible(this.ctx, rng), round, note: 'uniform' }));
+    const proposals: Proposal[] = [];
+    const seen = new Set([...history, ...proposals].map((t) => key(t.widths)));
+    const band = this.options.fill > 0 ? enumerateCandidates(this.ctx.space, this.ctx.budget, this.options.fill) : undefined;
+    const draw = band?.length ? () => [...band[rng.int(band.length)]] : () => uniformFeasible(this.ctx, rng);
+    while (proposals.length < this.ctx.roundSize) proposals.push({ widths: unseen(seen, draw), round, note: band ? `uniform over the ${band.length} networks using ${Math.round(100 * this.options.fill)}% of the budget or more` : 'uniform' });
+    return proposals;
   }
 }
 
@@ -133,17 +158,22 @@ export class EvolutionSampler implements Sampler {
     const alive = history.filter((t) => t.status === 'ok').slice(-this.options.population);
     const { space } = this.ctx;
     const rng = this.ctx.rngForRound(round);
-    return Array.from({ length: this.ctx.roundSize }, () => {
+    const proposals: Proposal[] = [];
+    const seen = new Set([...history, ...proposals].map((t) => key(t.widths)));
+    while (proposals.length < this.ctx.roundSize) {
       if (alive.length < this.options.population) {
-        return { widths: uniformFeasible(this.ctx, rng), round, note: 'initial population' };
+        proposals.push({ widths: unseen(seen, () => uniformFeasible(this.ctx, rng)), round, note: 'initial population' });
+        continue;
       }
       let parent = alive[rng.int(alive.length)];
       for (let i = 1; i < this.options.tournament; i++) {
         const c = alive[rng.int(alive.length)];
         if (compareTrials(c, parent) > 0) parent = c;
       }
-      return { widths: projectToBudget(space, mutated(space, parent.widths, rng), this.ctx.budget), round, note: `mutation of trial ${parent.trialId}` };
-    });
+      const from = parent;
+      proposals.push({ widths: unseen(seen, () => projectToBudget(space, mutated(space, from.widths, rng), this.ctx.budget)), round, note: `mutation of trial ${parent.trialId}` });
+    }
+    return proposals;
   }
 }
 
@@ -158,7 +188,7 @@ export function createSampler(name: SamplerName, ctx: SamplerContext, options: R
     case 'streamline':
       return new StreamlineSampler(ctx, options);
     case 'random':
-      return new RandomSampler(ctx);
+      return new RandomSampler(ctx, options);
     case 'evolution':
       return new EvolutionSampler(ctx, options);
   }

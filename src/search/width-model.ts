@@ -282,4 +282,14 @@ export class WidthModel {
     for (const k of this.observed.keys()) residuals.set(k, this.residualDraw(k, coef, rng, temperature));
     return (widths) => this.center + this.scale * (dot(this.features.encode(widths), coef) + (residuals.get(widths.join(',')) ?? 0));
   }
+
+  /**
+   * The posterior of `accuracy(to) - accuracy(from)` (accuracy units): mean and sd over `draws`
+   * draws of the model (each with its residual draws, as `sample`).
+   */
+  difference(from: readonly number[], to: readonly number[], rng: Rng, draws = 400): { mean: number; sd: number } {
+    const d = Array.from({ length: draws }, () => { const f = this.sample(rng); return f(to) - f(from); });
+    const mean = d.reduce((a, b) => a + b, 0) / draws;
+    return { mean, sd: Math.sqrt(d.reduce((a, v) => a + (v - mean) ** 2, 0) / (draws - 1)) };
+  }
 }
