@@ -214,22 +214,16 @@ function cellRows(start: Start, ratio: number): Row[] {
     });
     if (!perSeed.some((x) => x)) continue;
     rows.push({ method: `${search.id} (${search.trials})`, proxyTrainings: Math.max(...perSeed.map((x) => x?.proxyTrainings ?? 0)), perSeed });
-    if (search.sampler === 'model' && uniform) {
+    // One final check for every method, the one `search` runs for it: the model weighs the two final
+    // validations against its proxies; the others keep the better final validation.
+    if (uniform) {
       rows.push({
         method: `${search.id}, checked against uniform (${search.trials})`, proxyTrainings: rows[rows.length - 1].proxyTrainings,
         perSeed: perSeed.map((x, i) => {
           if (!x) return undefined;
-          const { accs, keptUniform } = checkedByModel(start, runDir(start, ratio, search, REPORT_SEEDS[i]), x.widths, uniform.widths);
-          return { ...x, accs, note: `uniform kept by ${keptUniform} of ${accs.length} final seeds` };
-        }),
-      });
-    }
-    if (search.id === 'streamline' && uniform) {
-      rows.push({
-        method: `streamline, checked against uniform (${search.trials})`, proxyTrainings: rows[rows.length - 1].proxyTrainings,
-        perSeed: perSeed.map((x) => {
-          if (!x) return undefined;
-          const { accs, keptUniform } = checkedAgainstUniform(start, x.widths, uniform.widths);
+          const { accs, keptUniform } = search.sampler === 'model'
+            ? checkedByModel(start, runDir(start, ratio, search, REPORT_SEEDS[i]), x.widths, uniform.widths)
+            : checkedAgainstUniform(start, x.widths, uniform.widths);
           return { ...x, accs, note: `uniform kept by ${keptUniform} of ${accs.length} final seeds` };
         }),
       });
@@ -247,8 +241,8 @@ async function render(): Promise<void> {
   const md: string[] = ['# Search benchmark: the model sampler and streamline against uniform scaling, random search and evolution', ''];
   md.push(`Run by \`${usage.replace(' [--render-only]', '')}\` (defaults: 8 trials, budgets 0.5 and 1 x each start's MACs; study seeds 0, 1 and 2; searches whose run folders are gone are read from the committed benchmark.json). Fashion-MNIST. Searches: proxy trainings of 3 epochs on 3,000 images (the search's defaults; the MLP starts at lr ${LEARNING_RATE.mlp}, the conv starts at the default), 2 workers, the default signal; a search's winner is its best proxy validation accuracy. Search seconds are wall clock on this 2-core machine while other jobs ran: compare within a table only.`);
   md.push(`Every network is then trained with the ground truth's recipe (${recipeText(groundTruthTask('cnn', [...STARTS[0].widths], 0, 0).recipe)}; lr ${LEARNING_RATE.mlp} for the MLPs; ${GROUND_TRUTH_TRAINING.maxTrain} images), final seeds ${GROUND_TRUTH_SEEDS.join(', ')}. Per study seed: the winner's widths, its proxy validation accuracy (what the search maximised; one 3-epoch training) and its test accuracy, mean ± sample std over the final seeds, in points. "mean" is the mean over study seeds.`, '');
-  const summaryLines: string[] = ['## At a glance: differences in test accuracy, points', '', 'Test accuracy: mean ± standard error of the paired differences over study seeds x final seeds. "The same on proxy val.": the difference between the two winners\' proxy validation accuracies (mean over study seeds), the objective the searches maximised.', '', '| start | budget | streamline − uniform | checked streamline − uniform | streamline − random (same trainings) | the same on proxy val. | streamline − random x3 | streamline − evolution |', '|---|---|---:|---:|---:|---:|---:|---:|'];
-  const modelLines: string[] = ['## The model sampler (the default) at a glance: differences in test accuracy, points', '', 'Paired as above. "checked": the model\'s winner after the final check that `search` does (the model weighs the final validations against its proxy results). "prior on − off": the variance signal as the model\'s prior against no prior, same study seeds.', '', '| start | budget | model − uniform | checked model − uniform | model − random (same trainings) | model − random x3 | model − evolution | model − streamline | prior on − off |', '|---|---|---:|---:|---:|---:|---:|---:|---:|'];
+  const summaryLines: string[] = ['## At a glance: differences in test accuracy, points', '', 'Test accuracy: mean ± standard error over study seeds of the paired differences (each study seed\'s difference averaged over the final seeds). "checked": after the final check against uniform scaling, the same for every method (the model weighs the final validations against its proxies, the others keep the better final validation), as `search` does. "The same on proxy val.": the difference between the two winners\' proxy validation accuracies (mean over study seeds), the objective the searches maximised.', '', '| start | budget | streamline − uniform (unchecked) | streamline − uniform | streamline − random (same trainings) | the same on proxy val. | streamline − random x3 | streamline − evolution |', '|---|---|---:|---:|---:|---:|---:|---:|'];
+  const modelLines: string[] = ['## The model sampler (the default) at a glance: differences in test accuracy, points', '', 'Paired as above. "checked": the model\'s winner after the final check that `search` does (the model weighs the final validations against its proxy results). "prior on − off": the variance signal as the model\'s prior against no prior, same study seeds.', '', '| start | budget | model − uniform (unchecked) | model − uniform | model − random (same trainings) | model − random x3 | model − evolution | model − streamline | prior on − off |', '|---|---|---:|---:|---:|---:|---:|---:|---:|'];
   const tally = { on: { vsRandom3: 0, vsEvolution: 0, cells: 0, worstVsUniform: Infinity }, off: { vsRandom3: 0, vsEvolution: 0, cells: 0, worstVsUniform: Infinity } };
   const json: unknown[] = [];
   const figurePanels = [];
@@ -271,21 +265,24 @@ async function render(): Promise<void> {
     const diff = (a?: Row, b?: Row) => {
       if (!a || !b) return '-';
       // Paired by study seed and final seed (a final seed fixes the initial weights' stream and the
-      // batch order for both networks); uniform scaling is the same network for every study seed.
-      const d = REPORT_SEEDS.map((_, i) => [a.perSeed[i], b.perSeed[i]]).filter(([x, y]) => allFinals(x?.accs) && allFinals(y?.accs)).flatMap(([x, y]) => x!.accs.map((v, k) => v - y!.accs[k]));
+      // batch order for both networks), averaged over final seeds: the study seed is the unit that
+      // repeats, so the standard error is over study seeds (none with one seed).
+      const d = REPORT_SEEDS.map((_, i) => [a.perSeed[i], b.perSeed[i]]).filter(([x, y]) => allFinals(x?.accs) && allFinals(y?.accs)).map(([x, y]) => mean(x!.accs.map((v, k) => v - y!.accs[k])));
       if (!d.length) return '-';
-      const m = mean(d) * 100, se = (sampleStd(d) * 100) / Math.sqrt(d.length);
-      return `${signed(m)} ± ${se.toFixed(2)} (${d.length / GROUND_TRUTH_SEEDS.length} seed${d.length > GROUND_TRUTH_SEEDS.length ? 's' : ''})`;
+      const m = mean(d) * 100;
+      return d.length > 1 ? `${signed(m)} ± ${((sampleStd(d) * 100) / Math.sqrt(d.length)).toFixed(2)} (${d.length} seeds)` : `${signed(m)} (1 seed, no se)`;
     };
     // The same comparison on the objective the searches were given: the winner's proxy accuracy.
     const proxyDiff = (a?: Row, b?: Row) => {
       const d = REPORT_SEEDS.map((_, i) => [a?.perSeed[i]?.proxyAccuracy, b?.perSeed[i]?.proxyAccuracy]).filter(([x, y]) => x !== undefined && y !== undefined).map(([x, y]) => (x! - y!) * 100);
       return d.length ? signed(mean(d)) : '-';
     };
-    modelLines.push(`| ${start.id} | ${ratio}x | ${diff(of('model ('), of('uniform'))} | ${diff(of('model, checked'), of('uniform'))} | ${diff(of('model ('), of('random ('))} | ${diff(of('model ('), of('random x3'))} | ${diff(of('model ('), of('evolution'))} | ${diff(of('model ('), of('streamline ('))} | ${diff(of('model ('), of('model, prior off'))} |`);
+    // Every method after the same final check against uniform scaling.
+    const checked = (id: string) => of(`${id}, checked`);
+    modelLines.push(`| ${start.id} | ${ratio}x | ${diff(of('model ('), of('uniform'))} | ${diff(checked('model'), of('uniform'))} | ${diff(checked('model'), checked('random'))} | ${diff(checked('model'), checked('random x3'))} | ${diff(checked('model'), checked('evolution'))} | ${diff(checked('model'), checked('streamline'))} | ${diff(checked('model'), checked('model, prior off'))} |`);
     {
       const m = (p: string) => { const r = of(p); const v = r ? seedMeans(r) : []; return v.length ? mean(v) : undefined; };
-      const r3 = m('random x3'), evo = m('evolution'), uni = m('uniform');
+      const r3 = m('random x3, checked'), evo = m('evolution, checked'), uni = m('uniform');
       for (const [variant, model] of [['on', m('model, checked')], ['off', m('model, prior off, checked')]] as const) {
         if (model === undefined || r3 === undefined || evo === undefined) continue;
         const t = tally[variant];
@@ -295,7 +292,7 @@ async function render(): Promise<void> {
         if (uni !== undefined) t.worstVsUniform = Math.min(t.worstVsUniform, (model - uni) * 100);
       }
     }
-    summaryLines.push(`| ${start.id} | ${ratio}x | ${diff(of('streamline ('), of('uniform'))} | ${diff(of('streamline, checked'), of('uniform'))} | ${diff(of('streamline ('), of('random ('))} | ${proxyDiff(of('streamline ('), of('random ('))} | ${diff(of('streamline ('), of('random x3'))} | ${diff(of('streamline ('), of('evolution'))} |`);
+    summaryLines.push(`| ${start.id} | ${ratio}x | ${diff(of('streamline ('), of('uniform'))} | ${diff(checked('streamline'), of('uniform'))} | ${diff(checked('streamline'), checked('random'))} | ${proxyDiff(of('streamline ('), of('random ('))} | ${diff(checked('streamline'), checked('random x3'))} | ${diff(checked('streamline'), checked('evolution'))} |`);
     figurePanels.push({
       title: `${start.id} ${ratio}x`, xLabel: 'MACs', yLabel: 'test accuracy', yFromZero: false,
       series: rows.map((r, i) => ({

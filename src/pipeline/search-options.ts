@@ -151,7 +151,8 @@ export function studyConfigFor(o: SearchOptions, journaled?: SearchSpace): Study
   const start = projectToBudget(space, o.widths ? parseWidths(space, o.widths) : base, budget);
   return {
     space, sampler: o.sampler, trials: o.trials, budget, seed: o.seed, start, roundSize: o.workers,
-    ...(o.sampler === 'model' && o.prior === 'off' ? { samplerOptions: { prior: 0 } } : {}),
+    // Explicit either way: the model sampler's own default is off too, but a journal says what it ran with.
+    ...(o.sampler === 'model' ? { samplerOptions: { prior: o.prior === 'off' ? 0 : 1 } } : {}),
     data: {
       name: o.dataset ?? space.dataset, dataDir: o.dataDir, seed: o.seed, maxTrain: o.proxyMaxTrain, validationFraction: 0.1,
       // An image folder is resized to the space's input; the other datasets have their own shape.

@@ -7,14 +7,20 @@
  * budget (`candidates.ts`).
  *
  * - Round 0 holds the start scaled uniformly onto the budget (the answer a search must beat, so the
- *   model knows it from the start), then draws from the prior.
+ *   model knows it from the start); the first `spread` trials are spread over the band (each the
+ *   candidate farthest from those chosen so far), so the model learns the whole band before it
+ *   narrows down, instead of walking out from a start that may be mis-shaped (the held-out table
+ *   benchmark: results/experiments/table-benchmark.md).
  * - The variance signal is a prior: each group's need (the centred ranks of its scores, averaged
  *   over the trials so far, as streamline reads them) shifts the prior mean of that group's gain per
  *   step by `prior` x need prior standard deviations. The evidence overrules it as trials come in.
  *   `prior: 0` turns it off; a search's default is off (`--prior`), since on the search benchmark
  *   the prior did not help (results/experiments/benchmark.md).
  * - The recommendation is the evaluated vector the model believes best (its additive prediction
- *   moved by part of its own residual), not the single luckiest proxy.
+ *   moved by part of its own residual), not the single luckiest proxy. The final check keeps uniform
+ *   scaling unless the model, weighing the final trainings with every proxy, believes the winner
+ *   better by `confidence` posterior sds: on a balanced start there is little to gain, and a lucky
+ *   winner must not cost the user accuracy.
  * - Stateless between rounds: everything is refitted from the frozen history and each round's rng
  *   derives from (study seed, sampler, round), so a resumed study proposes what the interrupted one
  *   would have.
@@ -32,7 +38,7 @@ import { groupNeeds } from './group-needs.js';
 export interface ModelOptions {
   /** Candidates use at least this share of the reachable MACs (default 0.85). */
   fill: number;
-  /** Weight of the variance signal's prior, in prior standard deviations per step (0: off; default 1). */
+  /** Weight of the variance signal's prior, in prior standard deviations per step (0: off, the default, as the CLI's `--prior off`; 1: `--prior on`). */
   prior: number;
   /** Random candidates per proposal when the space is too large to enumerate (default 300). */
   pool: number;
@@ -55,7 +61,7 @@ export interface ModelOptions {
   radius: number;
 }
 
-export const DEFAULT_MODEL: ModelOptions = { fill: 0.85, prior: 1, pool: 300, explore: 1, radius: 2, maxEvaluations: 2, spread: 0, confidence: 0 };
+export const DEFAULT_MODEL: ModelOptions = { fill: 0.85, prior: 0, pool: 300, explore: 1, radius: 2, maxEvaluations: 2, spread: 6, confidence: 2 };
 
 const key = (w: readonly number[]) => w.join(',');
 

@@ -45,14 +45,21 @@ export function readRoom(
   const gainPoints = 100 * difference.mean;
   const sdPoints = 100 * difference.sd;
   const same = from.join(',') === to.join(',');
-  const amount = `${gainPoints >= 0 ? '+' : ''}${gainPoints.toFixed(2)} ± ${sdPoints.toFixed(2)} points`;
+  // The model reads mostly proxy trainings, whose differences can be larger than a full training's:
+  // the final validations' own difference is given beside it.
+  const finalOf = (w: readonly number[]) => finals.find((f) => f.widths.join(',') === w.join(','))?.validationAccuracy;
+  const finalTo = finalOf(to), finalFrom = finalOf(from);
+  const finalsText = !same && finalTo !== undefined && finalFrom !== undefined ? `; the final trainings' validation: ${signedPoints(100 * (finalTo - finalFrom))} points, one training each` : '';
+  const amount = `${signedPoints(gainPoints)} ± ${sdPoints.toFixed(2)} points by the model of the proxy trainings${finalsText}`;
   const verdict = same || gainPoints < sdPoints ? 'keep' : gainPoints > 2 * sdPoints ? 'reshape' : 'unclear';
   const text = same
     ? 'the best network found is your shape scaled onto the budget: keep it'
     : verdict === 'reshape'
-      ? `reshaping pays: the winner is estimated ${amount} better than your shape scaled onto the budget, at the same MACs`
+      ? `reshaping pays at the same MACs: the winner beats your shape scaled onto the budget by ${amount}`
       : verdict === 'keep'
         ? `your shape is within noise of the best found (${amount} for the winner): keep it`
         : `the winner may be better than your shape scaled onto the budget (${amount}), but not by more than twice the uncertainty: more trials would tell`;
   return { from: [...from], to: [...to], gainPoints, sdPoints, verdict, text };
 }
+
+const signedPoints = (v: number) => `${v >= 0 ? '+' : ''}${v.toFixed(2)}`;
