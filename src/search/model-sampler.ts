@@ -10,7 +10,9 @@
  *   model knows it from the start); the first `spread` trials are spread over the band (each the
  *   candidate farthest from those chosen so far), so the model learns the whole band before it
  *   narrows down, instead of walking out from a start that may be mis-shaped (the held-out table
- *   benchmark: results/experiments/table-benchmark.md).
+ *   benchmark: results/experiments/table-benchmark.md). After it, each round's first proposal is
+ *   the candidate the posterior mean ranks best (so what the model believes is measured before it
+ *   is recommended), the others Thompson draws.
  * - The variance signal is a prior: each group's need (the centred ranks of its scores, averaged
  *   over the trials so far, as streamline reads them) shifts the prior mean of that group's gain per
  *   step by `prior` x need prior standard deviations. The evidence overrules it as trials come in.
@@ -53,6 +55,12 @@ export interface ModelOptions {
    */
   spread: number;
   /**
+   * 1: after the opening, each round's first proposal is the candidate the model's posterior mean
+   * ranks best (anywhere in the band), so what the model currently believes is always measured
+   * and can be recommended; the others are Thompson draws (0: all are draws).
+   */
+  exploit: number;
+  /**
    * The final check keeps the last final (uniform scaling) unless the model believes another better
    * by this many posterior sds of their difference (0: whichever it estimates higher).
    */
@@ -61,7 +69,7 @@ export interface ModelOptions {
   radius: number;
 }
 
-export const DEFAULT_MODEL: ModelOptions = { fill: 0.85, prior: 0, pool: 300, explore: 1, radius: 2, maxEvaluations: 2, spread: 6, confidence: 2 };
+export const DEFAULT_MODEL: ModelOptions = { fill: 0.85, prior: 0, pool: 300, explore: 1, radius: 2, maxEvaluations: 2, spread: 6, confidence: 2, exploit: 1 };
 
 const key = (w: readonly number[]) => w.join(',');
 
@@ -166,6 +174,11 @@ export class ModelSampler implements Sampler {
       const pick = this.farthest(enumerated, chosen, blocked, rng);
       if (!pick) break;
       take(pick, `spread over the band (${known + proposals.length + 1} of the ${this.options.spread} opening trials): the candidate farthest from those chosen so far`);
+    }
+    if (this.options.exploit > 0 && incumbent && proposals.length < roundSize && known + proposals.length >= this.options.spread) {
+      const believed = model.sample(rng, 0);
+      const pick = enumerated ? bestUnblocked([...enumerated, ...again], believed, blocked) : this.searchLarge(believed, rng, blocked, center, again);
+      if (pick) take(pick, `the model's best belief: ${this.explain(model, pick, incumbent, history.length)}`);
     }
     for (let attempt = 0; proposals.length < roundSize && attempt < roundSize * 3; attempt++) {
       const draw = model.sample(rng, this.options.explore);

@@ -125,8 +125,9 @@ test('the model sampler handles a budget above the widest network: it starts at 
 test('a good variance signal as the prior helps the first rounds; a useless one does not steer them wrong for long', () => {
   const seeds = [1, 2, 3, 4, 5, 6, 7, 8];
   const avg = (f: (seed: number) => number) => seeds.reduce((s, seed) => s + f(seed), 0) / seeds.length;
-  const withPrior = avg((seed) => recommendedAccuracy('model', runSearch('model', 8, seed, { prior: 1 }, 1)));
-  const without = avg((seed) => recommendedAccuracy('model', runSearch('model', 8, seed, { prior: 0 }, 1)));
+  // No opening spread here: its trials ignore the model, so the prior would have no round to act in.
+  const withPrior = avg((seed) => recommendedAccuracy('model', runSearch('model', 8, seed, { prior: 1, spread: 0 }, 1)));
+  const without = avg((seed) => recommendedAccuracy('model', runSearch('model', 8, seed, { prior: 0, spread: 0 }, 1)));
   assert.ok(withPrior > without, `after 8 trials with a signal that knows: prior ${withPrior.toFixed(4)} vs none ${without.toFixed(4)}`);
   // A signal that points the wrong way (scores negated) is overruled by the evidence: after 24 trials the
   // recommendation is still better than uniform scaling (trial 0).
@@ -151,4 +152,16 @@ test('the final check weighs final trainings against the proxy results instead o
   assert.equal(sampler.chooseFinal(history, [{ widths: winner, validationAccuracy: 0.95 }, { widths: uniform, validationAccuracy: 0.951 }]), 0);
   // Uniform 3 points better in the finals, against a 1-point proxy advantage: uniform wins.
   assert.equal(sampler.chooseFinal(history, [{ widths: winner, validationAccuracy: 0.92 }, { widths: uniform, validationAccuracy: 0.95 }]), 1);
+});
+
+test('in a flat world the final check keeps uniform scaling, even when the winner validated a little better', () => {
+  const ctx = { space: cbm, budget: { macs: 1e12 }, rngForRound: (r: number) => createRng(r), roundSize: 2, start: cbm.groups.map((g) => g.base) };
+  const sampler = new ModelSampler(ctx);
+  const winner = [256, 128, 128, 256, 256, 256, 256], uniform = [128, 128, 128, 256, 256, 256, 256];
+  for (const seed of ['a', 'b', 'c']) {
+    // Every network is truly 90%; each reading has one training's noise (0.2 points).
+    const rng = createRng(`flat:${seed}`);
+    const history: FrozenTrial[] = [...Array.from({ length: 20 }, () => grid(cbm, rng)), winner, uniform].map((widths, i) => ({ trialId: i, widths, status: 'ok' as const, round: i, metrics: { validationAccuracy: 0.9 + 0.002 * rng.normal(), testAccuracy: 0, trainLoss: 0, params: 0, macs: 0 } }));
+    assert.equal(sampler.chooseFinal(history, [{ widths: winner, validationAccuracy: 0.903 }, { widths: uniform, validationAccuracy: 0.9 }]), 1, seed);
+  }
 });
