@@ -5,14 +5,15 @@ import type { OptionTable } from '../core/option-table.js';
 import { CheckpointError, RunFolderLockedError, UsageError } from '../core/errors.js';
 import type { DataSpec, WidthVector } from '../core/types.js';
 import type { CheckpointInfo, CheckpointMeta } from '../export/checkpoint.js';
-import type { BackendChoice } from '../engine/backend.js';
+import type { BackendChoice } from '../core/backend-choice.js';
 import { loadSpace, resolveNetwork, type SearchSpace } from '../space/index.js';
 import { kernelBudgets, sparsityPlan } from '../train/sparsity-plan.js';
 import { lockRunFolder, type RunFolderLock } from '../storage/run-lock.js';
 import type { TrainRecipe } from '../train/trainer.js';
 import { COMMANDS } from './command-list.js';
 import { withOptions } from './options/declare.js';
-import { imageFolderFields, recipeFromArgs, TRAINING_OPTIONS, type RecipeArgs } from './options/training.js';
+import { dataSpecFromOptions, type DataOptionValues } from '../data/data-options.js';
+import { recipeFromArgs, TRAINING_OPTIONS, type RecipeArgs } from './options/training.js';
 import { loadImagesUpFront } from './data-progress.js';
 import { givenFlags, printJson, startBackend, widthsFromArgs, type WidthArgs } from './shared.js';
 
@@ -45,7 +46,7 @@ interface TrainingSettings {
   sparseNonzero?: number;
 }
 
-type TrainArgs = RecipeArgs & WidthArgs & { space?: string; dataDir?: string; validationFraction: number; nonzeroWeights?: number; badImages?: string };
+type TrainArgs = RecipeArgs & WidthArgs & DataOptionValues & { space?: string; validationFraction: number; nonzeroWeights?: number };
 
 function settingsFromArgs(args: TrainArgs): TrainingSettings {
   const space = loadSpace(args.space!);
@@ -61,11 +62,8 @@ function settingsFromArgs(args: TrainArgs): TrainingSettings {
   }
   return {
     space, widths, recipe, seed: args.seed,
-    data: {
-      name: args.dataset ?? space.dataset, seed: args.seed, validationFraction: args.validationFraction,
-      ...(args.dataDir !== undefined ? { dataDir: resolve(args.dataDir) } : {}), ...(args.maxTrain !== undefined ? { maxTrain: args.maxTrain } : {}),
-      ...imageFolderFields(args.dataset ?? space.dataset, space.input, args.badImages, args.dataDir),
-    },
+    // The folder is recorded absolute: a resume may start from another working directory.
+    data: dataSpecFromOptions({ ...args, ...(args.dataDir !== undefined ? { dataDir: resolve(args.dataDir) } : {}) }, { space, seed: args.seed, maxTrain: args.maxTrain, validationFraction: args.validationFraction }),
     ...(args.nonzeroWeights !== undefined ? { sparseNonzero: args.nonzeroWeights } : {}),
   };
 }

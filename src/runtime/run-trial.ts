@@ -4,11 +4,12 @@
  * failing trial: the failure is the result, with its reason.
  */
 import type { DataSpec, Dataset } from '../core/dataset.js';
-import type { TrialEvent, TrialResult } from '../trial/result.js';
+import { failedResult, type TrialEvent, type TrialResult } from '../trial/result.js';
 import type { TrialTask } from '../trial/task.js';
 import { loadDataset } from '../data/registry.js';
 import { dataFingerprint } from '../data/fingerprint.js';
-import { initBackend, type BackendChoice } from '../engine/backend.js';
+import type { BackendChoice } from '../core/backend-choice.js';
+import { initBackend } from '../engine/backend.js';
 import { resolveNetwork } from '../space/network.js';
 import { runTraining } from '../train/run-training.js';
 import { dataSpecFor } from '../data/synthetic.js';
@@ -45,9 +46,7 @@ export async function runTrial(task: TrialTask, onEvent?: (e: TrialEvent) => voi
   const started = performance.now();
   // `--dataset synthetic` is made in the space's input shape (and recorded so in checkpoints).
   task = { ...task, data: dataSpecFor(task.data, task.space) };
-  const failed = (reason: string, backend?: string): TrialResult => ({
-    trialId: task.trialId, status: 'failed', reason, widths: task.widths, backend, seconds: (performance.now() - started) / 1000,
-  });
+  const failed = (reason: string, backend?: string): TrialResult => failedResult(task, reason, started, backend);
   let backend: string | undefined;
   try {
     backend = (await initBackend((task.backend ?? 'auto') as BackendChoice)).name;
