@@ -28,7 +28,8 @@ const ALLOWED: Record<string, string[]> = {
   // cost: the table evaluator checks a table's params and MACs against the space's exact cost.
   runtime: ['core', 'space', 'cost', 'trial', 'data', 'engine', 'train', 'export'],
   report: ['core', 'trial', 'variance'],
-  pipeline: ['core', 'space', 'cost', 'trial', 'variance', 'search', 'storage', 'data', 'engine', 'runtime', 'export', 'report'],
+  // train: `widthwise train`'s run (pipeline/train-run) trains in its own process.
+  pipeline: ['core', 'space', 'cost', 'trial', 'variance', 'search', 'storage', 'data', 'engine', 'train', 'runtime', 'export', 'report'],
   // Reads run folders (storage: journal and lock), draws with report, summarises with pipeline's summary.
   dashboard: ['core', 'storage', 'report', 'pipeline'],
 };
@@ -36,7 +37,7 @@ const ALLOWED: Record<string, string[]> = {
 const TFJS_FREE_MODULES = ['core', 'space', 'cost', 'trial', 'variance', 'storage', 'search', 'dashboard'];
 const TEST_UNIT = new URL('../unit/', import.meta.url).pathname;
 /** Files whose static imports must not load tfjs: the CLI's start-up, the commands that do not train, the pipeline's controller side, the library entry. */
-const TFJS_FREE_ENTRIES = ['cli/main.ts', 'cli/inspect.ts', 'cli/search.ts', 'cli/export.ts', 'cli/dashboard.ts', 'cli/baseline.ts', 'cli/train.ts', 'cli/probe.ts', 'cli/options/training.ts', 'cli/options/declare.ts', 'pipeline/search-run.ts', 'pipeline/baseline-run.ts', 'runtime/table-evaluator.ts', 'index.ts'];
+const TFJS_FREE_ENTRIES = ['cli/main.ts', 'cli/inspect.ts', 'cli/search.ts', 'cli/export.ts', 'cli/dashboard.ts', 'cli/baseline.ts', 'cli/train.ts', 'cli/probe.ts', 'cli/options/training.ts', 'cli/options/declare.ts', 'pipeline/search-run.ts', 'pipeline/baseline-run.ts', 'pipeline/train-run.ts', 'runtime/table-evaluator.ts', 'index.ts'];
 
 interface Edge {
   to: string;
