@@ -3,7 +3,7 @@ import { ensureWritableDir } from '../storage/writable-dir.js';
 import { writeFileAtomic } from '../storage/files.js';
 import { join } from 'node:path';
 import type { OptionTable } from '../core/option-table.js';
-import type { TrialResult } from '../core/types.js';
+import type { TrialResult } from '../trial/result.js';
 import { formatTable } from '../report/table.js';
 import { svgToPng } from '../report/svg-plot.js';
 import { groupSignalSvg } from '../report/telemetry-plot.js';
