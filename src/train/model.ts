@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { createRng } from '../core/rng.js';
-import { batchNormTrain } from '../engine/batch-norm-train.js';
+import { batchNormTrain } from '../engine/ops/batch-norm-train.js';
 import type { WidthVector } from '../core/shapes.js';
 import { resolveNetwork, weightedOps, type ConvOp, type DenseOp, type NetOp, type Network, type WeightedOp } from '../space/network.js';
 import type { SearchSpace } from '../space/types.js';
