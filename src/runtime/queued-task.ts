@@ -26,6 +26,8 @@ export class RefusedTask extends Error {
  * the worker allocate without bound (a hostile task's).
  */
 const queuedTaskSchema = trialTaskSchema.extend({
+  // Proxy trials only: final trainings (negative ids) run on the controller.
+  trialId: z.number().int().nonnegative(),
   data: dataSpecSchema.extend({
     name: z.string().refine((name) => DATASET_NAMES.includes(name), (name) => ({ message: `unknown dataset ${JSON.stringify(name)} (known: ${DATASET_NAMES.join(', ')})` })),
     imageShape: imageShapeSchema.refine(([h, w, c]) => h <= 1024 && w <= 1024 && (c === 1 || c === 3), 'must be [height, width, channels] with height and width in 1..1024 and 1 or 3 channels').optional(),

@@ -17,8 +17,8 @@ const count = z.number().int().nonnegative();
  * only asserted here (an object): `space/validate` is its check, which the queue runs.
  */
 export const trialTaskSchema = z.object({
-  /** Unique within a study; final trainings use ids of their own (see `pipeline/final-trainings`). */
-  trialId: count,
+  /** Unique within a study; final trainings use negative ids of their own (see `pipeline/final-trainings`). */
+  trialId: z.number().int(),
   /** The validated space itself (plain data), so workers need not read files. */
   space: z.custom<SearchSpace>((v) => typeof v === 'object' && v !== null && !Array.isArray(v), 'expected a space object'),
   widths: z.array(z.number().int().positive()).min(1),

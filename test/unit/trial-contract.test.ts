@@ -60,6 +60,8 @@ test('recipe schemas: the strict one refuses unknown fields, the open one (check
 test('a trial task: what the controller sends passes; a malformed one fails with the field named', () => {
   const task = { trialId: 0, space: cnn, widths: [8, 16, 32, 32], seed: 12345, data: { name: 'mnist', seed: 0, maxTrain: 300 }, recipe: defaultRecipe({ epochs: 1 }), backend: 'auto', recordEvery: 6 };
   assert.equal(trialTaskSchema.safeParse(task).success, true);
+  // A final training's id is negative (pipeline/final-trainings): still a task.
+  assert.equal(trialTaskSchema.safeParse({ ...task, trialId: -1, saveTo: '/runs/x/base' }).success, true);
   const bad = trialTaskSchema.safeParse({ ...task, backend: 'gpu', widths: [] });
   assert.equal(bad.success, false);
   assert.deepEqual(bad.error!.issues.map((i) => i.path.join('.')).sort(), ['backend', 'widths']);
