@@ -18,7 +18,8 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend, type BackendChoice } from '../src/engine/backend.js';
+import type { BackendChoice } from '../src/core/backend-choice.js';
+import { initBackend } from '../src/engine/backend.js';
 import { preferSimdBuild, type SimdPreference } from '../src/engine/simd/kernel-module.js';
 import { parseSpace, loadSpace } from '../src/space/load.js';
 import { baseWidths } from '../src/space/widths.js';

@@ -1,5 +1,5 @@
 /**
- * Builds src/engine/tfjs-core-registrations.js: tfjs-core's gradient registrations and chained ops
+ * Builds src/engine/generated/tfjs-core-registrations.js: tfjs-core's gradient registrations and chained ops
  * (`tensor.mul(...)` and the like), which `@tensorflow/tfjs-core` ships only as extensionless ES
  * modules that Node cannot load (its Node entry, tf-core.node.js, registers neither). The
  * `@tensorflow/tfjs` umbrella bundles them for Node, but it also brings webgl, layers, converter
@@ -18,7 +18,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 
-const OUT = fileURLToPath(new URL('../src/engine/tfjs-core-registrations.js', import.meta.url));
+const OUT = fileURLToPath(new URL('../src/engine/generated/tfjs-core-registrations.js', import.meta.url));
 const coreVersion = (createRequire(import.meta.url)('@tensorflow/tfjs-core/package.json') as { version: string }).version;
 
 /** The bundle's text, byte for byte what is committed. */

@@ -7,4 +7,5 @@ const from = new URL('../src/engine/simd/', import.meta.url);
 const to = new URL('../dist/engine/simd/', import.meta.url);
 mkdirSync(to, { recursive: true });
 for (const f of readdirSync(from).filter((f) => f.endsWith('.wasm'))) copyFileSync(new URL(f, from), new URL(f, to));
-copyFileSync(new URL('../src/engine/tfjs-core-registrations.js', import.meta.url), new URL('../dist/engine/tfjs-core-registrations.js', import.meta.url));
+mkdirSync(new URL('../dist/engine/generated/', import.meta.url), { recursive: true });
+copyFileSync(new URL('../src/engine/generated/tfjs-core-registrations.js', import.meta.url), new URL('../dist/engine/generated/tfjs-core-registrations.js', import.meta.url));

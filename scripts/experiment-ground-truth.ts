@@ -9,7 +9,8 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { TrialResult, TrialTask } from '../src/core/types.js';
+import type { TrialResult } from '../src/trial/result.js';
+import type { TrialTask } from '../src/trial/task.js';
 import { PoolEvaluator } from '../src/runtime/pool-evaluator.js';
 import { PALETTE, panelsSvg, svgToPng, type Panel } from '../src/report/svg-plot.js';
 import { spaceCost } from '../src/cost/cost.js';

@@ -12,11 +12,12 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { LayerTelemetry, TrialResult, TrialTask } from '../src/core/types.js';
+import type { LayerTelemetry, TrialResult } from '../src/trial/result.js';
+import type { TrialTask } from '../src/trial/task.js';
 import { svgToPng, panelsSvg, PALETTE, type Panel } from '../src/report/svg-plot.js';
 import { PoolEvaluator } from '../src/runtime/pool-evaluator.js';
 import { baseWidths, loadSpace, parseSpace, type SearchSpace } from '../src/space/index.js';
-import { defaultRecipe } from '../src/train/trainer.js';
+import { defaultRecipe } from '../src/core/recipe.js';
 import { classifyPrefix, classifySeries } from '../src/variance/index.js';
 import { numberArg, scriptArgs } from './lib/args.js';
 

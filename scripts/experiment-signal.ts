@@ -11,10 +11,11 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { GroupTelemetry, TrialResult, TrialTask } from '../src/core/types.js';
+import type { GroupTelemetry, TrialResult } from '../src/trial/result.js';
+import type { TrialTask } from '../src/trial/task.js';
 import { PALETTE, panelsSvg, svgToPng, type Panel } from '../src/report/svg-plot.js';
 import { PoolEvaluator } from '../src/runtime/pool-evaluator.js';
-import { defaultRecipe } from '../src/train/trainer.js';
+import { defaultRecipe } from '../src/core/recipe.js';
 import { NORM_KINDS, NORM_KIND_NAMES, type NormKind } from '../src/variance/norm-kinds.js';
 import { SCORES, SCORE_NAMES, type ScoreName } from '../src/variance/scores.js';
 import { labelFromScore, varianceSeries, type LabelBand } from '../src/variance/group-signal.js';

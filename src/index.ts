@@ -15,7 +15,7 @@ import type { DataSpec } from './core/dataset.js';
 import { defaultRecipe, type TrainRecipe } from './core/recipe.js';
 import type { WidthVector } from './core/shapes.js';
 import { spaceCost, type NetworkCost } from './cost/cost.js';
-import type { BackendChoice } from './engine/backend.js';
+import type { BackendChoice } from './core/backend-choice.js';
 import { runBaseline, type BaselineObserver, type BaselineOutcome, type BaselineRequest } from './pipeline/baseline-run.js';
 import type { CheckpointExport, ExportRequest } from './pipeline/export-checkpoint.js';
 import { SearchRun, type SearchOutcome, type SearchRunObserver, type SearchRunRequest } from './pipeline/search-run.js';
@@ -51,7 +51,7 @@ export type { CheckpointExport, ExportRequest } from './pipeline/export-checkpoi
 export type { ModelSummary, SearchSummary } from './report/search-summary.js';
 export type { TrainingRequest, TrainingResult } from './train/run-training.js';
 export type { ProbedLayer } from './variance/label-layers.js';
-export type { BackendChoice } from './engine/backend.js';
+export type { BackendChoice } from './core/backend-choice.js';
 
 /** A space given by a shipped name, a file path, or as a validated space. */
 export type SpaceRef = string | SearchSpace;

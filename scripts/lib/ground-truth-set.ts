@@ -4,7 +4,8 @@
  * into the vectors used to choose a signal ("selection") and those it is judged on ("held-out").
  * The split was fixed before any training ran.
  */
-import type { TrialTask, WidthVector } from '../../src/core/types.js';
+import type { TrialTask } from '../../src/trial/task.js';
+import type { WidthVector } from '../../src/core/shapes.js';
 import { loadSpace, parseSpace, type SearchSpace } from '../../src/space/index.js';
 import { defaultRecipe } from '../../src/core/recipe.js';
 import { spaceCost } from '../../src/cost/cost.js';

@@ -8,7 +8,8 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { join } from 'node:path';
-import type { TrialResult, TrialTask } from '../../src/core/types.js';
+import type { TrialResult } from '../../src/trial/result.js';
+import type { TrialTask } from '../../src/trial/task.js';
 import type { Evaluator } from '../../src/trial/evaluator.js';
 
 /** The settings that decide a training's outcome (not its trial id or timeout). */

@@ -9,7 +9,8 @@ import { PoolEvaluator } from '../runtime/pool-evaluator.js';
 import { loadSpace } from '../space/load.js';
 import { COMMANDS } from './command-list.js';
 import { withOptions } from './options/declare.js';
-import { imageFolderFields, recipeFromArgs, TRAINING_OPTIONS } from './options/training.js';
+import { dataSpecFromOptions } from '../data/data-options.js';
+import { recipeFromArgs, TRAINING_OPTIONS } from './options/training.js';
 import { loadImagesUpFront } from './data-progress.js';
 import { printJson, startBackend } from './shared.js';
 
@@ -36,7 +37,8 @@ export function baselineCommand(yargs: Argv): Argv {
       // Before the backend and the pool start: a folder that cannot be written fails at once.
       ensureWritableDir(out, '--out');
       const recipe = recipeFromArgs(args, space.dataset);
-      const data = { name: args.dataset ?? space.dataset, dataDir: args.dataDir, maxTrain: args.maxTrain, validationFraction: args.validationFraction, ...imageFolderFields(args.dataset ?? space.dataset, space.input, args.badImages, args.dataDir) };
+      // No seed here: each training's seed is its own (runBaseline sets it).
+      const data = dataSpecFromOptions(args, { space, maxTrain: args.maxTrain, validationFraction: args.validationFraction });
       const backend = await startBackend(args.backend as never);
       const request = { space, scales, seeds: args.seeds, recipe, backend: args.backend, out, data };
       // An image folder is decoded once here (its progress shown); the pool's threads read the cache.

@@ -28,11 +28,12 @@ export function printingLoadHooks(): Required<LoadHooks> {
 }
 
 /**
- * An image folder loaded now, with its progress shown (bad data fails here, before any training,
- * and the threads that train then read the decode cache); other datasets are left to the trainer.
+ * A dataset that is slow to read (an image folder) loaded now, with its progress shown (bad data
+ * fails here, before any training, and the threads that train then read the decode cache); other
+ * datasets are left to the trainer.
  */
 export async function loadImagesUpFront(data: DataSpec): Promise<Dataset | undefined> {
-  if (data.name !== 'folder') return undefined;
-  const { loadDataset } = await import('../data/registry.js');
+  const { datasetKind, loadDataset } = await import('../data/registry.js');
+  if (!datasetKind(data.name).loadUpFront) return undefined;
   return loadDataset(data, printingLoadHooks());
 }

@@ -4,7 +4,8 @@ import type { OptionTable } from '../core/option-table.js';
 import { DEFAULT_OPSET } from '../export/opset.js';
 import { COMMANDS } from './command-list.js';
 import { withOptions } from './options/declare.js';
-import { BACKEND_CHOICES, printJson, startBackend } from './shared.js';
+import { BACKEND_CHOICES } from '../core/backend-choice.js';
+import { printJson, startBackend } from './shared.js';
 
 export const EXPORT_OPTIONS = {
   out: { type: 'string', writes: 'file', describe: 'ONNX file (default <checkpoint>/model.onnx)' },

@@ -3,7 +3,7 @@ import { ensureWritableDir } from '../storage/writable-dir.js';
 import { writeFileAtomic } from '../storage/files.js';
 import { join } from 'node:path';
 import type { OptionTable } from '../core/option-table.js';
-import type { TrialResult } from '../core/types.js';
+import type { TrialResult } from '../trial/result.js';
 import { formatTable } from '../report/table.js';
 import { svgToPng } from '../report/svg-plot.js';
 import { groupSignalSvg } from '../report/telemetry-plot.js';
@@ -11,7 +11,8 @@ import { loadSpace } from '../space/index.js';
 import { DEFAULT_SIGNAL, NORM_KINDS, NORM_KIND_NAMES, SCORES, SCORE_NAMES, groupSignals, signalSettings, type NormKind, type ScoreName } from '../variance/index.js';
 import { COMMANDS } from './command-list.js';
 import { withOptions } from './options/declare.js';
-import { imageFolderFields, recipeFromArgs, TRAINING_OPTIONS } from './options/training.js';
+import { dataSpecFromOptions } from '../data/data-options.js';
+import { recipeFromArgs, TRAINING_OPTIONS } from './options/training.js';
 import { loadImagesUpFront } from './data-progress.js';
 import { printJson, startBackend, widthsFromArgs } from './shared.js';
 
@@ -43,8 +44,7 @@ export function probeCommand(yargs: Argv): Argv {
       const recipe = recipeFromArgs(args, space.dataset);
       const out = args.out ?? join('results', `probe-${space.name}-${new Date().toISOString().replace(/[:.]/g, '-')}`);
       ensureWritableDir(out, '--out');
-      const dataset = args.dataset ?? space.dataset;
-      const data = { name: dataset, dataDir: args.dataDir, seed: args.seed, maxTrain: args.maxTrain, validationFraction: args.validationFraction, ...imageFolderFields(dataset, space.input, args.badImages, args.dataDir) };
+      const data = dataSpecFromOptions(args, { space, seed: args.seed, maxTrain: args.maxTrain, validationFraction: args.validationFraction });
       const backend = await startBackend(args.backend as never);
       process.stderr.write(`probing ${space.name} at widths ${widths.join(',')}, ${recipe.epochs} epochs\n`);
       // tfjs loads with the trial runner, once the options have passed their checks.

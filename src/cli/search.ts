@@ -10,13 +10,12 @@ import { writeSearchReport } from '../pipeline/write-report.js';
 import type { ModelSummary } from '../report/search-summary.js';
 import { COMMANDS } from './command-list.js';
 import { withOptions } from './options/declare.js';
-import { BACKEND_CHOICES, backendLine, printJson } from './shared.js';
+import { backendLine, printJson } from './shared.js';
 import { printingLoadHooks } from './data-progress.js';
 
 /** `search`'s options: the search's own (stored in its journal) and the command line's. */
 export const SEARCH_CLI_OPTIONS = {
   ...SEARCH_OPTION_TABLE,
-  backend: { ...SEARCH_OPTION_TABLE.backend, choices: BACKEND_CHOICES },
   queue: { type: 'string', describe: 'train the proxy trials on `widthwise worker`s through this Redis: redis://[user:pass@]host:port[/db] (not stored; give it again on --resume)' },
   'queue-worker-timeout': { type: 'number', above: 0, unit: 'seconds', describe: 'with --queue: seconds with trials waiting and no worker before the search stops (default 60)' },
   'queue-redis-timeout': { type: 'number', above: 0, unit: 'seconds', describe: 'with --queue: seconds Redis may be unreachable, with trials waiting on it, before the search stops with exit 1 (default 120; --resume goes on once it is back)' },

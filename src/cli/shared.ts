@@ -3,7 +3,7 @@ import { accessSync, constants, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { UsageError } from '../core/errors.js';
 import type { WidthVector } from '../core/shapes.js';
-import type { BackendChoice } from '../engine/backend.js';
+import type { BackendChoice } from '../core/backend-choice.js';
 import { baseWidths, parseWidths, scaledWidths, type SearchSpace } from '../space/index.js';
 
 export interface WidthArgs {
@@ -18,8 +18,6 @@ export function widthsFromArgs(space: SearchSpace, args: WidthArgs): WidthVector
   if (args.scale !== undefined) return scaledWidths(space, args.scale);
   return baseWidths(space);
 }
-
-export const BACKEND_CHOICES = ['auto', 'node-gpu', 'node', 'wasm', 'cpu'] as const;
 
 /** The line that says which backend a run uses, e.g. `backend: wasm (1 thread)`. */
 export function backendLine(info: { name: string; threads?: number; simd?: string }): string {

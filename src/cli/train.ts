@@ -2,22 +2,18 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Argv } from 'yargs';
 import type { OptionTable } from '../core/option-table.js';
-import { CheckpointError, RunFolderLockedError, UsageError } from '../core/errors.js';
-import type { DataSpec, WidthVector } from '../core/types.js';
-import type { CheckpointInfo, CheckpointMeta } from '../export/checkpoint.js';
-import type { BackendChoice } from '../engine/backend.js';
-import { loadSpace, resolveNetwork, type SearchSpace } from '../space/index.js';
+import { UsageError } from '../core/errors.js';
+import type { BackendChoice } from '../core/backend-choice.js';
+import type { TrainRecipe } from '../core/recipe.js';
+import { readResumeSettings, trainRun, type TrainingSettings } from '../pipeline/train-run.js';
+import { loadSpace, resolveNetwork } from '../space/index.js';
 import { kernelBudgets, sparsityPlan } from '../train/sparsity-plan.js';
-import { lockRunFolder, type RunFolderLock } from '../storage/run-lock.js';
-import type { TrainRecipe } from '../train/trainer.js';
 import { COMMANDS } from './command-list.js';
 import { withOptions } from './options/declare.js';
-import { imageFolderFields, recipeFromArgs, TRAINING_OPTIONS, type RecipeArgs } from './options/training.js';
-import { loadImagesUpFront } from './data-progress.js';
-import { givenFlags, printJson, startBackend, widthsFromArgs, type WidthArgs } from './shared.js';
-
-/** The checkpoint module, loaded (with tfjs) once the options have passed their checks. */
-const checkpoints = () => import('../export/checkpoint.js');
+import { dataSpecFromOptions, type DataOptionValues } from '../data/data-options.js';
+import { recipeFromArgs, TRAINING_OPTIONS, type RecipeArgs } from './options/training.js';
+import { printingLoadHooks } from './data-progress.js';
+import { backendLine, givenFlags, printJson, widthsFromArgs, type WidthArgs } from './shared.js';
 
 /** `train`'s options: the shared training options and its own. */
 export const TRAIN_OPTIONS = {
@@ -34,18 +30,7 @@ function augmentationName(augment: TrainRecipe['augment']): string {
   return augment ? (augment.flip ? 'crop-flip' : 'crop') : 'none';
 }
 
-/** What decides a training: every setting a checkpoint records and a resume must keep. */
-interface TrainingSettings {
-  space: SearchSpace;
-  widths: WidthVector;
-  recipe: TrainRecipe;
-  data: DataSpec;
-  /** Seeds the initial weights (and, through the recipe and data, the batch order and the split). */
-  seed: number;
-  sparseNonzero?: number;
-}
-
-type TrainArgs = RecipeArgs & WidthArgs & { space?: string; dataDir?: string; validationFraction: number; nonzeroWeights?: number; badImages?: string };
+type TrainArgs = RecipeArgs & WidthArgs & DataOptionValues & { space?: string; validationFraction: number; nonzeroWeights?: number };
 
 function settingsFromArgs(args: TrainArgs): TrainingSettings {
   const space = loadSpace(args.space!);
@@ -61,27 +46,9 @@ function settingsFromArgs(args: TrainArgs): TrainingSettings {
   }
   return {
     space, widths, recipe, seed: args.seed,
-    data: {
-      name: args.dataset ?? space.dataset, seed: args.seed, validationFraction: args.validationFraction,
-      ...(args.dataDir !== undefined ? { dataDir: resolve(args.dataDir) } : {}), ...(args.maxTrain !== undefined ? { maxTrain: args.maxTrain } : {}),
-      ...imageFolderFields(args.dataset ?? space.dataset, space.input, args.badImages, args.dataDir),
-    },
+    // The folder is recorded absolute: a resume may start from another working directory.
+    data: dataSpecFromOptions({ ...args, ...(args.dataDir !== undefined ? { dataDir: resolve(args.dataDir) } : {}) }, { space, seed: args.seed, maxTrain: args.maxTrain, validationFraction: args.validationFraction }),
     ...(args.nonzeroWeights !== undefined ? { sparseNonzero: args.nonzeroWeights } : {}),
-  };
-}
-
-/**
- * The settings a checkpoint records; refuses one it cannot resume. `--data-dir` may point to where
- * the data now lives: the checkpoint's data fingerprint proves it is the same data.
- */
-function settingsFromCheckpoint(meta: CheckpointMeta, dir: string, dataDir: string | undefined): TrainingSettings {
-  if (!meta.recipe || !meta.data || meta.seed === undefined) {
-    throw new CheckpointError(`${join(dir, 'checkpoint.json')}: records no recipe, data settings or seed (a checkpoint of a finished training written by a search), so it cannot be resumed; export it instead`);
-  }
-  return {
-    space: meta.space, widths: meta.widths, recipe: meta.recipe, seed: meta.seed,
-    data: dataDir !== undefined ? { ...meta.data, dataDir: resolve(dataDir) } : meta.data,
-    ...(meta.sparse ? { sparseNonzero: meta.sparse.nonzeroWeights } : {}),
   };
 }
 
@@ -134,74 +101,44 @@ export function trainCommand(yargs: Argv): Argv {
         throw new UsageError(`--save ${args.save}: the folder already holds a checkpoint; continue it with --resume ${args.save}, or save to another folder`);
       }
       // The settings are checked against the flags before any tensor is read, lock taken or backend started.
-      const { readCheckpointMeta } = await checkpoints();
-      const savedMeta = args.resume ? readCheckpointMeta(args.resume) : undefined;
-      const settings = savedMeta ? settingsFromCheckpoint(savedMeta, args.resume!, args.dataDir) : settingsFromArgs(args);
-      if (savedMeta) refuseContradictions(args, givenFlags(args), settings, args.resume!);
-      // One writer per folder: a second one fails here, before any work.
-      const lock = saveDir ? await lockRunFolder(saveDir, { command: `widthwise train ${args.resume ? '--resume' : '--save'}` }) : undefined;
-      try {
-        await trainOrResume(args, settings, saveDir, lock);
-      } finally {
-        await lock?.release();
-      }
+      const settings = args.resume ? await readResumeSettings(args.resume, args.dataDir) : settingsFromArgs(args);
+      if (args.resume) refuseContradictions(args, givenFlags(args), settings, args.resume);
+      await trainAndPrint(args, settings, saveDir);
     },
   );
 }
 
-/** Refuses to write into a folder whose lock was lost (taken over as stale while this run was stalled). */
-function stillHeld(lock: RunFolderLock | undefined): void {
-  if (lock?.compromised) throw new RunFolderLockedError(`${lock.dir}: this run lost its lock (${lock.compromised.message}); another process may be writing the folder, so nothing more is written`);
-}
-
-/** Trains afresh with `settings`, or resumes `args.resume`'s checkpoint (read again now that the folder is locked). */
-async function trainOrResume(args: { resume?: string; json: boolean; backend: string; checkpointEvery: number }, settings: TrainingSettings, saveDir: string | undefined, lock: RunFolderLock | undefined): Promise<void> {
-  const { loadCheckpoint, readCheckpointMeta, releaseCheckpoint, saveFinishedCheckpoint, saveTrainingCheckpoint } = await checkpoints();
-  const { runTraining } = await import('../train/run-training.js');
-  const savedMeta = args.resume ? readCheckpointMeta(args.resume) : undefined;
-  const { space, widths, recipe, data, seed } = settings;
-  if (savedMeta?.progress?.complete) {
-    process.stderr.write(`${args.resume}: the training is complete (${savedMeta.epochsDone ?? recipe.epochs} of ${recipe.epochs} epochs); nothing to resume (export it with 'widthwise export ${args.resume}')\n`);
-    if (args.json) printJson({ space: space.name, widths, complete: true, ...savedMeta.metrics, trainExamples: savedMeta.trainExamples, validationExamples: savedMeta.validationExamples, epochs: savedMeta.history });
-    return;
-  }
-  const backend = await startBackend(args.backend as BackendChoice);
-  const resumed = args.resume ? await loadCheckpoint(args.resume) : undefined;
-  // Only its metadata and training state are needed here; runTraining builds the model again.
-  if (resumed) releaseCheckpoint(resumed);
-  if (resumed && !resumed.snapshot) throw new CheckpointError(`${join(args.resume!, 'checkpoint.json')}: holds no training state to resume; export it instead`);
-  const snapshot = resumed?.snapshot;
-  if (resumed && snapshot) {
-    const t = snapshot.trainer;
-    process.stderr.write(`resuming ${args.resume}: ${t.epochsDone} of ${recipe.epochs} epochs done${t.stepInEpoch ? `, ${t.stepInEpoch} of ${t.stepsPerEpoch} steps into epoch ${t.epochsDone + 1}` : ''}\n`);
-    if (resumed.meta.backend && resumed.meta.backend !== backend) {
-      process.stderr.write(`note: the checkpoint was trained on ${resumed.meta.backend}, this run uses ${backend}; the result will be close to, not bit-identical with, an uninterrupted run\n`);
-    }
-  }
+/** Runs the training (`pipeline/train-run`) and says on stderr how it goes; the result on stdout. */
+async function trainAndPrint(args: { resume?: string; json: boolean; backend: string; checkpointEvery: number }, settings: TrainingSettings, saveDir: string | undefined): Promise<void> {
+  const { space, widths, recipe, data } = settings;
   const tty = process.stderr.isTTY;
-  process.stderr.write(`training ${space.name} at widths ${widths.join(',')} on ${data.name}, ${recipe.epochs} epochs\n`);
-  const info: CheckpointInfo = {
-    space, widths, classes: space.classes, recipe, seed, data, dataset: data.name, backend,
-    ...(settings.sparseNonzero !== undefined ? { sparse: { nonzeroWeights: settings.sparseNonzero } } : {}),
-  };
-  const dataset = await loadImagesUpFront(data);
-  const result = await runTraining(
-    { space, widths, recipe, seed, data, ...(settings.sparseNonzero !== undefined ? { sparseNonzero: settings.sparseNonzero } : {}), ...(snapshot ? { resume: snapshot } : {}) },
+  let running = '';
+  const outcome = await trainRun(
+    { settings, backend: args.backend as BackendChoice, saveDir, resumeFrom: args.resume, checkpointEvery: args.checkpointEvery },
     {
+      onBackend: (info) => {
+        running = info.name;
+        process.stderr.write(backendLine(info));
+      },
+      onResume: (p) => {
+        process.stderr.write(`resuming ${args.resume}: ${p.epochsDone} of ${recipe.epochs} epochs done${p.stepInEpoch ? `, ${p.stepInEpoch} of ${p.stepsPerEpoch} steps into epoch ${p.epochsDone + 1}` : ''}\n`);
+        if (p.otherBackend) process.stderr.write(`note: the checkpoint was trained on ${p.otherBackend}, this run uses ${running}; the result will be close to, not bit-identical with, an uninterrupted run\n`);
+      },
+      onStart: () => process.stderr.write(`training ${space.name} at widths ${widths.join(',')} on ${data.name}, ${recipe.epochs} epochs\n`),
+      loadHooks: printingLoadHooks(),
       onStep: tty ? (s) => { if (s.step % 5 === 0) process.stderr.write(`\repoch ${s.epoch}/${recipe.epochs}  step ${s.step}/${s.stepsPerEpoch}  loss ${s.loss.toFixed(4)}`); } : undefined,
       onEpoch: (e) => {
         process.stderr.write(`${tty ? '\r\x1b[K' : ''}epoch ${e.epoch}/${recipe.epochs}  loss ${e.trainLoss.toFixed(4)}  train acc ${e.trainAccuracy.toFixed(4)}${e.validationAccuracy !== undefined ? `  val acc ${e.validationAccuracy.toFixed(4)}` : ''}  lr ${e.lr.toPrecision(3)}  ${e.seconds.toFixed(1)}s\n`);
       },
     },
-    {
-      ...(dataset ? { dataset } : {}),
-      checkpointEvery: args.checkpointEvery,
-      // A crash loses at most the steps since the last checkpoint.
-      onCheckpoint: saveDir ? (s) => { stillHeld(lock); saveTrainingCheckpoint(saveDir, info, s); } : undefined,
-      // The final checkpoint holds the kept (best) weights and the metrics.
-      keep: saveDir ? (model, metrics, finished) => { stillHeld(lock); saveFinishedCheckpoint(saveDir, { ...info, metrics }, model, finished); } : undefined,
-    },
   );
+  if (outcome.kind === 'complete') {
+    const meta = outcome.meta;
+    process.stderr.write(`${args.resume}: the training is complete (${meta.epochsDone ?? recipe.epochs} of ${recipe.epochs} epochs); nothing to resume (export it with 'widthwise export ${args.resume}')\n`);
+    if (args.json) printJson({ space: space.name, widths, complete: true, ...meta.metrics, trainExamples: meta.trainExamples, validationExamples: meta.validationExamples, epochs: meta.history });
+    return;
+  }
+  const { result, backend } = outcome;
   if (saveDir) process.stderr.write(`checkpoint: ${saveDir}${result.bestEpoch ? ` (weights of epoch ${result.bestEpoch}, the best on validation)` : ''}\n`);
   if (args.json) {
     printJson(result);

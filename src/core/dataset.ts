@@ -2,6 +2,7 @@
  * Datasets as plain data: what a caller asks of the data module (`DataSpec`) and what it gets back
  * (`Dataset`). Nothing here holds a tensor, so a spec can travel with a trial to a worker.
  */
+import { z } from 'zod';
 import type { ImageShape } from './shapes.js';
 
 /** Examples of one split, normalised, in NHWC order, labels as class indices. */
@@ -28,23 +29,37 @@ export interface Dataset {
   test: DataSplit;
 }
 
-/** What a caller asks of the data module. */
-export interface DataSpec {
-  name: string;
+const positive = z.number().int().positive();
+const count = z.number().int().nonnegative();
+/** `[height, width, channels]`, each a positive integer. */
+export const imageShapeSchema = z.tuple([positive, positive, positive]);
+
+/**
+ * What a caller asks of the data module: the one schema of a data spec, which a trial task, a
+ * queued task and a checkpoint are checked against (each says what it does with unknown fields).
+ */
+export const dataSpecSchema = z.object({
+  name: z.string().min(1),
   /** Directory for file-based datasets; each dataset has its own default. */
-  dataDir?: string;
+  dataDir: z.string().optional(),
   /** Fraction of the training split held out for validation (default 0.1). */
-  validationFraction?: number;
+  validationFraction: z.number().min(0).lt(1).optional(),
   /** Seed for shuffling and the validation split. */
-  seed?: number;
+  seed: z.number().int().optional(),
   /** Cap on training examples (after the validation split), for quick runs. */
-  maxTrain?: number;
+  maxTrain: positive.optional(),
   /** Cap on test examples. */
-  maxTest?: number;
+  maxTest: positive.optional(),
   /** For `folder`: the `[height, width, channels]` images are resized and converted to (the space's input). */
-  imageShape?: ImageShape;
+  imageShape: imageShapeSchema.optional(),
   /** For `folder`: bad images and empty classes stop the load (`fail`, default) or are left out and counted (`skip`). */
-  badImages?: 'fail' | 'skip';
+  badImages: z.enum(['fail', 'skip']).optional(),
   /** For `synthetic`: input shape and class count and sizes. */
-  synthetic?: { inputShape: ImageShape; classes: number; trainCount: number; testCount: number };
-}
+  synthetic: z.object({ inputShape: imageShapeSchema, classes: positive, trainCount: count, testCount: count }).optional(),
+});
+
+/** `dataFingerprint` of a dataset's examples: a SHA-256 in lower-case hex. */
+export const dataFingerprintSchema = z.string().regex(/^[0-9a-f]{64}$/, 'expected a sha256 in hex (64 digits 0-9a-f)');
+
+/** What a caller asks of the data module. */
+export type DataSpec = z.infer<typeof dataSpecSchema>;

@@ -1,13 +1,7 @@
 /**
- * Compatibility barrel: the plain types that used to live here, re-exported from the files that
- * now own them, so existing `core/types.js` imports keep working. New code imports from the owner:
- * `core/shapes`, `core/dataset`, `core/recipe`, `trial/*` (the trial contract) and
- * `report/search-summary`. The import-direction test ignores this file's own edges.
+ * Compatibility barrel, retiring: only `search/` still imports it (`WidthVector` from
+ * `core/shapes`, `TrialResult` from `trial/result`); every other file imports from the owner.
+ * Once those three imports move, delete this file and `COMPAT_BARREL` in the import-direction test.
  */
-export type { ImageShape, WidthVector } from './shapes.js';
-export type { DataSpec, DataSplit, Dataset } from './dataset.js';
-export type { OptimizerName, OptimizerSpec, ScheduleName, ScheduleSpec, TrainRecipe } from './recipe.js';
-export type { TrialTask } from '../trial/task.js';
-export type { GroupChannelSnapshot, GroupTelemetry, LayerTelemetry, TrajectoryPointData, TrialEvent, TrialMetrics, TrialResult } from '../trial/result.js';
-export type { Evaluator } from '../trial/evaluator.js';
-export type { ModelSummary, OnnxSummary, SearchSummary, TrialSummary } from '../report/search-summary.js';
+export type { WidthVector } from './shapes.js';
+export type { TrialResult } from '../trial/result.js';

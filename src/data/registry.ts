@@ -1,16 +1,14 @@
-/** The dataset registry: names to loaders. Nothing is fetched at run time. */
+/** The dataset registry: names to readers (`DATASETS`). Nothing is fetched at run time. */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { DataError } from '../core/errors.js';
 import type { DataSpec, DataSplit, Dataset } from '../core/dataset.js';
 import { cifarFolder, CIFAR_FILES, readCifarFiles, type CifarKind } from './cifar.js';
 import { readIdxPair } from './idx.js';
-import { describeImageFolder, readImageFolder, type DecodeProgress } from './image-folder.js';
+import { checkImageFolderDir, describeImageFolder, readImageFolder, type DecodeProgress } from './image-folder.js';
 import { loadBundledMnist } from './mnist-bundled.js';
 import { splitAndNormalise, type RawDataset } from './prepare.js';
 import { makeSyntheticRaw } from './synthetic.js';
-
-export const DATASET_NAMES = ['mnist', 'fashion-mnist', 'mnist-idx', 'cifar10', 'cifar100', 'folder', 'synthetic'];
 
 /** Where Debian's `dataset-fashion-mnist` package puts the files. */
 export const FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';
@@ -59,6 +57,28 @@ export interface LoadHooks {
   onNote?: (line: string) => void;
 }
 
+/**
+ * One dataset kind: how its raw splits are read, and what it asks of a command besides
+ * `--data-dir`. A new kind is its reader and one line of `DATASETS`; nothing else tests its name.
+ */
+export interface DatasetKind {
+  /** Reads the raw splits (`spec.dataDir` or the kind's own default place); throws `DataError`. */
+  read(spec: DataSpec, hooks: LoadHooks): RawDataset | Promise<RawDataset>;
+  /**
+   * Images of any size, resized to the space's input shape: a spec carries that shape as
+   * `imageShape` and a bad-data policy (`badImages`), and the data folder is checked (with this)
+   * before any work starts.
+   */
+  resizedToSpace?: { checkDataDir(dataDir: string | undefined): void };
+  /**
+   * Slow to read (images are decoded): a command loads it once, up front, with its progress shown,
+   * so bad data fails before any training and the threads that train read the decode cache.
+   */
+  loadUpFront?: boolean;
+  /** What `--augment auto` trains with (crop after padding by `pad` pixels, flip); absent: none. */
+  augmentByDefault?: { pad: number; flip: boolean };
+}
+
 async function loadImageFolder(spec: DataSpec, hooks: LoadHooks): Promise<RawDataset> {
   if (!spec.dataDir) throw new DataError('folder: needs --data-dir, the folder with one subfolder of images per class (or train/ and test/ holding them)');
   if (!spec.imageShape) throw new DataError(`folder: no image shape given for ${spec.dataDir} (the space's input shape is the size images are resized to)`);
@@ -67,33 +87,42 @@ async function loadImageFolder(spec: DataSpec, hooks: LoadHooks): Promise<RawDat
   return read.raw;
 }
 
-function loadRaw(spec: DataSpec): RawDataset {
-  switch (spec.name) {
-    case 'mnist': {
+/** Every dataset widthwise reads, by its `--dataset` name. */
+export const DATASETS: Readonly<Record<string, DatasetKind>> = {
+  mnist: {
+    read: () => {
       const m = loadBundledMnist();
       return { name: 'mnist', source: m.source, inputShape: [28, 28, 1], classes: 10, train: m.train, test: m.test };
-    }
-    case 'fashion-mnist':
-      return loadIdxDataset('fashion-mnist', spec.dataDir ?? FASHION_MNIST_DIR);
-    case 'mnist-idx':
+    },
+  },
+  'fashion-mnist': { read: (spec) => loadIdxDataset('fashion-mnist', spec.dataDir ?? FASHION_MNIST_DIR) },
+  'mnist-idx': {
+    read: (spec) => {
       if (!spec.dataDir) throw new DataError('mnist-idx: needs --data-dir, the folder with your four MNIST-format IDX files');
       return loadIdxDataset('mnist-idx', spec.dataDir);
-    case 'cifar10':
-    case 'cifar100':
-      return loadCifar(spec.name, spec.dataDir);
-    case 'folder':
-      throw new DataError('folder: loaded asynchronously (loadDataset)');
-    case 'synthetic': {
+    },
+  },
+  cifar10: { read: (spec) => loadCifar('cifar10', spec.dataDir), augmentByDefault: { pad: 4, flip: true } },
+  cifar100: { read: (spec) => loadCifar('cifar100', spec.dataDir), augmentByDefault: { pad: 4, flip: true } },
+  folder: { read: loadImageFolder, resizedToSpace: { checkDataDir: checkImageFolderDir }, loadUpFront: true },
+  synthetic: {
+    read: (spec) => {
       const s = spec.synthetic ?? { inputShape: [28, 28, 1], classes: 10, trainCount: 2000, testCount: 500 };
       return { name: 'synthetic', source: 'generated', inputShape: s.inputShape, classes: s.classes, ...makeSyntheticRaw(s, spec.seed ?? 0) };
-    }
-    default:
-      throw new DataError(`unknown dataset "${spec.name}"; expected one of ${DATASET_NAMES.join(', ')}`);
-  }
+    },
+  },
+};
+
+export const DATASET_NAMES: string[] = Object.keys(DATASETS);
+
+/** The kind named `name`; throws `DataError` listing the known ones. */
+export function datasetKind(name: string): DatasetKind {
+  if (!Object.hasOwn(DATASETS, name)) throw new DataError(`unknown dataset "${name}"; expected one of ${DATASET_NAMES.join(', ')}`);
+  return DATASETS[name];
 }
 
 /** Loads, splits (seeded) and normalises a dataset. */
 export async function loadDataset(spec: DataSpec, hooks: LoadHooks = {}): Promise<Dataset> {
-  const raw = spec.name === 'folder' ? await loadImageFolder(spec, hooks) : loadRaw(spec);
+  const raw = await datasetKind(spec.name).read(spec, hooks);
   return splitAndNormalise(raw, spec);
 }

@@ -17,11 +17,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 // tfjs-core's gradients and chained ops, and the cpu backend (see tfjs-setup.ts).
 import './tfjs-setup.js';
+import { BACKEND_CHOICES, type BackendChoice } from '../core/backend-choice.js';
 import { EngineError } from '../core/errors.js';
 import { registerEngineKernels } from './register.js';
 import { simdMode, type SimdMode } from './simd/kernel-module.js';
 
-export type BackendChoice = 'auto' | 'node-gpu' | 'node' | 'wasm' | 'cpu';
 
 export interface BackendInfo {
   /** `node-gpu`, `node`, `wasm` or `cpu`. */
@@ -109,7 +109,7 @@ export async function initBackend(choice: BackendChoice = 'auto', opts: { thread
     ['cpu', tryCpu],
   ];
   const wanted = choice === 'auto' ? attempts : attempts.filter(([name]) => name === choice);
-  if (wanted.length === 0) throw new EngineError(`unknown backend "${choice}"; expected auto, node-gpu, node, wasm or cpu`);
+  if (wanted.length === 0) throw new EngineError(`unknown backend "${choice}"; expected one of ${BACKEND_CHOICES.join(', ')}`);
   const failures: string[] = [];
   for (const [name, attempt] of wanted) {
     const failure = await attempt();

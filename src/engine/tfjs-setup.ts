@@ -7,7 +7,7 @@
  *
  * `initBackend` imports this; code that sets a backend itself (tests) imports it first.
  */
-import './tfjs-core-registrations.js';
+import './generated/tfjs-core-registrations.js';
 import '@tensorflow/tfjs-backend-cpu';
 // The chained ops' types (`tensor.mul(...)`), for the whole program: tfjs-core's index leaves them out.
 import type {} from '@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops.js';

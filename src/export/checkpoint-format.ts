@@ -3,7 +3,8 @@
  * writer (`checkpoint-write.ts`) and the reader (`checkpoint-read.ts`) share it.
  */
 import type { RngState } from '../core/rng.js';
-import type { DataSpec, TrainRecipe } from '../core/types.js';
+import { dataFingerprintSchema, dataSpecSchema } from '../core/dataset.js';
+import { openTrainRecipeSchema } from '../core/recipe.js';
 import type { SearchSpace } from '../space/types.js';
 import type { EpochReport } from '../train/trainer.js';
 import { sha256Hex } from '../storage/files.js';
@@ -38,38 +39,9 @@ export type CheckpointFile = z.infer<typeof fileSchema>;
 
 const rngStateSchema: z.ZodType<RngState> = z.object({ i: count, j: count, S: z.array(z.number().int().min(0).max(255)).length(256) });
 
-const recipeSchema: z.ZodType<TrainRecipe, z.ZodTypeDef, unknown> = z.object({
-  epochs: positive,
-  batchSize: positive,
-  lr: z.number().positive(),
-  optimizer: z.object({
-    name: z.enum(['sgd', 'adam']),
-    momentum: z.number().min(0).lt(1).optional(),
-    beta1: z.number().min(0).lt(1).optional(),
-    beta2: z.number().min(0).lt(1).optional(),
-    epsilon: z.number().positive().optional(),
-    weightDecay: z.number().nonnegative().optional(),
-  }).passthrough(),
-  schedule: z.object({ name: z.enum(['constant', 'step', 'cosine']), milestones: z.array(z.number().min(0).max(1)).optional(), gamma: z.number().positive().optional() }).passthrough(),
-  seed: z.number().int(),
-  warmupEpochs: z.number().nonnegative().optional(),
-  keepBest: z.boolean().optional(),
-  labelSmoothing: z.number().min(0).lt(1).optional(),
-  augment: z.object({ pad: count, flip: z.boolean() }).optional(),
 // Settings this reader does not know yet are kept, not dropped: a resume must train with all of them.
-}).passthrough();
-
-const dataSchema: z.ZodType<DataSpec, z.ZodTypeDef, unknown> = z.object({
-  name: z.string().min(1),
-  dataDir: z.string().optional(),
-  validationFraction: z.number().min(0).lt(1).optional(),
-  seed: z.number().int().optional(),
-  maxTrain: positive.optional(),
-  maxTest: positive.optional(),
-  synthetic: z.object({ inputShape: z.tuple([positive, positive, positive]), classes: positive, trainCount: count, testCount: count }).optional(),
-  imageShape: z.tuple([positive, positive, positive]).optional(),
-  badImages: z.enum(['fail', 'skip']).optional(),
-}).passthrough();
+const recipeSchema = openTrainRecipeSchema;
+const dataSchema = dataSpecSchema.passthrough();
 
 const epochReportSchema: z.ZodType<EpochReport, z.ZodTypeDef, unknown> = z.object({
   epoch: positive, trainLoss: z.number(), trainAccuracy: z.number(), lr: z.number(), seconds: z.number(), validationAccuracy: maybeNaN.optional(),
@@ -109,7 +81,7 @@ export const checkpointMetaSchema = z.object({
   trainExamples: count.optional(),
   validationExamples: count.optional(),
   /** sha256 of the training and validation examples (normalised pixels and labels): the data itself. */
-  dataSha256: z.string().regex(/^[0-9a-f]{64}$/, 'expected 64 hex digits').optional(),
+  dataSha256: dataFingerprintSchema.optional(),
   /** Wide & sparse: the nonzero kernel weights the masks keep. */
   sparse: z.object({ nonzeroWeights: positive }).optional(),
   backend: z.string().optional(),

@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { WidthwiseError } from '../core/errors.js';
-import type { ImageShape } from '../core/types.js';
+import type { ImageShape } from '../core/shapes.js';
 import type { WidthModel } from '../train/model.js';
 
 /** An export whose ONNX model does not compute what the tfjs model computes. */

@@ -5,8 +5,8 @@
 import { availableParallelism } from 'node:os';
 import { camelCase, checkNumbers, type OptionTable } from '../core/option-table.js';
 import { defaultRecipe } from '../core/recipe.js';
-import { DATASET_NAMES } from '../data/registry.js';
-import { checkImageFolderDir } from '../data/image-folder.js';
+import { BACKEND_CHOICES } from '../core/backend-choice.js';
+import { DATA_OPTIONS, dataSpecFromOptions } from '../data/data-options.js';
 import { spaceCost } from '../cost/cost.js';
 import { checkBudget, projectToBudget } from '../search/budget.js';
 import { SAMPLER_NAMES, type SamplerName } from '../search/samplers.js';
@@ -87,9 +87,7 @@ export const SEARCH_DEFAULTS: SearchOptions = {
  */
 export const SEARCH_OPTION_TABLE = {
   space: { type: 'string', describe: `space file or shipped name (default ${SEARCH_DEFAULTS.space})` },
-  dataset: { type: 'string', choices: DATASET_NAMES, describe: "dataset (default: the space's)" },
-  'data-dir': { type: 'string', describe: 'folder of the dataset files (folder: one subfolder of images per class, or train/ and test/ holding them)' },
-  'bad-images': { type: 'string', choices: ['fail', 'skip'], describe: 'folder dataset: stop at an unreadable, non-image, odd-sized or grayscale-in-RGB file or an empty class (fail, default), or leave it out and count it (skip)' },
+  ...DATA_OPTIONS,
   sampler: { type: 'string', choices: SAMPLER_NAMES, describe: 'model (default: learns accuracy over widths from every trial, proposes by Thompson sampling near its best estimate), streamline (moves width by the groups\' scores), random or evolution' },
   prior: { type: 'string', choices: ['on', 'off'], describe: 'model sampler: take the groups\' variance scores as the prior of which groups pay for width (default off: on the search benchmark it did not help, results/experiments/benchmark.md); the trials overrule it' },
   trials: { type: 'number', integer: true, min: 1, describe: `maximum proxy trials (default ${SEARCH_DEFAULTS.trials})` },
@@ -108,7 +106,7 @@ export const SEARCH_OPTION_TABLE = {
   norm: { type: 'string', choices: NORM_KIND_NAMES, describe: `norm kind of the width signal (default ${DEFAULT_SIGNAL.norm}, the measured best; see probe --help)` },
   score: { type: 'string', choices: SCORE_NAMES, describe: `score of the width signal (default ${DEFAULT_SIGNAL.score})` },
   'trial-timeout': { type: 'number', above: 0, unit: 'seconds', describe: 'seconds before a proxy trial is stopped and reported failed' },
-  backend: { type: 'string', describe: 'tfjs backend (default auto)' },
+  backend: { type: 'string', choices: BACKEND_CHOICES, describe: 'tfjs backend (default auto)' },
   'compare-wide-sparse': { type: 'boolean', describe: 'also train the wide & sparse network (base widths x --wide-sparse-scale) with the winner\'s nonzero kernel weights' },
   'wide-sparse-scale': { type: 'number', above: 0, describe: 'width scale of that network (default 2)' },
   table: { type: 'string', describe: 'answer every trial from this table of trained networks (Channel-Bench-Macro\'s Results_ResNet.json with --space cbm-resnet) instead of training: no tfjs, no weights, nothing exported' },
@@ -144,7 +142,8 @@ export interface TableIdentity {
 export function studyConfigFor(o: SearchOptions, journaled?: SearchSpace): StudyConfig {
   const space = journaled ?? loadSpace(o.space);
   const base = baseWidths(space);
-  if ((o.dataset ?? space.dataset) === 'folder') checkImageFolderDir(o.dataDir);
+  // Checks an image folder before any work, as every command does.
+  const data = dataSpecFromOptions(o, { space, seed: o.seed, maxTrain: o.proxyMaxTrain, validationFraction: 0.1 });
   const budgetMacs = o.budgetMacs ?? Math.floor(spaceCost(space, base).macs * o.budgetRatio);
   const budget = { macs: budgetMacs, ...(o.maxParams !== undefined ? { params: o.maxParams } : {}) };
   checkBudget(space, budget);
@@ -153,11 +152,7 @@ export function studyConfigFor(o: SearchOptions, journaled?: SearchSpace): Study
     space, sampler: o.sampler, trials: o.trials, budget, seed: o.seed, start, roundSize: o.workers,
     // Explicit either way: the model sampler's own default is off too, but a journal says what it ran with.
     ...(o.sampler === 'model' ? { samplerOptions: { prior: o.prior === 'off' ? 0 : 1 } } : {}),
-    data: {
-      name: o.dataset ?? space.dataset, dataDir: o.dataDir, seed: o.seed, maxTrain: o.proxyMaxTrain, validationFraction: 0.1,
-      // An image folder is resized to the space's input; the other datasets have their own shape.
-      ...((o.dataset ?? space.dataset) === 'folder' ? { imageShape: space.input, ...(o.badImages ? { badImages: o.badImages } : {}) } : {}),
-    },
+    data,
     proxyRecipe: defaultRecipe({ epochs: o.proxyEpochs, batchSize: o.batchSize, seed: o.seed, ...(o.lr !== undefined ? { lr: o.lr } : {}) }),
     recordEvery: o.recordEvery, normKind: o.norm ?? DEFAULT_SIGNAL.norm, score: o.score ?? DEFAULT_SIGNAL.score, backend: o.backend, trialTimeoutSeconds: o.trialTimeout,
   };

@@ -14,7 +14,7 @@ import { join, resolve } from 'node:path';
 import { UsageError, WidthwiseError } from '../core/errors.js';
 import type { DataSpec } from '../core/dataset.js';
 import type { DecodeProgress } from '../data/image-folder.js';
-import type { LoadHooks } from '../data/registry.js';
+import { datasetKind, type LoadHooks } from '../data/registry.js';
 import type { OnnxSummary, SearchSummary } from '../report/search-summary.js';
 import { PoolEvaluator } from '../runtime/pool-evaluator.js';
 import { checkRedisUrl, queueNameFor } from '../runtime/queue-connection.js';
@@ -278,7 +278,7 @@ export class SearchRun {
     const events: JournalEvent[] = this.replay?.events ?? [];
     // Image folders are decoded here once (bad data stops the run before any training), and a
     // queued search fingerprints its examples for the workers to match. A table trains nothing.
-    const prepared = !this.table && (this.config.data.name === 'folder' || this.queue) && this.deps.prepareData
+    const prepared = !this.table && (datasetKind(this.config.data.name).loadUpFront || this.queue) && this.deps.prepareData
       ? await this.deps.prepareData(this.config.data, { onProgress: (p) => observer.onDataProgress?.(p), onNote: (line) => observer.onDataNote?.(line) })
       : undefined;
     // A table trains nothing: no backend is started (tfjs is never loaded).

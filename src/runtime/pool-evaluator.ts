@@ -7,7 +7,7 @@ import { availableParallelism } from 'node:os';
 import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import type { Evaluator } from '../trial/evaluator.js';
-import type { TrialEvent, TrialResult } from '../trial/result.js';
+import { failedResult, type TrialEvent, type TrialResult } from '../trial/result.js';
 import type { TrialTask } from '../trial/task.js';
 import { PORT_END } from './port-end.js';
 import type { WorkerRequest } from './worker.js';
@@ -74,7 +74,7 @@ export class PoolEvaluator implements Evaluator {
         : this.closing
           ? 'aborted: the run was stopped'
           : `worker failed: ${err instanceof Error ? err.message : String(err)}`;
-      return { trialId: task.trialId, status: 'failed', reason, widths: task.widths, seconds: (performance.now() - started) / 1000 };
+      return failedResult(task, reason, started);
     } finally {
       clearTimeout(timer);
       // The result can overtake the last progress events (two channels); wait for them, briefly.

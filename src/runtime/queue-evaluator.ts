@@ -13,7 +13,7 @@ import type { Job, Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { WidthwiseError } from '../core/errors.js';
 import type { Evaluator } from '../trial/evaluator.js';
-import type { TrialEvent, TrialResult } from '../trial/result.js';
+import { failedResult, type TrialEvent, type TrialResult } from '../trial/result.js';
 import type { TrialTask } from '../trial/task.js';
 import { connectRedis, jobIdOf, quietLog, redactIn, redactRedisUrl, STUDIES_KEY, TRIAL_JOB_NAME, type TrialJobData } from './queue-connection.js';
 
@@ -319,7 +319,7 @@ export class QueueEvaluator implements Evaluator {
   }
 
   private failed(task: TrialTask, started: number, reason: string): TrialResult {
-    return { trialId: task.trialId, status: 'failed', reason, widths: task.widths, seconds: (performance.now() - started) / 1000 };
+    return failedResult(task, reason, started);
   }
 
   /**

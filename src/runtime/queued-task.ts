@@ -7,37 +7,50 @@
  * that would write a file (`saveTo`) is refused, since final trainings run on the controller.
  */
 import { isAbsolute, relative, resolve } from 'node:path';
+import { z } from 'zod';
+import { dataSpecSchema, imageShapeSchema } from '../core/dataset.js';
+import { trainRecipeSchema } from '../core/recipe.js';
 import { DATASET_NAMES } from '../data/registry.js';
 import { checkWidths } from '../space/widths.js';
 import { validateSpace } from '../space/validate.js';
-import type { TrialTask } from '../trial/task.js';
+import { trialTaskSchema, type TrialTask } from '../trial/task.js';
 
 /** A task the worker will not run, with the reason it logs and returns. */
 export class RefusedTask extends Error {
   override name = 'RefusedTask';
 }
 
-const BACKENDS = ['auto', 'node-gpu', 'node', 'wasm', 'cpu'];
-const TASK_KEYS = ['trialId', 'space', 'widths', 'seed', 'data', 'recipe', 'recordEvery', 'backend', 'timeoutSeconds', 'sparseNonzero', 'saveTo', 'evaluation', 'dataSha256'];
-const DATA_KEYS = ['name', 'dataDir', 'validationFraction', 'seed', 'maxTrain', 'maxTest', 'synthetic', 'imageShape', 'badImages'];
-const RECIPE_KEYS = ['epochs', 'batchSize', 'lr', 'optimizer', 'schedule', 'seed', 'warmupEpochs', 'keepBest', 'labelSmoothing', 'augment'];
+/**
+ * The trial contract as the queue takes it: the task's schema with no unknown field at its top
+ * level, in its data or in its recipe, a dataset widthwise knows, and an image size that cannot make
+ * the worker allocate without bound (a hostile task's).
+ */
+const queuedTaskSchema = trialTaskSchema.extend({
+  // Proxy trials only: final trainings (negative ids) run on the controller.
+  trialId: z.number().int().nonnegative(),
+  data: dataSpecSchema.extend({
+    name: z.string().refine((name) => DATASET_NAMES.includes(name), (name) => ({ message: `unknown dataset ${JSON.stringify(name)} (known: ${DATASET_NAMES.join(', ')})` })),
+    imageShape: imageShapeSchema.refine(([h, w, c]) => h <= 1024 && w <= 1024 && (c === 1 || c === 3), 'must be [height, width, channels] with height and width in 1..1024 and 1 or 3 channels').optional(),
+  }).strict(),
+  recipe: trainRecipeSchema.strict(),
+}).strict();
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const isCount = (v: unknown) => Number.isInteger(v) && (v as number) >= 0;
-const isPositive = (v: unknown) => Number.isInteger(v) && (v as number) >= 1;
 
 function refuse(reason: string): never {
   throw new RefusedTask(reason);
 }
 
-function onlyKeys(obj: Record<string, unknown>, allowed: string[], what: string): void {
-  const extra = Object.keys(obj).filter((k) => !allowed.includes(k));
-  if (extra.length) refuse(`${what} has unknown fields: ${extra.slice(0, 5).join(', ')}`);
+/** One line per schema issue, naming the field: `recipe.epochs: ...`, `the task has unknown fields: code`. */
+function issueLine(issue: z.ZodIssue): string {
+  const where = issue.path.join('.');
+  if (issue.code === 'unrecognized_keys') return `${where || 'the task'} has unknown fields: ${issue.keys.slice(0, 5).join(', ')}`;
+  // A failed check of a custom message says the field itself; zod's own messages are prefixed with it.
+  return `${where}: ${issue.message}`;
 }
 
 /** `dir` if it is `root` or inside it; refuses anything else. */
-function insideDataDir(dir: unknown, root: string | undefined): string {
-  if (typeof dir !== 'string') refuse('data.dataDir must be a string');
+function insideDataDir(dir: string, root: string | undefined): string {
   if (root === undefined) refuse(`the task names a data folder (${JSON.stringify(dir)}) but this worker has no --data-dir`);
   const full = resolve(root, dir);
   const rel = relative(resolve(root), full);
@@ -51,48 +64,23 @@ function insideDataDir(dir: unknown, root: string | undefined): string {
  */
 export function acceptQueuedTask(value: unknown, dataDir: string | undefined): TrialTask {
   if (!isObject(value)) refuse('the task is not an object');
-  onlyKeys(value, TASK_KEYS, 'the task');
-  if (!isCount(value.trialId)) refuse('trialId must be a non-negative integer');
   if (value.saveTo !== undefined) refuse('the task asks to save a checkpoint (saveTo): workers write no files; final trainings run on the controller');
+  const parsed = queuedTaskSchema.safeParse(value);
+  if (!parsed.success) refuse(parsed.error.issues.slice(0, 3).map(issueLine).join('; '));
+  const task = parsed.data;
   let space;
   try {
     // `file` only names a space file in messages; a worker never reads it, so it is dropped.
-    const doc = isObject(value.space) ? Object.fromEntries(Object.entries(value.space).filter(([k]) => k !== 'file')) : value.space;
+    const doc = Object.fromEntries(Object.entries(task.space).filter(([k]) => k !== 'file'));
     space = validateSpace(doc, 'the task\'s space');
   } catch (err) {
     refuse(`its space does not pass the space schema: ${err instanceof Error ? err.message : String(err)}`);
   }
-  if (!Array.isArray(value.widths) || !value.widths.every(isPositive)) refuse('widths must be a list of positive integers');
   try {
-    checkWidths(space, value.widths as number[]);
+    checkWidths(space, task.widths);
   } catch (err) {
     refuse(`its widths are not on the space's grid: ${err instanceof Error ? err.message : String(err)}`);
   }
-  if (!Number.isFinite(value.seed)) refuse('seed must be a number');
-  const data = value.data;
-  if (!isObject(data)) refuse('data must be an object');
-  onlyKeys(data, DATA_KEYS, 'data');
-  if (typeof data.name !== 'string' || !DATASET_NAMES.includes(data.name)) refuse(`unknown dataset ${JSON.stringify(data.name)} (known: ${DATASET_NAMES.join(', ')})`);
-  for (const key of ['maxTrain', 'maxTest'] as const) if (data[key] !== undefined && !isPositive(data[key])) refuse(`data.${key} must be a positive integer`);
-  if (data.validationFraction !== undefined && !(typeof data.validationFraction === 'number' && data.validationFraction >= 0 && data.validationFraction < 1)) refuse('data.validationFraction must be in [0, 1)');
-  if (data.imageShape !== undefined) {
-    const shape = data.imageShape;
-    // An image folder's target shape: a hostile task must not make the worker allocate without bound.
-    if (!Array.isArray(shape) || shape.length !== 3 || !shape.every(isPositive) || shape[0] > 1024 || shape[1] > 1024 || ![1, 3].includes(shape[2])) refuse('data.imageShape must be [height, width, channels] with height and width in 1..1024 and 1 or 3 channels');
-  }
-  if (data.badImages !== undefined && data.badImages !== 'fail' && data.badImages !== 'skip') refuse('data.badImages must be fail or skip');
-  if (value.dataSha256 !== undefined && !(typeof value.dataSha256 === 'string' && /^[0-9a-f]{64}$/.test(value.dataSha256))) refuse('dataSha256 must be a sha256 in hex');
-  const recipe = value.recipe;
-  if (!isObject(recipe)) refuse('recipe must be an object');
-  onlyKeys(recipe, RECIPE_KEYS, 'recipe');
-  if (!isPositive(recipe.epochs) || !isPositive(recipe.batchSize)) refuse('recipe.epochs and recipe.batchSize must be positive integers');
-  if (!(typeof recipe.lr === 'number' && recipe.lr > 0 && Number.isFinite(recipe.lr))) refuse('recipe.lr must be a positive number');
-  if (!isObject(recipe.optimizer) || !['sgd', 'adam'].includes(recipe.optimizer.name as string)) refuse('recipe.optimizer must be sgd or adam');
-  if (!isObject(recipe.schedule) || !['constant', 'step', 'cosine'].includes(recipe.schedule.name as string)) refuse('recipe.schedule must be constant, step or cosine');
-  if (value.backend !== undefined && !BACKENDS.includes(value.backend as string)) refuse(`unknown backend ${JSON.stringify(value.backend)}`);
-  for (const key of ['recordEvery', 'sparseNonzero', 'evaluation'] as const) if (value[key] !== undefined && !isCount(value[key])) refuse(`${key} must be a non-negative integer`);
-  if (value.timeoutSeconds !== undefined && !(typeof value.timeoutSeconds === 'number' && value.timeoutSeconds > 0)) refuse('timeoutSeconds must be a positive number');
-  const folder = data.dataDir !== undefined ? insideDataDir(data.dataDir, dataDir) : dataDir !== undefined ? resolve(dataDir) : undefined;
-  const task = value as unknown as TrialTask;
+  const folder = task.data.dataDir !== undefined ? insideDataDir(task.data.dataDir, dataDir) : dataDir !== undefined ? resolve(dataDir) : undefined;
   return { ...task, space, data: { ...task.data, dataDir: folder } };
 }

@@ -4,17 +4,20 @@
  * failing trial: the failure is the result, with its reason.
  */
 import type { DataSpec, Dataset } from '../core/dataset.js';
-import type { TrialEvent, TrialResult } from '../trial/result.js';
+import { failedResult, type TrialEvent, type TrialResult } from '../trial/result.js';
 import type { TrialTask } from '../trial/task.js';
 import { loadDataset } from '../data/registry.js';
 import { dataFingerprint } from '../data/fingerprint.js';
-import { initBackend, type BackendChoice } from '../engine/backend.js';
+import type { BackendChoice } from '../core/backend-choice.js';
+import { initBackend } from '../engine/backend.js';
 import { resolveNetwork } from '../space/network.js';
 import { runTraining } from '../train/run-training.js';
 import { dataSpecFor } from '../data/synthetic.js';
-import { saveFinishedCheckpoint, saveTrainingCheckpoint } from '../export/checkpoint.js';
 import { TelemetryRecorder } from '../train/telemetry.js';
-import { checkpointInfoOf, savedTraining } from './saved-training.js';
+import { WidthwiseError } from '../core/errors.js';
+import type { CheckpointInfo, CheckpointMeta } from '../export/checkpoint.js';
+import type { TrainingSnapshot } from '../train/run-training.js';
+import { checkpointHooks, checkpointInfoOf, finishedTraining, resumeSnapshot, savedState } from './saved-training.js';
 
 const datasets = new Map<string, Promise<Dataset>>();
 const fingerprints = new WeakMap<Dataset, string>();
@@ -41,13 +44,32 @@ function cachedDataset(spec: DataSpec): Promise<Dataset> {
   return data;
 }
 
+/**
+ * What a saving task finds in its folder, with the tensors it needs read: a finished training's
+ * kept model (for its nonzero weights), or the snapshot to continue. A checkpoint that cannot be
+ * read is reported and trained over (the journal says whether the training finished).
+ */
+async function trialCheckpoint(dir: string, expected: CheckpointInfo): Promise<
+  | { kind: 'none'; reason?: string }
+  | { kind: 'in-progress'; snapshot: TrainingSnapshot }
+  | { kind: 'finished'; meta: CheckpointMeta; nonzeroWeights: number }
+> {
+  const state = savedState(dir, expected);
+  try {
+    if (state.kind === 'finished') return { kind: 'finished', ...(await finishedTraining(dir)) };
+    if (state.kind === 'in-progress') return { kind: 'in-progress', snapshot: (await resumeSnapshot(dir)).snapshot };
+    return state;
+  } catch (err) {
+    if (!(err instanceof WidthwiseError)) throw err;
+    return { kind: 'none', reason: `${err.message}; training afresh` };
+  }
+}
+
 export async function runTrial(task: TrialTask, onEvent?: (e: TrialEvent) => void, signal?: AbortSignal): Promise<TrialResult> {
   const started = performance.now();
   // `--dataset synthetic` is made in the space's input shape (and recorded so in checkpoints).
   task = { ...task, data: dataSpecFor(task.data, task.space) };
-  const failed = (reason: string, backend?: string): TrialResult => ({
-    trialId: task.trialId, status: 'failed', reason, widths: task.widths, backend, seconds: (performance.now() - started) / 1000,
-  });
+  const failed = (reason: string, backend?: string): TrialResult => failedResult(task, reason, started, backend);
   let backend: string | undefined;
   try {
     backend = (await initBackend((task.backend ?? 'auto') as BackendChoice)).name;
@@ -62,7 +84,8 @@ export async function runTrial(task: TrialTask, onEvent?: (e: TrialEvent) => voi
     const net = resolveNetwork(task.space, task.widths, classes);
     // A task that saves checkpoints as it goes continues its own checkpoint, and a finished one is
     // not trained again (a search killed during its final trainings resumes them so).
-    const saved = await savedTraining(task, classes);
+    const info = task.saveTo ? checkpointInfoOf(task, classes, backend) : undefined;
+    const saved = task.saveTo ? await trialCheckpoint(task.saveTo, checkpointInfoOf(task, classes, undefined)) : { kind: 'none' as const };
     if (saved.kind === 'finished') {
       const m = saved.meta.metrics!;
       onEvent?.({ trialId: task.trialId, kind: 'resumed', epoch: task.recipe.epochs, epochs: task.recipe.epochs });
@@ -77,7 +100,6 @@ export async function runTrial(task: TrialTask, onEvent?: (e: TrialEvent) => voi
     const recorder = new TelemetryRecorder(net);
     onEvent?.({ trialId: task.trialId, kind: 'started', epochs: task.recipe.epochs, ...(saved.kind === 'none' && saved.reason ? { note: saved.reason } : {}) });
     if (resume) onEvent?.({ trialId: task.trialId, kind: 'resumed', epoch: resume.trainer.epochsDone, epochs: task.recipe.epochs });
-    const info = task.saveTo ? checkpointInfoOf(task, classes, backend) : undefined;
     let stepsPerEpoch = 1;
     const result = await runTraining(
       { space: task.space, widths: task.widths, data: task.data, recipe: task.recipe, seed: task.seed, classes, net, sparseNonzero: task.sparseNonzero, ...(resume ? { resume } : {}) },
@@ -98,8 +120,7 @@ export async function runTrial(task: TrialTask, onEvent?: (e: TrialEvent) => voi
       {
         dataset,
         // Saving tasks checkpoint at every epoch end: a kill loses at most the epoch in progress.
-        onCheckpoint: info ? (snapshot) => { saveTrainingCheckpoint(task.saveTo!, info, snapshot); } : undefined,
-        keep: info ? (model, metrics, finished) => { saveFinishedCheckpoint(task.saveTo!, { ...info, metrics }, model, finished); } : undefined,
+        ...(info ? checkpointHooks(task.saveTo!, info) : {}),
       },
     );
     return {

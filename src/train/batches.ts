@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Rng } from '../core/rng.js';
-import type { DataSplit, ImageShape } from '../core/types.js';
+import type { DataSplit } from '../core/dataset.js';
+import type { ImageShape } from '../core/shapes.js';
 
 /** Random crop after zero padding by `pad` pixels, and a horizontal flip with probability 1/2. */
 export interface Augmentation {

@@ -6,8 +6,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { createRng } from '../core/rng.js';
-import { batchNormTrain } from '../engine/batch-norm-train.js';
-import type { WidthVector } from '../core/types.js';
+import { batchNormTrain } from '../engine/ops/batch-norm-train.js';
+import type { WidthVector } from '../core/shapes.js';
 import { resolveNetwork, weightedOps, type ConvOp, type DenseOp, type NetOp, type Network, type WeightedOp } from '../space/network.js';
 import type { SearchSpace } from '../space/types.js';
 

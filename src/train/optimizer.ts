@@ -4,8 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 
-export type { OptimizerName, OptimizerSpec } from '../core/types.js';
-import type { OptimizerName, OptimizerSpec } from '../core/types.js';
+import type { OptimizerName, OptimizerSpec } from '../core/recipe.js';
 import { TrainError } from '../core/errors.js';
 
 export interface NamedVariable {

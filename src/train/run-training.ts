@@ -3,7 +3,8 @@
  * worker pool and the final training of a search share.
  */
 import { DataError } from '../core/errors.js';
-import type { DataSpec, Dataset, WidthVector } from '../core/types.js';
+import type { DataSpec, Dataset } from '../core/dataset.js';
+import type { WidthVector } from '../core/shapes.js';
 import { networkCost } from '../cost/cost.js';
 import { loadDataset } from '../data/registry.js';
 import { dataSpecFor } from '../data/synthetic.js';
@@ -13,8 +14,9 @@ import type { SearchSpace } from '../space/types.js';
 import * as tf from '@tensorflow/tfjs-core';
 import { WidthModel, type WeightsRecord } from './model.js';
 import { applyMasks, countNonzeroKernelWeights, sparsify } from './sparse.js';
-import { dataFingerprint } from './data-fingerprint.js';
-import { evaluate, train, type EpochReport, type TrainerState, type TrainHooks, type TrainRecipe } from './trainer.js';
+import { dataFingerprint } from '../data/fingerprint.js';
+import type { TrainRecipe } from '../core/recipe.js';
+import { evaluate, train, type EpochReport, type TrainerState, type TrainHooks } from './trainer.js';
 
 export interface TrainingRequest {
   space: SearchSpace;

@@ -1,6 +1,5 @@
 /** Learning-rate schedules, as pure functions of progress. */
-import type { ScheduleSpec } from '../core/types.js';
-export type { ScheduleName, ScheduleSpec } from '../core/types.js';
+import type { ScheduleSpec } from '../core/recipe.js';
 
 /**
  * The learning rate at `step` of `totalSteps` for base rate `lr`. A linear warm-up over the first

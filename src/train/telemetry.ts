@@ -7,7 +7,7 @@
  *   `src/variance` computes any norm kind afterwards.
  * Biases and BN offsets are not part of any norm.
  */
-import type { GroupChannelSnapshot, GroupTelemetry, LayerTelemetry, TrajectoryPointData } from '../core/types.js';
+import type { GroupChannelSnapshot, GroupTelemetry, LayerTelemetry, TrajectoryPointData } from '../trial/result.js';
 import type { Network, WeightedOp } from '../space/network.js';
 import { weightedOps } from '../space/network.js';
 import { inputChannelNorms, normStats, outputChannelNorms, pairedNorms } from '../variance/norms.js';

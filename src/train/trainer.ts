@@ -5,13 +5,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { TrainError } from '../core/errors.js';
 import { createStatefulRng, shuffleInPlace, type RngState } from '../core/rng.js';
-import type { DataSplit, ImageShape, TrainRecipe } from '../core/types.js';
+import type { DataSplit } from '../core/dataset.js';
+import type { ImageShape } from '../core/shapes.js';
+import type { TrainRecipe } from '../core/recipe.js';
 import { gatherBatch, identityOrder, type Augmentation } from './batches.js';
 import { largestActivation, type WidthModel } from './model.js';
 import { Optimizer, type OptimizerState } from './optimizer.js';
 import { learningRate } from './schedule.js';
 
-export type { TrainRecipe } from '../core/types.js';
 
 export interface EpochReport {
   /** 1-based. */
@@ -91,9 +92,6 @@ export interface TrainOutcome {
   steps: number;
   seconds: number;
 }
-
-// Moved to core/recipe (pure, so the controller can build recipes without tfjs); re-exported here.
-export { defaultRecipe } from '../core/recipe.js';
 
 /** Steps of one epoch over `count` examples; a trailing batch of one example would break batch norm and is dropped. */
 export function stepsPerEpochOf(count: number, batchSize: number): number {

@@ -3,6 +3,7 @@
  * carry across a worker or a network and that lands as is in a journal.
  */
 import type { WidthVector } from '../core/shapes.js';
+import type { TrialTask } from './task.js';
 
 /** A point of a layer's weight-norm telemetry. */
 export interface TrajectoryPointData {
@@ -90,4 +91,16 @@ export interface TrialEvent {
   loss?: number;
   /** Why a saving task does not continue the checkpoint it found (`started`). */
   note?: string;
+}
+
+/**
+ * The one way to say that a trial failed: its id and widths, the reason (what went wrong, in one
+ * line), the seconds since `startedMs` (a `performance.now()` reading) and the backend, when one had started.
+ */
+export function failedResult(task: Pick<TrialTask, 'trialId' | 'widths'>, reason: string, startedMs: number, backend?: string): TrialResult {
+  return {
+    trialId: task.trialId, status: 'failed', reason, widths: [...task.widths],
+    ...(backend !== undefined ? { backend } : {}),
+    seconds: (performance.now() - startedMs) / 1000,
+  };
 }

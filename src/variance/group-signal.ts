@@ -2,7 +2,7 @@
  * A group's width signal: its variance series under a norm kind, a score from that series, and a
  * label for people. This is what probe, search and report read.
  */
-import type { GroupTelemetry } from '../core/types.js';
+import type { GroupTelemetry } from '../trial/result.js';
 import { NORM_KINDS, type NormKind } from './norm-kinds.js';
 import { normStats } from './norms.js';
 import { SCORES, type ScoreName } from './scores.js';

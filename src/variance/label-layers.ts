@@ -1,5 +1,5 @@
 /** Labels for every layer of a trial's telemetry, for tables and plots. */
-import type { LayerTelemetry } from '../core/types.js';
+import type { LayerTelemetry } from '../trial/result.js';
 import { classifySeries, type Classification } from './classify.js';
 import { DEFAULT_NORM_KIND } from './norms.js';
 

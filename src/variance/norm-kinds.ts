@@ -8,7 +8,7 @@
  * channels, so that norm is steered by the initialisation and weight decay rather than by how much
  * the channel is used; the BN scale and the reader's column carry the channel's real weight there.
  */
-import type { GroupChannelSnapshot } from '../core/types.js';
+import type { GroupChannelSnapshot } from '../trial/result.js';
 
 export type NormKind = 'outgoing' | 'paired' | 'reader' | 'effective' | 'gamma' | 'displacement';
 

@@ -6,7 +6,7 @@ import { initBackend } from '../../src/engine/backend.js';
 import { loadDataset } from '../../src/data/registry.js';
 import { loadSpace } from '../../src/space/index.js';
 import { runTraining, type TrainingRequest, type TrainingSnapshot } from '../../src/train/run-training.js';
-import { defaultRecipe } from '../../src/train/trainer.js';
+import { defaultRecipe } from '../../src/core/recipe.js';
 
 before(async () => {
   await initBackend('wasm');

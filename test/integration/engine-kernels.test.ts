@@ -99,7 +99,8 @@ test('wasm conv gradients agree with central finite differences of the loss', ()
 test('a small conv-BN net trains on wasm with the losses of the cpu backend and no tensor growth', async () => {
   const { buildModel } = await import('../../src/train/model.js');
   const { parseSpace } = await import('../../src/space/index.js');
-  const { defaultRecipe, train } = await import('../../src/train/trainer.js');
+  const { train } = await import('../../src/train/trainer.js');
+  const { defaultRecipe } = await import('../../src/core/recipe.js');
   const { makeSynthetic } = await import('../../src/data/synthetic.js');
   // Every op the shipped spaces use: conv+BN+ReLU, max-pool, identity / option-A / projection
   // blocks with stride 2 on an odd map, global average pool, dense with bias.

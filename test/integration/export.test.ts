@@ -14,7 +14,8 @@ import { baseWidths, loadSpace, scaledWidths, shippedSpaceNames } from '../../sr
 import { buildModel } from '../../src/train/model.js';
 import { spaceKernelWeights } from '../../src/cost/cost.js';
 import { sparsify } from '../../src/train/sparse.js';
-import { defaultRecipe, train } from '../../src/train/trainer.js';
+import { defaultRecipe } from '../../src/core/recipe.js';
+import { train } from '../../src/train/trainer.js';
 
 const BIN = new URL('../../bin/widthwise.js', import.meta.url).pathname;
 const tmp = () => mkdtempSync(join(tmpdir(), 'ww-export-'));

@@ -15,7 +15,8 @@ import { checkParity } from '../../src/export/parity.js';
 import { loadSpace, parseSpace, resolveNetwork } from '../../src/space/index.js';
 import { buildModel } from '../../src/train/model.js';
 import { TelemetryRecorder } from '../../src/train/telemetry.js';
-import { defaultRecipe, train } from '../../src/train/trainer.js';
+import { defaultRecipe } from '../../src/core/recipe.js';
+import { train } from '../../src/train/trainer.js';
 import { inputChannelNorms } from '../../src/variance/norms.js';
 
 before(async () => {

@@ -8,7 +8,8 @@ import { createRng } from '../../src/core/rng.js';
 import { TrainError } from '../../src/core/errors.js';
 import { baseWidths, loadSpace, scaledWidths, shippedSpaceNames, type SearchSpace } from '../../src/space/index.js';
 import { buildModel } from '../../src/train/model.js';
-import { defaultRecipe, train } from '../../src/train/trainer.js';
+import { defaultRecipe } from '../../src/core/recipe.js';
+import { train } from '../../src/train/trainer.js';
 import { makeSynthetic } from '../../src/data/synthetic.js';
 
 before(async () => {

@@ -61,7 +61,7 @@ test('the installed tree holds tfjs-core and its backends and ONNX Runtime for w
   }
   // The package ships its build, not its sources or tests.
   const pkg = join(modules, 'widthwise');
-  assert.ok(existsSync(join(pkg, 'dist/index.d.ts')) && existsSync(join(pkg, 'dist/engine/tfjs-core-registrations.js')));
+  assert.ok(existsSync(join(pkg, 'dist/index.d.ts')) && existsSync(join(pkg, 'dist/engine/generated/tfjs-core-registrations.js')));
   assert.ok(!existsSync(join(pkg, 'src')) && !existsSync(join(pkg, 'test')));
 });
 

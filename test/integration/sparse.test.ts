@@ -7,7 +7,8 @@ import { loadSpace, scaledWidths } from '../../src/space/index.js';
 import { buildModel } from '../../src/train/model.js';
 import { spaceKernelWeights } from '../../src/cost/cost.js';
 import { sparsify } from '../../src/train/sparse.js';
-import { defaultRecipe, train } from '../../src/train/trainer.js';
+import { defaultRecipe } from '../../src/core/recipe.js';
+import { train } from '../../src/train/trainer.js';
 
 before(async () => {
   await initBackend('wasm');

@@ -1,7 +1,8 @@
 /**
  * DESIGN.md's import directions, checked on the source: which module (top folder of src/) may
- * import which, no import circle between files, and no tfjs in the controller, in the command
- * line's start-up path or in what `import 'widthwise'` loads.
+ * import which, nothing imports upward (the floors), only cli/ writes to the console, no import
+ * circle between files, and no tfjs in the controller, in the command line's start-up path or in
+ * what `import 'widthwise'` loads.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -9,7 +10,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 
 const SRC = new URL('../../src/', import.meta.url).pathname;
-/** Re-exports old names for other branches' imports; its own edges are not the design's. */
+/** Re-exports old names for search/'s last three imports (then it goes); its own edges are not the design's. */
 const COMPAT_BARREL = 'core/types.ts';
 
 /** What each module may import besides itself (DESIGN.md's map). `cli` and the API entry may import anything. */
@@ -28,15 +29,34 @@ const ALLOWED: Record<string, string[]> = {
   // cost: the table evaluator checks a table's params and MACs against the space's exact cost.
   runtime: ['core', 'space', 'cost', 'trial', 'data', 'engine', 'train', 'export'],
   report: ['core', 'trial', 'variance'],
-  pipeline: ['core', 'space', 'cost', 'trial', 'variance', 'search', 'storage', 'data', 'engine', 'runtime', 'export', 'report'],
+  // train: `widthwise train`'s run (pipeline/train-run) trains in its own process.
+  pipeline: ['core', 'space', 'cost', 'trial', 'variance', 'search', 'storage', 'data', 'engine', 'train', 'runtime', 'export', 'report'],
   // Reads run folders (storage: journal and lock), draws with report, summarises with pipeline's summary.
   dashboard: ['core', 'storage', 'report', 'pipeline'],
 };
+/**
+ * The floors of DESIGN.md's map, lowest first: a module imports only from floors below its own
+ * (or from itself). `cli` and the library entry are the top; nothing imports them.
+ */
+const FLOORS: string[][] = [
+  ['core'],
+  ['space', 'storage', 'data', 'engine'],
+  ['cost', 'trial'],
+  ['variance'],
+  ['search', 'train'],
+  ['export'],
+  ['runtime', 'report'],
+  ['pipeline'],
+  ['dashboard'],
+  ['cli'],
+  ['index.ts'],
+];
+const floorOf = (module: string): number => FLOORS.findIndex((f) => f.includes(module));
 /** Modules that must never load tfjs, directly or through what they import. */
 const TFJS_FREE_MODULES = ['core', 'space', 'cost', 'trial', 'variance', 'storage', 'search', 'dashboard'];
 const TEST_UNIT = new URL('../unit/', import.meta.url).pathname;
 /** Files whose static imports must not load tfjs: the CLI's start-up, the commands that do not train, the pipeline's controller side, the library entry. */
-const TFJS_FREE_ENTRIES = ['cli/main.ts', 'cli/inspect.ts', 'cli/search.ts', 'cli/export.ts', 'cli/dashboard.ts', 'cli/baseline.ts', 'cli/train.ts', 'cli/probe.ts', 'cli/options/training.ts', 'cli/options/declare.ts', 'pipeline/search-run.ts', 'pipeline/baseline-run.ts', 'runtime/table-evaluator.ts', 'index.ts'];
+const TFJS_FREE_ENTRIES = ['cli/main.ts', 'cli/inspect.ts', 'cli/search.ts', 'cli/export.ts', 'cli/dashboard.ts', 'cli/baseline.ts', 'cli/train.ts', 'cli/probe.ts', 'cli/options/training.ts', 'cli/options/declare.ts', 'pipeline/search-run.ts', 'pipeline/baseline-run.ts', 'pipeline/train-run.ts', 'runtime/table-evaluator.ts', 'index.ts'];
 
 interface Edge {
   to: string;
@@ -101,6 +121,37 @@ test('every module imports only what the map allows', () => {
     }
   }
   assert.deepEqual(wrong, []);
+});
+
+test('the map is layered: a module may import only from floors below its own', () => {
+  const upward = Object.entries(ALLOWED).flatMap(([from, tos]) => tos.filter((to) => floorOf(to) >= floorOf(from)).map((to) => `${from} -> ${to}`));
+  assert.deepEqual(upward, []);
+  const modules = [...new Set(files.map(moduleOf))];
+  assert.deepEqual(modules.filter((m) => floorOf(m) < 0), [], 'every module has a floor');
+});
+
+test('nothing imports upward: every import goes to a lower floor or stays in its module', () => {
+  const upward: string[] = [];
+  for (const [file, edges] of graph) {
+    const from = moduleOf(file);
+    for (const e of edges) {
+      if (!files.includes(e.to)) continue;
+      const to = moduleOf(e.to);
+      if (to !== from && floorOf(to) >= floorOf(from)) upward.push(`${file} -> ${e.to}`);
+    }
+  }
+  assert.deepEqual(upward, []);
+});
+
+/** Console output outside a comment: `console.*`, or `process.stdout` / `process.stderr`. */
+const CONSOLE = /\bconsole\.|\bprocess\.(stdout|stderr)\b/;
+
+test('only cli/ writes to the console: the other modules tell their caller, who prints', () => {
+  const writers = files.filter((file) => moduleOf(file) !== 'cli').filter((file) => {
+    const code = readFileSync(join(SRC, file), 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
+    return CONSOLE.test(code);
+  });
+  assert.deepEqual(writers, []);
 });
 
 test('no import circle between files', () => {

@@ -44,6 +44,7 @@ test('tasks a worker refuses, each with its reason', () => {
   refused(task({ data: { name: 'folder', imageShape: [32, 32, 4] } }), '/srv/data', /data\.imageShape/);
   refused(task({ data: { name: 'folder', imageShape: [32, 32, 3], badImages: 'ignore' } }), '/srv/data', /data\.badImages/);
   refused(task({ dataSha256: 'not-a-hash' }), undefined, /dataSha256/);
+  refused(task({ trialId: -1 }), undefined, /trialId/);
 });
 
 test('Redis URLs: credentials are redacted everywhere; bad URLs are usage errors that do not quote them', () => {

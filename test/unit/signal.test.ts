@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { GroupChannelSnapshot, GroupTelemetry } from '../../src/core/types.js';
+import type { GroupChannelSnapshot, GroupTelemetry } from '../../src/trial/result.js';
 import { NORM_KINDS } from '../../src/variance/norm-kinds.js';
 import { SCORES, leastSquaresSlope } from '../../src/variance/scores.js';
 import { groupSignals, labelFromScore, varianceSeries } from '../../src/variance/group-signal.js';

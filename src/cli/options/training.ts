@@ -3,13 +3,11 @@
  * backend, declared once, and the recipe they give. No tfjs here: a command loads it only when it
  * starts its backend.
  */
-import { defaultRecipe, type TrainRecipe } from '../../core/recipe.js';
+import { defaultRecipe, OPTIMIZER_NAMES, SCHEDULE_NAMES, type OptimizerName, type ScheduleName, type TrainRecipe } from '../../core/recipe.js';
 import { checkNumbers, type OptionTable } from '../../core/option-table.js';
-import { checkImageFolderDir } from '../../data/image-folder.js';
-import { DATASET_NAMES } from '../../data/registry.js';
-import type { OptimizerName } from '../../train/optimizer.js';
-import type { ScheduleName } from '../../train/schedule.js';
-import { BACKEND_CHOICES } from '../shared.js';
+import { DATA_OPTIONS } from '../../data/data-options.js';
+import { DATASETS } from '../../data/registry.js';
+import { BACKEND_CHOICES } from '../../core/backend-choice.js';
 
 /** The options that choose widths: `--widths` or `--scale` (else the base widths). */
 export const WIDTH_OPTIONS = {
@@ -19,16 +17,14 @@ export const WIDTH_OPTIONS = {
 
 export const TRAINING_OPTIONS = {
   ...WIDTH_OPTIONS,
-  dataset: { type: 'string', choices: DATASET_NAMES, describe: "dataset (default: the space's)" },
-  'data-dir': { type: 'string', describe: 'folder of the dataset files (fashion-mnist, mnist-idx, cifar10, cifar100; folder: one subfolder of images per class, or train/ and test/ holding them)' },
-  'bad-images': { type: 'string', choices: ['fail', 'skip'], default: 'fail', describe: 'folder dataset: stop at an unreadable, non-image, odd-sized or grayscale-in-RGB file or an empty class (fail), or leave it out and count it (skip)' },
+  ...DATA_OPTIONS,
   epochs: { type: 'number', integer: true, min: 1, default: 3, describe: 'training epochs' },
   'batch-size': { type: 'number', integer: true, min: 1, default: 128, describe: 'examples per step' },
-  optimizer: { type: 'string', choices: ['sgd', 'adam'], default: 'sgd', describe: 'SGD with momentum, or Adam' },
+  optimizer: { type: 'string', choices: OPTIMIZER_NAMES, default: 'sgd', describe: 'SGD with momentum, or Adam' },
   lr: { type: 'number', above: 0, describe: 'base learning rate (default 0.05 for sgd, 0.001 for adam)' },
   momentum: { type: 'number', min: 0, below: 1, default: 0.9, describe: 'SGD momentum' },
   'weight-decay': { type: 'number', min: 0, describe: 'L2 decay of conv/dense kernels (default 5e-4 for sgd, 0 for adam)' },
-  schedule: { type: 'string', choices: ['constant', 'step', 'cosine'], default: 'cosine', describe: 'learning-rate schedule' },
+  schedule: { type: 'string', choices: SCHEDULE_NAMES, default: 'cosine', describe: 'learning-rate schedule' },
   'max-train': { type: 'number', integer: true, min: 2, describe: 'use at most this many training examples' },
   'validation-fraction': { type: 'number', min: 0, below: 1, default: 0.1, describe: 'part of the training split held out for validation' },
   seed: { type: 'number', integer: true, default: 0, describe: 'seeds weights, data split and batch order' },
@@ -58,21 +54,15 @@ export interface RecipeArgs {
   validationFraction?: number;
 }
 
-/** The augmentation a name asks for; `auto` crops and flips CIFAR images and leaves digits alone. */
+/** The augmentation a name asks for; `auto` takes the dataset's own (CIFAR: crop and flip; digits: none). */
 export function augmentationFor(name: string, dataset: string): { augment?: { pad: number; flip: boolean } } {
-  if (name === 'crop-flip' || (name === 'auto' && dataset.startsWith('cifar'))) return { augment: { pad: 4, flip: true } };
+  if (name === 'auto') {
+    const own = Object.hasOwn(DATASETS, dataset) ? DATASETS[dataset].augmentByDefault : undefined;
+    return own ? { augment: { ...own } } : {};
+  }
+  if (name === 'crop-flip') return { augment: { pad: 4, flip: true } };
   if (name === 'crop') return { augment: { pad: 4, flip: false } };
   return {};
-}
-
-/**
- * The data fields an image folder needs (the space's input shape, which the images are resized to,
- * and the bad-data policy); none for the other datasets, whose shape is their own.
- */
-export function imageFolderFields(dataset: string, input: [number, number, number], badImages: string | undefined, dataDir: string | undefined): { imageShape?: [number, number, number]; badImages?: 'fail' | 'skip' } {
-  if (dataset !== 'folder') return {};
-  checkImageFolderDir(dataDir);
-  return { imageShape: input, ...(badImages === 'skip' ? { badImages: 'skip' as const } : {}) };
 }
 
 /** Refuses NaN, infinite and out-of-range values of the shared training options, naming the flag. */

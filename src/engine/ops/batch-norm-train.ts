@@ -1,6 +1,6 @@
 /** Training-mode batch norm as an op, on the engine's kernel where the backend has it. */
 import * as tf from '@tensorflow/tfjs-core';
-import { BATCH_NORM_TRAIN } from './kernels/batch-norm-train.js';
+import { BATCH_NORM_TRAIN } from '../kernels/batch-norm-train.js';
 
 /** Whether the engine's batch-norm kernels serve the active backend. */
 export function batchNormKernelActive(): boolean {
