@@ -18,7 +18,7 @@ import { createRng } from '../core/rng.js';
 import { spaceCost } from '../cost/cost.js';
 import type { SearchSpace } from '../space/types.js';
 import type { Evaluator } from '../trial/evaluator.js';
-import type { TrialResult } from '../trial/result.js';
+import { failedResult, type TrialResult } from '../trial/result.js';
 import type { TrialTask } from '../trial/task.js';
 import { TableError, type BenchTable, type TableEntry } from './bench-table.js';
 
@@ -136,7 +136,7 @@ export class TableEvaluator implements Evaluator {
     } catch (err) {
       // The contract: a trial that cannot be answered comes back failed, saying why; never a throw.
       const reason = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-      return { trialId: task.trialId, status: 'failed', reason, widths: [...task.widths], backend: TABLE_BACKEND, seconds: (performance.now() - started) / 1000 };
+      return failedResult(task, reason, started, TABLE_BACKEND);
     }
   }
 

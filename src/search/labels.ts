@@ -7,7 +7,7 @@
  * labelled by the old shape classifier (majority of the group's layers, DS on a tie) where the
  * norm kind is one of those series (`outgoing`, `paired`), and carry no score.
  */
-import type { TrialResult } from '../core/types.js';
+import type { TrialResult } from '../trial/result.js';
 import type { SearchSpace } from '../space/types.js';
 import { classifySeries, groupSignals, type SignalSettings } from '../variance/index.js';
 import type { LayerLabel } from './types.js';

@@ -18,7 +18,7 @@
  *   repeats a trial already run is mutated again, so every study runs all its trials.
  */
 import type { Rng } from '../core/rng.js';
-import type { WidthVector } from '../core/types.js';
+import type { WidthVector } from '../core/shapes.js';
 import type { SearchSpace } from '../space/types.js';
 import { isFeasible, projectToBudget, type Budget } from './budget.js';
 import { bestTrial, compareTrials, type FrozenTrial, type Proposal, type Sampler, type SamplerContext } from './types.js';

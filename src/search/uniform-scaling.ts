@@ -10,7 +10,7 @@
  * alone. Rounded widths never shrink as the multiplier grows and cost grows with every width, so
  * the answer is the largest breakpoint whose network fits.
  */
-import type { WidthVector } from '../core/types.js';
+import type { WidthVector } from '../core/shapes.js';
 import type { SearchSpace } from '../space/types.js';
 import { isFeasible, snapToGrid, type Budget } from './budget.js';
 
