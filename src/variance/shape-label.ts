@@ -1,0 +1,95 @@
+/**
+ * IS / DS / undetermined from one variance series, as Chen et al. define the two patterns, with
+ * thresholds set by the measured seed noise rather than fitted:
+ * - IS (wide enough): the series rose and ends within the seed noise of its peak;
+ * - DS (too narrow): it rose, peaked, and ends below its peak by more than twice the noise;
+ * - undetermined: it did not rise by more than twice the noise (flat, or starting at its highest,
+ *   as a small fan-in's random initial spread makes it), or its fall lies between one and two
+ *   noise widths, where seeds of the same network can disagree.
+ *
+ * The noise `noise` is a relative spread: the typical seed-to-seed standard deviation of the
+ * series' level divided by its mean, for the same network, norm kind and training length (see
+ * `label-noise.ts`). Rise and fall are read on a 3-point centred moving average, the start on the
+ * raw first point (the initialisation, where the recorder has it).
+ */
+import { smooth } from './classify.js';
+import type { Label } from './classify.js';
+
+export interface ShapeEvidence {
+  /** Points in the series. */
+  length: number;
+  /** The first (raw) value. */
+  start: number;
+  /** Index and value of the smoothed series' highest point; -1 / NaN where not computed. */
+  peakIndex: number;
+  peak: number;
+  /** The smoothed series' last value. */
+  end: number;
+  /** (peak - start) / start; Infinity for a start of zero. */
+  rise: number;
+  /** (peak - end) / peak. */
+  fall: number;
+  /** The relative seed noise the thresholds come from. */
+  noise: number;
+  /**
+   * First index of the plateau the series ends on: the longest tail of the smoothed series whose
+   * values all lie within `noise` x peak of its end value; -1 where not computed.
+   */
+  plateauFrom: number;
+  /** The plateau's level (mean of the smoothed tail from `plateauFrom`). */
+  plateau: number;
+  /** The series starts at its highest point: the initial spread hides any rise training makes. */
+  startsHigh: boolean;
+}
+
+export interface ShapeLabel {
+  label: Label;
+  /** For people, with the numbers behind the call, e.g. "rose 290%, ends 1% below its peak: IS". */
+  reason: string;
+  evidence: ShapeEvidence;
+}
+
+/** Series shorter than this are not called: the 3-point smoothing needs a peak with both neighbours. */
+export const MIN_SHAPE_POINTS = 4;
+
+const pct = (v: number) => (Number.isFinite(v) ? `${(100 * v).toFixed(v !== 0 && Math.abs(v) < 0.1 ? 1 : 0)}%` : 'inf%');
+
+/** Labels one series against a relative seed noise `noise` (> 0). */
+export function shapeLabel(series: readonly number[], noise: number): ShapeLabel {
+  const evidence: ShapeEvidence = { length: series.length, start: NaN, peakIndex: -1, peak: NaN, end: NaN, rise: NaN, fall: NaN, noise, plateauFrom: -1, plateau: NaN, startsHigh: false };
+  if (!(noise > 0) || !Number.isFinite(noise)) throw new RangeError(`shapeLabel: noise must be a positive number, got ${noise}`);
+  if (series.length < MIN_SHAPE_POINTS) return { label: 'undetermined', reason: `too short to read: ${series.length} points, need ${MIN_SHAPE_POINTS}`, evidence };
+  const bad = series.findIndex((v) => !Number.isFinite(v) || v < 0);
+  if (bad >= 0) return { label: 'undetermined', reason: `no reading: value ${series[bad]} at point ${bad}`, evidence };
+
+  const s = smooth([...series], 3);
+  let peakIndex = 0;
+  s.forEach((v, i) => { if (v > s[peakIndex]) peakIndex = i; });
+  const start = series[0], peak = s[peakIndex], end = s[s.length - 1];
+  if (!(peak > 0)) return { label: 'undetermined', reason: 'flat at zero: no spread of the norms to read', evidence: { ...evidence, start, peakIndex, peak, end } };
+  const rise = start > 0 ? (peak - start) / start : Infinity;
+  const fall = (peak - end) / peak;
+  let plateauFrom = s.length - 1;
+  while (plateauFrom > 0 && Math.abs(s[plateauFrom - 1] - end) <= noise * peak) plateauFrom--;
+  const tail = s.slice(plateauFrom);
+  const plateau = tail.reduce((a, b) => a + b, 0) / tail.length;
+  // The raw first value at or above every smoothed point: the initial spread is the series' top.
+  const startsHigh = start >= peak;
+  const e: ShapeEvidence = { ...evidence, start, peakIndex, peak, end, rise, fall, plateauFrom, plateau, startsHigh };
+  const noiseText = `seed noise ${pct(noise)}`;
+
+  if (startsHigh) {
+    return {
+      label: 'undetermined',
+      reason: `starts at its highest (${start.toPrecision(2)}) and ends ${pct((start - end) / start)} below it: the random initial spread (large for a small fan-in) hides any rise; the displacement norm has none`,
+      evidence: e,
+    };
+  }
+  if (rise <= 2 * noise) return { label: 'undetermined', reason: `did not rise: peak ${pct(rise)} above the start, within twice the ${noiseText}`, evidence: e };
+  if (fall <= noise) {
+    const where = peakIndex === s.length - 1 ? 'still rising at the end' : `ends ${pct(fall)} below its peak`;
+    return { label: 'IS', reason: `rose ${pct(rise)}, ${where} (${noiseText}): IS`, evidence: e };
+  }
+  if (fall > 2 * noise) return { label: 'DS', reason: `rose ${pct(rise)}, peaked at point ${peakIndex} of ${s.length}, ends ${pct(fall)} below its peak (over twice the ${noiseText}): DS`, evidence: e };
+  return { label: 'undetermined', reason: `rose ${pct(rise)}, ends ${pct(fall)} below its peak: between one and two times the ${noiseText}, where seeds disagree`, evidence: e };
+}
