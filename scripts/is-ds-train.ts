@@ -9,11 +9,11 @@ import { runTrial } from '../src/runtime/run-trial.js';
 import { allSpecs, readRun, recordOf, runKey, taskOf, writeRun, type RunSpec } from './lib/is-ds-runs.js';
 import { scriptArgs } from './lib/args.js';
 
-const args = scriptArgs({ set: { type: 'string', default: '' }, space: { type: 'string', default: '' } },
-  'npx tsx scripts/is-ds-train.ts [--set noise|contrast] [--space mlp-mnist]');
+const args = scriptArgs({ set: { type: 'string', default: '' }, space: { type: 'string', default: '' }, network: { type: 'string', default: '' } },
+  'npx tsx scripts/is-ds-train.ts [--set noise|contrast] [--space mlp-mnist] [--network cnn-wide]');
 // Cheap and needed first: the MLPs, then the conv nets; short trainings first.
-const rank = (s: RunSpec) => (s.space === 'mlp-mnist' ? 0 : 1000) + s.epochs;
-const todo = allSpecs().filter((s) => (!args.set || s.set === args.set) && (!args.space || s.space === args.space) && !readRun(s))
+const rank = (s: RunSpec) => (s.space === 'mlp-mnist' ? 0 : s.space === 'mlp1' ? 2000 : 1000) + s.epochs;
+const todo = allSpecs().filter((s) => (!args.set || s.set === args.set) && (!args.space || s.space === args.space) && (!args.network || s.network === args.network) && !readRun(s))
   .sort((a, b) => rank(a) - rank(b));
 const started = performance.now();
 for (const [i, spec] of todo.entries()) {

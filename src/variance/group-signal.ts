@@ -78,7 +78,10 @@ export function seriesLabel(norm: NormKind, epochs: readonly number[], variance:
   if (!variance.length) return { label: 'undetermined', reason: `no series: the ${norm} norm is not defined for this group` };
   const found = labelNoise(norm, epochs[epochs.length - 1]);
   if (!found) return { label: 'undetermined', reason: `no measured seed noise for the ${norm} norm (src/variance/label-noise.json)` };
-  const { label, reason, evidence } = shapeLabel(variance, found.noise);
+  // The displacement starts from zero, so its spread has no initial part; its first records are a
+  // few steps of tiny, uneven moves.
+  const note = norm === 'displacement' ? 'the first records hold a few steps of small, uneven moves, whose spread training then evens out' : undefined;
+  const { label, reason, evidence } = shapeLabel(variance, found.noise, note);
   return { label, reason, evidence, noiseEpochs: found.epochs };
 }
 

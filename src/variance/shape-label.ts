@@ -54,8 +54,14 @@ export const MIN_SHAPE_POINTS = 4;
 
 const pct = (v: number) => (Number.isFinite(v) ? `${(100 * v).toFixed(v !== 0 && Math.abs(v) < 0.1 ? 1 : 0)}%` : 'inf%');
 
-/** Labels one series against a relative seed noise `noise` (> 0). */
-export function shapeLabel(series: readonly number[], noise: number): ShapeLabel {
+/** Why a series may start at its highest, for norms measured from the initialisation. */
+export const INITIAL_SPREAD_NOTE = 'the random initial spread (large for a small fan-in: about 1/(2 fan-in)) hides any rise; the displacement norm has none';
+
+/**
+ * Labels one series against a relative seed noise `noise` (> 0). `startsHighNote` says why a series
+ * may start at its highest (default: the initial spread of the weights).
+ */
+export function shapeLabel(series: readonly number[], noise: number, startsHighNote = INITIAL_SPREAD_NOTE): ShapeLabel {
   const evidence: ShapeEvidence = { length: series.length, start: NaN, peakIndex: -1, peak: NaN, end: NaN, rise: NaN, fall: NaN, noise, plateauFrom: -1, plateau: NaN, startsHigh: false };
   if (!(noise > 0) || !Number.isFinite(noise)) throw new RangeError(`shapeLabel: noise must be a positive number, got ${noise}`);
   if (series.length < MIN_SHAPE_POINTS) return { label: 'undetermined', reason: `too short to read: ${series.length} points, need ${MIN_SHAPE_POINTS}`, evidence };
@@ -81,7 +87,7 @@ export function shapeLabel(series: readonly number[], noise: number): ShapeLabel
   if (startsHigh) {
     return {
       label: 'undetermined',
-      reason: `starts at its highest (${start.toPrecision(2)}) and ends ${pct((start - end) / start)} below it: the random initial spread (large for a small fan-in) hides any rise; the displacement norm has none`,
+      reason: `starts at its highest (${start.toPrecision(2)}) and ends ${pct((start - end) / start)} below it: no rise to read; ${startsHighNote}`,
       evidence: e,
     };
   }
