@@ -18,15 +18,16 @@ export interface LabelledLayer {
 }
 
 /**
- * What a label read off a series, drawn on it: a vertical line at the smoothed peak and a dashed
- * level over the plateau the series ends on (from its first point to the end).
+ * What a label read off a series, drawn on it: a vertical line at the smoothed peak and, for IS and
+ * DS, a dashed level over the plateau the series ends on (from its first point to the end).
  */
 export function shapeMarks(epochs: readonly number[], evidence: ShapeEvidence | undefined, label: string): { markers: NonNullable<Panel['markers']>; plateau: PlotSeries[] } {
   if (!evidence || evidence.peakIndex < 0 || !epochs.length) return { markers: [], plateau: [] };
   const color = LABEL_COLORS[label] ?? '#7f7f7f';
   const markers = [{ x: epochs[evidence.peakIndex], label: 'peak', color }];
+  // A plateau is what IS holds and DS falls to; a curve that did not rise has no level to mark.
   const from = evidence.plateauFrom;
-  const plateau: PlotSeries[] = from >= 0 && Number.isFinite(evidence.plateau)
+  const plateau: PlotSeries[] = (label === 'IS' || label === 'DS') && from >= 0 && Number.isFinite(evidence.plateau)
     ? [{ label: 'plateau', points: [[epochs[from], evidence.plateau], [epochs[epochs.length - 1], evidence.plateau]], color, dashed: true }]
     : [];
   return { markers, plateau };

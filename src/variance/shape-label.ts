@@ -33,12 +33,13 @@ export interface ShapeEvidence {
   noise: number;
   /**
    * First index of the plateau the series ends on: the longest tail of the smoothed series whose
-   * values all lie within `noise` x peak of its end value; -1 where not computed.
+   * values all lie within `noise` x peak of its end value (after the peak where the series fell by
+   * more than the noise); -1 where not computed.
    */
   plateauFrom: number;
   /** The plateau's level (mean of the smoothed tail from `plateauFrom`). */
   plateau: number;
-  /** The series starts at its highest point: the initial spread hides any rise training makes. */
+  /** The series starts at its highest point and ends more than the noise below it: the initial spread hides any rise. */
   startsHigh: boolean;
 }
 
@@ -75,12 +76,15 @@ export function shapeLabel(series: readonly number[], noise: number, startsHighN
   if (!(peak > 0)) return { label: 'undetermined', reason: 'flat at zero: no spread of the norms to read', evidence: { ...evidence, start, peakIndex, peak, end } };
   const rise = start > 0 ? (peak - start) / start : Infinity;
   const fall = (peak - end) / peak;
+  // A fall's plateau lies after the peak; a level one may reach back before it.
+  const floor = fall > noise ? peakIndex + 1 : 0;
   let plateauFrom = s.length - 1;
-  while (plateauFrom > 0 && Math.abs(s[plateauFrom - 1] - end) <= noise * peak) plateauFrom--;
+  while (plateauFrom > floor && Math.abs(s[plateauFrom - 1] - end) <= noise * peak) plateauFrom--;
   const tail = s.slice(plateauFrom);
   const plateau = tail.reduce((a, b) => a + b, 0) / tail.length;
-  // The raw first value at or above every smoothed point: the initial spread is the series' top.
-  const startsHigh = start >= peak;
+  // The raw first value at or above every smoothed point and the end clearly below it: the initial
+  // spread is the series' top. (A flat series that merely starts a hair higher did not rise.)
+  const startsHigh = start >= peak && (start - end) / start > noise;
   const e: ShapeEvidence = { ...evidence, start, peakIndex, peak, end, rise, fall, plateauFrom, plateau, startsHigh };
   const noiseText = `seed noise ${pct(noise)}`;
 

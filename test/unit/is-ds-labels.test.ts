@@ -114,3 +114,19 @@ test('a length between the stored ones takes the nearest on a log scale', () => 
 function close(a: number, b: number, tol = 1e-12) {
   assert.ok(Math.abs(a - b) <= tol, `${a} vs ${b}`);
 }
+
+test('the figure marks the peak, and the plateau of an IS or DS curve only', async () => {
+  const { groupSignalSvg } = await import('../../src/report/telemetry-plot.js');
+  const epochs = epochsTo(3, 20);
+  const group = (name: string, variance: number[]) => {
+    const l = shapeLabel(variance, 0.05);
+    return { group: name, width: 8, norm: 'outgoing' as const, score: 'drop' as const, epochs, variance, value: 0.1, label: l.label, reason: l.reason, evidence: l.evidence };
+  };
+  const ds = groupSignalSvg('t', [group('g', shaped(20, 0.01, 0.04, 0.02))]);
+  assert.match(ds, />DS</);
+  assert.match(ds, />peak</);
+  assert.match(ds, />plateau</);
+  const flat = groupSignalSvg('t', [group('g', Array(20).fill(0.02))]);
+  assert.doesNotMatch(flat, />plateau</);
+  assert.match(flat, />\?</);
+});
