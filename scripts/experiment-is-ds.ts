@@ -155,6 +155,8 @@ for (const network of networks) {
   md.push('');
   const groups = [...new Set(rows.map((r) => r.group))];
   const count = (g: string, n: NormKind, l: string) => rows.filter((r) => r.group === g && r.labels[n]?.label === l).length;
+  const high = rows.filter((r) => r.labels[DEFAULT_SIGNAL.norm]?.evidence?.startsHigh || r.labels.outgoing?.evidence?.startsHigh);
+  if (high.length) md.push(`Starting at their highest (${DEFAULT_SIGNAL.norm} or outgoing), read from their low: ${high.map((r) => `${r.group} seed ${r.seed} (fan-in ${r.fanIn})`).join(', ')}.`, '');
   md.push(`Counts over ${seedsDone.length} seeds (IS / DS / ?): ${SHOWN.map((n) => `${n}: ${groups.map((g) => `${g} ${count(g, n, 'IS')}/${count(g, n, 'DS')}/${count(g, n, 'undetermined')}`).join(', ')}`).join('; ')}.`, '');
   // Figures: one panel per group and norm kind, seeds overlaid, each seed's peak and plateau marked.
   const panels: Panel[] = [];
@@ -170,7 +172,7 @@ for (const network of networks) {
       const e = l.evidence;
       if (e && e.peakIndex >= 0) {
         markers.push({ x: s.epochs[e.peakIndex], color });
-        if (e.plateauFrom >= 0) series.push({ label: 'plateau', points: [[s.epochs[e.plateauFrom], e.plateau], [s.epochs[s.epochs.length - 1], e.plateau]], color, dashed: true });
+        if (e.plateauFrom >= 0 && (l.label === 'IS' || l.label === 'DS')) series.push({ label: 'plateau', points: [[s.epochs[e.plateauFrom], e.plateau], [s.epochs[s.epochs.length - 1], e.plateau]], color, dashed: true });
       }
     }
     const labels = rows.filter((r) => r.group === g).map((r) => r.labels[norm]?.label).filter((x): x is NonNullable<typeof x> => !!x);

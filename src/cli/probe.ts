@@ -60,9 +60,6 @@ export function probeCommand(yargs: Argv): Argv {
       if (result.status === 'failed') throw new Error(result.reason);
       const signal = signalSettings(args.norm as NormKind, args.score as ScoreName, recipe.epochs);
       const groups = groupSignals(result.groupTelemetry!, signal);
-      // A group whose series starts at its highest (a small fan-in's initial spread) is also read
-      // under the displacement norm, which has no initial spread.
-      const displaced = signal.norm === 'displacement' ? [] : groupSignals(result.groupTelemetry!.filter((t) => groups.find((g) => g.group === t.group)?.evidence?.startsHigh), { norm: 'displacement', score: signal.score });
       // Each layer carries its group's reading; the output layer (no group) has none.
       const layers = result.telemetry!.map((t) => {
         const g = groups.find((x) => x.group === t.group);
@@ -77,7 +74,7 @@ export function probeCommand(yargs: Argv): Argv {
         space: space.name, widths, dataset: args.dataset ?? space.dataset, backend, norm: signal.norm, score: signal.score,
         testAccuracy: result.metrics!.testAccuracy, validationAccuracy: result.metrics!.validationAccuracy,
         params: result.metrics!.params, macs: result.metrics!.macs, seconds: result.seconds,
-        groups, startsHigh: displaced, layers, telemetry: result.telemetry, groupTelemetry: result.groupTelemetry, outDir: out,
+        groups, layers, telemetry: result.telemetry, groupTelemetry: result.groupTelemetry, outDir: out,
       };
       writeFileAtomic(join(out, 'probe.json'), JSON.stringify(summary, null, 2));
       if (args.json) {
@@ -88,9 +85,8 @@ export function probeCommand(yargs: Argv): Argv {
         ['group', 'width', 'label', `score (${signal.score})`, 'why'],
         groups.map((g) => [g.group, g.width, g.label, Number.isFinite(g.value) ? Number(g.value.toFixed(3)) : '-', g.reason]),
       ));
-      for (const d of displaced) console.log(`\n${d.group}: under the displacement norm (no initial spread): ${d.label}, ${d.reason}`);
       const noiseAt = groups.find((g) => g.noiseEpochs !== undefined)?.noiseEpochs;
-      console.log(`\nlabels: the ${signal.norm} norm's variance curve read as Chen et al. describe it, against the seed noise measured at ${noiseAt ?? '?'} epochs (src/variance/label-noise.json): IS = rose and ends within the noise of its peak; DS = rose, peaked and ends more than twice the noise below it; undetermined otherwise`);
+      console.log(`\nlabels: the ${signal.norm} norm's variance curve read as Chen et al. describe it, against the seed noise measured at ${noiseAt ?? '?'} epochs (src/variance/label-noise.json): IS = rose and ends within the noise of its peak; DS = rose, peaked and ends more than twice the noise below it; undetermined otherwise. A curve that starts at its highest (a small fan-in's initial spread) is read from its low`);
       console.log(`score: ${signal.score}; a higher score means the group needs width more (it orders the groups; the search ranks by it)`);
       console.log(`\ntest accuracy ${result.metrics!.testAccuracy.toFixed(4)} (${backend}); plots and probe.json in ${out}`);
     },

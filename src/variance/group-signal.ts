@@ -80,7 +80,7 @@ export function seriesLabel(norm: NormKind, epochs: readonly number[], variance:
   if (!found) return { label: 'undetermined', reason: `no measured seed noise for the ${norm} norm (src/variance/label-noise.json)` };
   // The displacement starts from zero, so its spread has no initial part; its first records are a
   // few steps of tiny, uneven moves.
-  const note = norm === 'displacement' ? 'the first records hold a few steps of small, uneven moves, whose spread training then evens out' : undefined;
+  const note = norm === 'displacement' ? 'the first records hold a few steps of small, uneven moves, which training then evens out' : undefined;
   const { label, reason, evidence } = shapeLabel(variance, found.noise, note);
   return { label, reason, evidence, noiseEpochs: found.epochs };
 }

@@ -3,9 +3,11 @@
  * thresholds set by the measured seed noise rather than fitted:
  * - IS (wide enough): the series rose and ends within the seed noise of its peak;
  * - DS (too narrow): it rose, peaked, and ends below its peak by more than twice the noise;
- * - undetermined: it did not rise by more than twice the noise (flat, or starting at its highest,
- *   as a small fan-in's random initial spread makes it), or its fall lies between one and two
- *   noise widths, where seeds of the same network can disagree.
+ * - undetermined: it did not rise by more than twice the noise, or its fall lies between one and
+ *   two noise widths, where seeds of the same network can disagree.
+ * A series that starts at its highest (a small fan-in's random initial spread, which training first
+ * evens out) is named so in the reason and read from its lowest point on, where the training's own
+ * growth starts; one that never rises again is undetermined.
  *
  * The noise `noise` is a relative spread: the typical seed-to-seed standard deviation of the
  * series' level divided by its mean, for the same network, norm kind and training length (see
@@ -41,6 +43,11 @@ export interface ShapeEvidence {
   plateau: number;
   /** The series starts at its highest point and ends more than the noise below it: the initial spread hides any rise. */
   startsHigh: boolean;
+  /**
+   * Where a series that starts high is read from: its lowest smoothed point (the rise, fall and
+   * peak then belong to the part from there on); absent otherwise.
+   */
+  troughIndex?: number;
 }
 
 export interface ShapeLabel {
@@ -56,7 +63,7 @@ export const MIN_SHAPE_POINTS = 4;
 const pct = (v: number) => (Number.isFinite(v) ? `${(100 * v).toFixed(v !== 0 && Math.abs(v) < 0.1 ? 1 : 0)}%` : 'inf%');
 
 /** Why a series may start at its highest, for norms measured from the initialisation. */
-export const INITIAL_SPREAD_NOTE = 'the random initial spread (large for a small fan-in: about 1/(2 fan-in)) hides any rise; the displacement norm has none';
+export const INITIAL_SPREAD_NOTE = 'the random initial spread (about 1/(2 fan-in), large for a small fan-in), which training first evens out';
 
 /**
  * Labels one series against a relative seed noise `noise` (> 0). `startsHighNote` says why a series
@@ -89,10 +96,20 @@ export function shapeLabel(series: readonly number[], noise: number, startsHighN
   const noiseText = `seed noise ${pct(noise)}`;
 
   if (startsHigh) {
+    // Chen et al.'s stages start from a low spread; here the start is high and training first
+    // evens it out. Their growth phase then starts from the lowest point: read the curve from there.
+    let trough = 0;
+    s.forEach((v, i) => { if (v < s[trough]) trough = i; });
+    const high = `starts at its highest (${start.toPrecision(2)}): ${startsHighNote}`;
+    if (series.length - trough < MIN_SHAPE_POINTS) {
+      return { label: 'undetermined', reason: `${high}; it falls ${pct((start - end) / start)} to its end and never rises again`, evidence: { ...e, troughIndex: trough } };
+    }
+    const after = shapeLabel(series.slice(trough), noise, startsHighNote);
+    const shift = (i: number) => (i >= 0 ? i + trough : i);
     return {
-      label: 'undetermined',
-      reason: `starts at its highest (${start.toPrecision(2)}) and ends ${pct((start - end) / start)} below it: no rise to read; ${startsHighNote}`,
-      evidence: e,
+      label: after.label,
+      reason: `${high}; read from its low at point ${trough} of ${s.length}: ${after.reason}`,
+      evidence: { ...after.evidence, length: series.length, peakIndex: shift(after.evidence.peakIndex), plateauFrom: shift(after.evidence.plateauFrom), startsHigh: true, troughIndex: trough },
     };
   }
   if (rise <= 2 * noise) return { label: 'undetermined', reason: `did not rise: peak ${pct(rise)} above the start, within twice the ${noiseText}`, evidence: e };

@@ -78,12 +78,21 @@ test('a label says why, with the rise and the fall in percent', () => {
   assert.match(rising.reason, /still rising/);
 });
 
-test('a series that starts at its highest is named as the initial spread, not read as a fall', () => {
+test('a series that starts at its highest is named as the initial spread and read from its low', () => {
   // A small fan-in starts with a large spread of norms (about 1/(2 fan-in)) that training lowers.
   const r = shapeLabel([0.056, 0.04, 0.03, 0.028, 0.027, 0.027, 0.027], 0.05);
   assert.equal(r.label, 'undetermined');
   assert.ok(r.evidence.startsHigh);
-  assert.match(r.reason, /initial spread/);
+  assert.match(r.reason, /initial spread.*never rises again/);
+  // Falls from 0.1 to 0.01 (smoothed low at point 3), then rises to 0.04 and holds: IS from the low.
+  const up = shapeLabel([0.1, 0.05, 0.01, 0.01, 0.01, 0.02, 0.03, 0.04, 0.04, 0.04, 0.04, 0.04], 0.05);
+  assert.equal(up.label, 'IS', up.reason);
+  assert.match(up.reason, /^starts at its highest .*read from its low at point 3 of 12: rose 300%/);
+  assert.equal(up.evidence.troughIndex, 3);
+  assert.equal(up.evidence.peakIndex >= 7, true);
+  // The same, then falling back to 0.02 (half the peak): DS from the low.
+  const down = shapeLabel([0.1, 0.05, 0.01, 0.01, 0.01, 0.02, 0.03, 0.04, 0.04, 0.04, 0.03, 0.02, 0.02, 0.02, 0.02], 0.05);
+  assert.equal(down.label, 'DS', down.reason);
 });
 
 test('too short, negative or non-finite series are undetermined; the noise must be positive', () => {
