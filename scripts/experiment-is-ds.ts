@@ -10,7 +10,7 @@
  *   nice -n 10 npx tsx scripts/is-ds-train.ts --set noise & nice -n 10 npx tsx scripts/is-ds-train.ts --set contrast
  *   npx tsx scripts/experiment-is-ds.ts
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { panelsSvg, svgToPng, PALETTE, type Panel, type PlotSeries } from '../src/report/svg-plot.js';
 import { LABEL_COLORS } from '../src/report/telemetry-plot.js';
@@ -140,6 +140,9 @@ for (const r of contrastRuns) {
 }
 
 md.push('## The contrasts on Fashion-MNIST (nothing above was set on them)', '');
+md.push('Each cell: the label under that norm kind and its reason, as `probe` prints it. "old band label": what users were shown before,',
+  `the default score's band (${DEFAULT_SIGNAL.norm} norm, ${DEFAULT_SIGNAL.score} score, \`signal-bands.json\`) at the nearest fitted length. Last column: the first recorded`,
+  'spread of the outgoing norms against 1/(2 fan-in), what a He-normal initialisation gives.', '');
 for (const network of networks) {
   const spec = specs.find((s) => s.network === network)!;
   const rows = cells.filter((c) => c.network === network).sort((a, b) => a.group.localeCompare(b.group) || a.seed - b.seed);
@@ -157,7 +160,8 @@ for (const network of networks) {
   const count = (g: string, n: NormKind, l: string) => rows.filter((r) => r.group === g && r.labels[n]?.label === l).length;
   const high = rows.filter((r) => r.labels[DEFAULT_SIGNAL.norm]?.evidence?.startsHigh || r.labels.outgoing?.evidence?.startsHigh);
   if (high.length) md.push(`Starting at their highest (${DEFAULT_SIGNAL.norm} or outgoing), read from their low: ${high.map((r) => `${r.group} seed ${r.seed} (fan-in ${r.fanIn})`).join(', ')}.`, '');
-  md.push(`Counts over ${seedsDone.length} seeds (IS / DS / ?): ${SHOWN.map((n) => `${n}: ${groups.map((g) => `${g} ${count(g, n, 'IS')}/${count(g, n, 'DS')}/${count(g, n, 'undetermined')}`).join(', ')}`).join('; ')}.`, '');
+  const bandCount = (g: string, l: string) => rows.filter((r) => r.group === g && r.band === l).length;
+  md.push(`Counts over ${seedsDone.length} seeds (IS / DS / ?): ${SHOWN.map((n) => `${n}: ${groups.map((g) => `${g} ${count(g, n, 'IS')}/${count(g, n, 'DS')}/${count(g, n, 'undetermined')}`).join(', ')}`).join('; ')}; old band labels: ${groups.map((g) => `${g} ${bandCount(g, 'IS')}/${bandCount(g, 'DS')}/${bandCount(g, 'undetermined')}`).join(', ')}.`, '');
   // Figures: one panel per group and norm kind, seeds overlaid, each seed's peak and plateau marked.
   const panels: Panel[] = [];
   for (const g of groups) for (const norm of SHOWN) {
@@ -188,6 +192,8 @@ for (const network of networks) {
   if (png) writeFileSync(join(figDir, `${network}.png`), png);
   md.push(`![${network}](is-ds/${network}.png)`, '');
 }
-md.push('## Reading', '', 'READING', '');
+// The reading is written by hand after looking at the tables and figures; it lives beside the data.
+const readingFile = join(figDir, 'reading.md');
+md.push(existsSync(readingFile) ? readFileSync(readingFile, 'utf8') : '## Reading\n\n(not written yet)\n');
 writeFileSync(join(outDir, 'is-ds.md'), md.join('\n'));
 console.error(`wrote ${join(outDir, 'is-ds.md')}`);

@@ -67,6 +67,10 @@ const CONTRASTS: { network: string; space: string; widths: number[]; epochs: num
   // The same contrast across networks, as the paper draws it: one hidden layer, narrow or wide.
   { network: 'mlp1-16', space: 'mlp1', widths: [16], epochs: 20, maxTrain: 6000 },
   { network: 'mlp1-1024', space: 'mlp1', widths: [1024], epochs: 20, maxTrain: 6000 },
+  { network: 'mlp1-8', space: 'mlp1', widths: [8], epochs: 20, maxTrain: 6000 },
+  // Longer: the saturation stage, where the paper's narrow layers fall, may need more epochs.
+  { network: 'cnn-narrow-30', space: 'cnn-mnist', widths: [4, 8, 16, 16], epochs: 30, maxTrain: 4000 },
+  { network: 'cnn-wide-30', space: 'cnn-mnist', widths: [16, 32, 64, 64], epochs: 30, maxTrain: 4000 },
 ];
 
 /** Spaces defined here rather than shipped: 784-w-10 with one hidden layer. */
