@@ -99,14 +99,17 @@ md.push('# IS / DS labels: the paper\'s two patterns against measured seed noise
 md.push('Written by `npx tsx scripts/experiment-is-ds.ts` from the trainings of `scripts/is-ds-train.ts` (cached by settings in',
   '`results/experiments/is-ds/runs/`, one JSON per training holding every group\'s variance series under every norm kind).',
   `Backend ${[...new Set([...runs.values()].map((r) => r.backend))].join(', ')}; recipe: SGD momentum 0.9, lr 0.05 cosine to 0, weight decay 5e-4 on kernels.`, '');
-md.push('## The rule (fixed before the contrasts were trained)', '');
+md.push('## The rule (its thresholds fixed before the contrasts were trained)', '');
 md.push('Chen et al.: a wide layer\'s variance of channel norms rises and stays (IS); a narrow layer\'s rises, peaks and falls to a lower',
   'plateau (DS). `src/variance/shape-label.ts` reads a series (3-point smoothed; the start is the raw first point) against a',
   'relative seed noise ε:',
   '- **IS**: rose by more than 2ε over its start and ends within ε of its peak;',
   '- **DS**: rose by more than 2ε, peaked, and ends more than 2ε below its peak;',
-  '- **undetermined**: did not rise by 2ε (flat, or starting at its highest: the initial spread of a small fan-in), or ends',
-  '  between ε and 2ε below its peak, where seeds of one network can fall either side.',
+  '- **undetermined**: did not rise by 2ε, or ends between ε and 2ε below its peak, where seeds of one network can fall',
+  '  either side.',
+  'A curve that starts at its highest and ends more than ε below it (the random initial spread of a small fan-in, which',
+  'training first evens out) is named so and read from its lowest point on; this part was added after the 8-epoch conv',
+  'curves had been seen (see the Reading).',
   'Every label carries its reason, e.g. "rose 290%, ends 1.0% below its peak (seed noise 11%): IS".', '');
 md.push('## The noise (the data the thresholds come from)', '');
 md.push(`ε = ${noiseFile.source.statistic}.`,
@@ -186,7 +189,7 @@ for (const network of networks) {
       ...(agreed ? { badge: { text: short(agreed), color: LABEL_COLORS[agreed] } } : {}),
     });
   }
-  const svg = panelsSvg(`${network} on Fashion-MNIST: variance of channel norms per group and norm kind (vertical lines: each seed's peak; dashed: its plateau)`, panels, { columns: SHOWN.length, panelWidth: 330, panelHeight: 210 });
+  const svg = panelsSvg(`${network}, Fashion-MNIST: spread of channel norms (lines: peaks; dashed: plateaus)`, panels, { columns: SHOWN.length, panelWidth: 330, panelHeight: 210 });
   writeFileSync(join(figDir, `${network}.svg`), svg);
   const png = await svgToPng(svg);
   if (png) writeFileSync(join(figDir, `${network}.png`), png);
