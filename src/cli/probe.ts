@@ -59,7 +59,7 @@ export function probeCommand(yargs: Argv): Argv {
       );
       if (result.status === 'failed') throw new Error(result.reason);
       const signal = signalSettings(args.norm as NormKind, args.score as ScoreName, recipe.epochs);
-      const groups = groupSignals(result.groupTelemetry!, signal, signal.band);
+      const groups = groupSignals(result.groupTelemetry!, signal);
       // Each layer carries its group's reading; the output layer (no group) has none.
       const layers = result.telemetry!.map((t) => {
         const g = groups.find((x) => x.group === t.group);
@@ -71,7 +71,7 @@ export function probeCommand(yargs: Argv): Argv {
       const png = await svgToPng(svg);
       if (png) writeFileAtomic(join(out, 'variance.png'), png);
       const summary = {
-        space: space.name, widths, dataset: args.dataset ?? space.dataset, backend, norm: signal.norm, score: signal.score, band: signal.band,
+        space: space.name, widths, dataset: args.dataset ?? space.dataset, backend, norm: signal.norm, score: signal.score,
         testAccuracy: result.metrics!.testAccuracy, validationAccuracy: result.metrics!.validationAccuracy,
         params: result.metrics!.params, macs: result.metrics!.macs, seconds: result.seconds,
         groups, layers, telemetry: result.telemetry, groupTelemetry: result.groupTelemetry, outDir: out,
@@ -85,7 +85,9 @@ export function probeCommand(yargs: Argv): Argv {
         ['group', 'width', 'label', `score (${signal.score})`, 'why'],
         groups.map((g) => [g.group, g.width, g.label, Number.isFinite(g.value) ? Number(g.value.toFixed(3)) : '-', g.reason]),
       ));
-      console.log(`\nsignal: ${signal.norm} norm, ${signal.score} score; a higher score means the group needs width more (DS from ${signal.band.dsFrom.toFixed(3)}, IS up to ${signal.band.isUpTo.toFixed(3)})`);
+      const noiseAt = groups.find((g) => g.noiseEpochs !== undefined)?.noiseEpochs;
+      console.log(`\nlabels: the ${signal.norm} norm's variance curve read as Chen et al. describe it, against the seed noise measured at ${noiseAt ?? '?'} epochs (src/variance/label-noise.json): IS = rose and ends within the noise of its peak; DS = rose, peaked and ends more than twice the noise below it; undetermined otherwise. A curve that starts at its highest (a small fan-in's initial spread) is read from its low`);
+      console.log(`score: ${signal.score}; a higher score means the group needs width more (it orders the groups; the search ranks by it)`);
       console.log(`\ntest accuracy ${result.metrics!.testAccuracy.toFixed(4)} (${backend}); plots and probe.json in ${out}`);
     },
   );

@@ -96,7 +96,8 @@ export function probeView(run: RunFolder): RunView {
   const rows = groups.map((g) => `<tr><td>${esc(g.group)}</td><td>${g.width}</td><td>${esc(g.label)}</td><td>${Number.isFinite(g.value) ? g.value.toFixed(3) : '-'}</td><td>${esc(g.reason)}</td></tr>`).join('\n');
   const svg = groupSignalSvg(`${p.space} at ${p.widths.join(',')}: normalised variance of the ${p.norm} norms`, groups);
   const html = `<p class="status">${stateBadge('finished')} ${esc(p.space)} at widths ${p.widths.join(', ')} on ${esc(p.dataset)}: test accuracy ${pct(p.testAccuracy)}, ${int(p.params)} params, ${int(p.macs)} MACs. Files: ${fileLink(run, 'probe.json')}.</p>
-<h2>Group labels (signal: ${esc(p.norm)} norm, ${esc(p.score)} score; higher needs width more)</h2>
+<h2>Group labels (the ${esc(p.norm)} norm's variance curve against the measured seed noise; score: ${esc(p.score)}, higher needs width more)</h2>
+<p>IS: rose and ends within the seed noise of its peak (wide enough). DS: rose, peaked and ends more than twice the noise below it (too narrow). ?: did not rise, or a fall within two noise widths. The figure marks each curve's peak and the plateau it ends on.</p>
 <table><tr><th>group</th><th>width</th><th>label</th><th>score</th><th>why</th></tr>
 ${rows}
 </table>

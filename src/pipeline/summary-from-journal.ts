@@ -5,6 +5,7 @@
 import type { ModelSummary, SearchSummary, TrialSummary } from '../report/search-summary.js';
 import { readGroups } from '../search/labels.js';
 import { readRoom } from '../search/room.js';
+import { groupSignals } from '../variance/index.js';
 import { freeze, studySampler, studySignal, type StudyConfig } from '../search/study.js';
 import { bestTrial, type FrozenTrial, type Sampler } from '../search/types.js';
 import { JournalError, type JournalEvent } from '../storage/journal.js';
@@ -139,6 +140,12 @@ export function summaryFromJournal(events: JournalEvent[], runDir: string): Sear
           if (r.telemetry || r.groupTelemetry) {
             const reading = readGroups(config.space, r, signal);
             t.groupLabels = reading.labels;
+            // People read the shape labels with their reasons (the search keeps its band labels).
+            if (r.groupTelemetry) {
+              const shown = groupSignals(r.groupTelemetry, signal).filter((g) => g.group in reading.labels);
+              t.groupLabels = { ...reading.labels, ...Object.fromEntries(shown.map((g) => [g.group, g.label])) };
+              t.groupReasons = Object.fromEntries(shown.map((g) => [g.group, g.reason]));
+            }
             // JSON has no NaN: an undefined score is null.
             t.groupScores = Object.fromEntries(Object.entries(reading.scores).map(([g, v]) => [g, Number.isFinite(v) ? v : null]));
           }

@@ -57,7 +57,7 @@ export function searchFigures(s: SearchSummary): Record<string, string> {
     if (!groups || !signal) continue;
     figures[`variance-${name}.svg`] = groupSignalSvg(
       `Proxy training of the ${name} widths: normalised variance of the ${signal.norm} norms per group (score: ${signal.score})`,
-      groupSignals(groups, signal, signal.band),
+      groupSignals(groups, signal),
     );
   }
   // Runs journaled before group telemetry: the per-layer series and the old shape labels.
@@ -65,7 +65,7 @@ export function searchFigures(s: SearchSummary): Record<string, string> {
     if (!telemetry || figures[`variance-${name}.svg`]) continue;
     const labels = labelLayers(telemetry);
     figures[`variance-${name}.svg`] = telemetrySvg(`Proxy training of the ${name} widths: normalised weight-norm variance per layer`, telemetry.map((t, i) => ({
-      telemetry: t, label: labels[i].label, peakIndex: labels[i].peakEpoch === null ? undefined : labels[i].epochs.indexOf(labels[i].peakEpoch!),
+      telemetry: t, label: labels[i].label, peakIndex: labels[i].evidence?.peakIndex, evidence: labels[i].evidence,
     })));
   }
   return figures;
@@ -73,7 +73,20 @@ export function searchFigures(s: SearchSummary): Record<string, string> {
 
 /** The report's content (everything below its title), for report.html and for the dashboard. */
 export function searchReportSections(s: SearchSummary, figures: Record<string, string>): string {
-  const trialRows = s.history.map((t) => `<tr><td>${t.trialId}</td><td>${t.round}</td><td>${t.widths.join(', ')}</td><td>${t.status}${t.reason ? `: ${esc(t.reason)}` : ''}</td><td>${pct(t.validationAccuracy)}</td><td>${int(t.macs)}</td><td>${int(t.params)}</td><td>${esc(Object.entries(t.groupLabels ?? {}).map(([g, l]) => `${g}:${l}${typeof t.groupScores?.[g] === 'number' ? ` (${t.groupScores[g]!.toFixed(2)})` : ''}`).join(' '))}</td><td>${esc(t.note ?? '')}</td></tr>`).join('\n');
+  // Each group's label with its reason on hover; the score the search ranks by in brackets.
+  const groupCell = (t: SearchSummary['history'][number]) => Object.entries(t.groupLabels ?? {}).map(([g, l]) => {
+    const text = `${g}:${l === 'undetermined' ? '?' : l}${typeof t.groupScores?.[g] === 'number' ? ` (${t.groupScores[g]!.toFixed(2)})` : ''}`;
+    const why = t.groupReasons?.[g];
+    return why ? `<span title="${esc(why)}">${esc(text)}</span>` : esc(text);
+  }).join(' ');
+  const trialRows = s.history.map((t) => `<tr><td>${t.trialId}</td><td>${t.round}</td><td>${t.widths.join(', ')}</td><td>${t.status}${t.reason ? `: ${esc(t.reason)}` : ''}</td><td>${pct(t.validationAccuracy)}</td><td>${int(t.macs)}</td><td>${int(t.params)}</td><td>${groupCell(t)}</td><td>${esc(t.note ?? '')}</td></tr>`).join('\n');
+  // The start's and the winner's labels in full, beside their figures.
+  const labelTable = (trialId: number | undefined) => {
+    const t = trialId === undefined ? undefined : s.history.find((h) => h.trialId === trialId);
+    if (!t?.groupLabels) return '';
+    const rows = Object.entries(t.groupLabels).map(([g, l]) => `<tr><td>${esc(g)}</td><td>${esc(l)}</td><td style="text-align:left">${esc(t.groupReasons?.[g] ?? '')}</td></tr>`).join('');
+    return `<table><tr><th>group (trial ${t.trialId})</th><th>label</th><th>why</th></tr>${rows}</table>`;
+  };
   const fig = (name: string) => (figures[name] ? `<figure>${figures[name]}</figure>` : '');
   return `<p>Sampler <b>${esc(s.sampler)}</b>, ${s.trials} proxy trials (${s.failedTrials} failed), budget ${int(s.budgetMacs)} MACs${s.maxParams !== undefined ? ` and ${int(s.maxParams)} params` : ''}, backend ${esc(s.backend ?? '?')}. Run folder: <code>${esc(s.runDir)}</code>.${s.finished ? '' : ' <b>The run has not finished.</b>'}</p>
 <h2>Base, uniform scaling and winner (same final training recipe; identical networks are trained once)</h2>
@@ -93,9 +106,11 @@ ${s.onnx ? `<p>Recommended network exported to ONNX: <code>${esc(s.onnx.path)}</
 <h2>Width profile</h2><p>Group index: ${s.groups.map((g, i) => `${i} = ${esc(g)}`).join(', ')}.</p>${fig('widths.svg')}
 <h2>Progress</h2>${fig('progress.svg')}
 <h2>Telemetry behind the labels</h2>
-<p>${s.signal ? `Signal: the spread (variance over mean) of each channel's <b>${esc(s.signal.norm)}</b> norm over the proxy training, read by the <b>${esc(s.signal.score)}</b> score: the higher the score, the more the group needs width. DS: the score is in the range where the measured widening gains were large (too narrow); IS: where they were not (wide enough); ?: in between, where two seeds disagree. How the signal was chosen: results/experiments/signal.md in the widthwise repository.` : 'IS: the variance rose and stayed (wide enough). DS: it rose, peaked and fell (too narrow). ?: too short or too flat to call. A group\'s label is the majority of its layers\' labels.'} The output layer has no width group and is not searched.</p>
+<p>${s.signal ? `Signal: the spread (variance over mean) of each channel's <b>${esc(s.signal.norm)}</b> norm over the proxy training, read by the <b>${esc(s.signal.score)}</b> score: the higher the score, the more the group needs width. The score orders the groups; the label reads the curve's shape as Chen et al. describe it, against the seed noise measured for this norm kind and training length (seeds of the same network: results/experiments/is-ds.md). IS (wide enough): it rose and ends within the seed noise of its peak. DS (too narrow): it rose, peaked and ends more than twice the noise below its peak. ?: it did not rise, or its fall is between one and two noise widths. A curve that starts at its highest (a small fan-in's random initial spread) is read from its low. Each figure marks the peak and the plateau the curve ends on; hover a label in the trial table for its reason. How the score was chosen: results/experiments/signal.md in the widthwise repository.` : 'IS: the variance rose and ends within the seed noise of its peak (wide enough). DS: it rose, peaked and fell by more than twice the noise (too narrow). ?: it did not rise, or too short to call.'} The output layer has no width group and is not searched.</p>
 ${fig('variance-start.svg')}
+${labelTable(s.history[0]?.trialId)}
 ${fig('variance-winner.svg')}
+${labelTable(s.winner?.trialId)}
 <h2>Every trial</h2>
 <table id="trials"><tr><th>trial</th><th>round</th><th>widths</th><th>status</th><th>validation acc</th><th>MACs</th><th>params</th><th>group labels (scores)</th><th>why</th></tr>
 ${trialRows}

@@ -29,7 +29,13 @@ export interface TrialSummary {
   validationAccuracy?: number;
   params?: number;
   macs?: number;
+  /**
+   * Each group's shape label (IS / DS / undetermined against the measured seed noise, see
+   * `variance/shape-label.ts`), as people read it; the search itself keeps its score band labels.
+   */
   groupLabels?: Record<string, string>;
+  /** Why each group got its label ("rose 290%, ends 1% below its peak ...: IS"). */
+  groupReasons?: Record<string, string>;
   /** How much each group needs width under the study's signal (higher = more); null where undefined. */
   groupScores?: Record<string, number | null>;
   note?: string;

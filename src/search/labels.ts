@@ -9,7 +9,7 @@
  */
 import type { TrialResult } from '../trial/result.js';
 import type { SearchSpace } from '../space/types.js';
-import { classifySeries, groupSignals, type SignalSettings } from '../variance/index.js';
+import { classifySeries, groupSignals, labelFromScore, type SignalSettings } from '../variance/index.js';
 import type { LayerLabel } from './types.js';
 
 export interface GroupReading {
@@ -26,9 +26,10 @@ export function readGroups(space: SearchSpace, result: Pick<TrialResult, 'teleme
     scores[g.name] = NaN;
   }
   if (result.groupTelemetry) {
-    for (const s of groupSignals(result.groupTelemetry, signal, signal.band)) {
+    for (const s of groupSignals(result.groupTelemetry, signal)) {
       if (!(s.group in labels)) continue;
-      labels[s.group] = s.label;
+      // The search keeps the score's band label (its behaviour is unchanged); people see the shape label.
+      labels[s.group] = labelFromScore(s.value, signal.band).label;
       scores[s.group] = s.value;
     }
     return { labels, scores };

@@ -5,3 +5,5 @@ export * from './norm-kinds.js';
 export * from './scores.js';
 export * from './group-signal.js';
 export * from './default-signal.js';
+export * from './shape-label.js';
+export * from './label-noise.js';

@@ -86,7 +86,7 @@ test('baseline --json: sparse rows keep exactly the nonzero weights of scale 1',
   assert.equal(rows.filter((x: any) => x.kind === 'sparse').length, 2);
 });
 
-test('probe --json: every group a finite score and the label its band gives; layers carry their group\'s reading', () => {
+test('probe --json: every group a finite score and a shape label that agrees with its evidence and says why; layers carry their group\'s reading', () => {
   const out = mkdtempSync(join(tmpdir(), 'ww-probe-'));
   const r = run('probe', 'mlp-mnist', '--epochs', '1', '--max-train', '300', '--record-every', '1', '--norm', 'displacement', '--score', 'growth', '--out', out, '--json');
   assert.equal(r.code, 0, r.stderr);
@@ -95,8 +95,11 @@ test('probe --json: every group a finite score and the label its band gives; lay
   assert.deepEqual(p.groups.map((g: { group: string }) => g.group), ['fc1', 'fc2']);
   for (const g of p.groups) {
     assert.ok(Number.isFinite(g.value), `${g.group}: score ${g.value}`);
-    const expected = g.value >= p.band.dsFrom ? 'DS' : g.value <= p.band.isUpTo ? 'IS' : 'undetermined';
-    assert.equal(g.label, expected, g.group);
+    // The rule, from the evidence the label reports (rise and fall against the seed noise).
+    const e = g.evidence;
+    const expected = !e || e.startsHigh || !(e.rise > 2 * e.noise) ? 'undetermined' : e.fall <= e.noise ? 'IS' : e.fall > 2 * e.noise ? 'DS' : 'undetermined';
+    assert.equal(g.label, expected, `${g.group}: ${g.reason}`);
+    assert.ok(g.reason.length > 0);
   }
   const byName = Object.fromEntries(p.layers.map((l: { name: string }) => [l.name, l]));
   assert.equal(byName.fc1.score, p.groups[0].value);

@@ -59,7 +59,7 @@ test('variance series skip the all-zero displacement at initialisation, and unde
   assert.deepEqual(out.epochs, [0, 1]);
   close(out.variance[0], 2 / 9);
   assert.deepEqual(varianceSeries(g, 'gamma'), { epochs: [], variance: [] });
-  const [signal] = groupSignals([g], { norm: 'gamma', score: 'drop' }, { isUpTo: 0, dsFrom: 1 });
+  const [signal] = groupSignals([g], { norm: 'gamma', score: 'drop' });
   assert.equal(signal.label, 'undetermined');
   assert.ok(Number.isNaN(signal.value));
 });
