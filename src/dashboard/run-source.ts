@@ -5,6 +5,7 @@
  */
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
+import { attachTelemetry } from '../pipeline/run-telemetry.js';
 import type { JournalEvent } from '../storage/journal.js';
 import { JournalTail } from './journal-tail.js';
 import { runStateOf, type RunFolder } from './runs.js';
@@ -45,7 +46,8 @@ export class RunSource {
   private readJournal(): boolean {
     const { events, restarted } = this.tail!.read();
     if (restarted) this.events = [];
-    this.events.push(...events);
+    // Only the new lines' side files are read: a trial's telemetry is read once per change, not per poll.
+    this.events.push(...events.map((e) => attachTelemetry(e, this.run.dir, this.tail!.path)));
     return restarted || events.length > 0;
   }
 
