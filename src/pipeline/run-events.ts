@@ -105,6 +105,9 @@ export const RUN_EVENT_SCHEMAS: EventSchemas = {
   'study-finished': studyFinished.passthrough(),
 };
 
+/** The study's events (search/study writes them): checked on read, but not run events. */
+const STUDY_EVENT_TYPES = new Set(['study-created', 'trial-started', 'trial-finished', 'trial-failed']);
+
 /**
  * Reads a search run's journal, every line checked, the run events against their schemas (throws
  * `JournalError` with the line), each trial's telemetry read back from its side file into its
@@ -142,7 +145,9 @@ export function appendRunEvent(journal: StudyJournal, event: RunEvent): void {
 export function decodeRunEvents(events: readonly JournalEvent[]): RunEvent[] {
   const out: RunEvent[] = [];
   for (const raw of events as readonly { type: string }[]) {
-    if (!Object.hasOwn(RUN_EVENT_SCHEMAS, raw.type)) continue;
+    // The study's own events are not run events: parsing them again would check every trial's
+    // telemetry a second time (~70 ms a conv trial), for nothing.
+    if (!Object.hasOwn(RUN_EVENT_SCHEMAS, raw.type) || STUDY_EVENT_TYPES.has(raw.type)) continue;
     const event = RUN_EVENT_SCHEMAS[raw.type].parse(raw) as z.output<typeof onnxAsFinalTrained> | RunEvent;
     if (event.type === 'final-trained' && event.which === 'onnx') out.push({ type: 'onnx-exported', onnx: event.result });
     else out.push(event as RunEvent);
