@@ -10,15 +10,16 @@
  * Why not downsample: a resume must freeze every trial as the uninterrupted run did, and the
  * sampler's readings come from the whole trajectories; a lossy copy would change them.
  *
- * The side file is checked by its sha256 (the line holds it: the file is the bytes written when the
- * study journaled the result) and by a structural check of the telemetry's shape written for speed
+ * The side file is checked when its line is read, by its size and sha256 (the line holds them: the
+ * file is the bytes written when the study journaled the result); it is decoded when a reader asks
+ * for the telemetry (see `attachTelemetry`) and then checked by a structural check written for speed
  * (the zod schema of a trial result takes ~70 ms per conv trial's telemetry, over a minute for a
  * 1,000-trial study); `test/unit/run-telemetry.test.ts` holds it to the zod schema's verdicts.
  */
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { type Journal, type JournalEntry, type JournalEvent, type StudyJournal } from '../storage/journal.js';
-import { readSideFile, SideFileError, writeSideFile, type SideFileRef } from '../storage/side-file.js';
+import { checkSideFile, readSideFile, SideFileError, writeSideFile, type SideFileRef } from '../storage/side-file.js';
 
 /** The first journal version whose trial telemetry is in side files. */
 export const SIDE_FILE_JOURNAL_VERSION = 3;
@@ -27,16 +28,20 @@ export const SIDE_FILE_JOURNAL_VERSION = 3;
 export const TELEMETRY_DIR = 'telemetry';
 
 /** The `telemetryFile` field of a trial-finished or trial-failed line, as the journal's readers check it. */
-export const telemetryFileSchema: z.ZodType<SideFileRef> = z.object({
-  file: z.string().min(1).regex(/^telemetry\/[^/]+\.wws$/, 'a file in the run folder\'s telemetry/ folder'),
-  bytes: z.number().int().positive(),
-  sha256: z.string().regex(/^[0-9a-f]{64}$/),
-});
-
 /** The parts of a trial result that go to the side file. */
 const TELEMETRY_KEYS = ['telemetry', 'groupTelemetry'] as const;
 
-type TrialEvent = { type: 'trial-finished' | 'trial-failed'; trialId: number; result?: Record<string, unknown>; telemetryFile?: SideFileRef };
+/** A trial's side file: where, what it must be, and which of the result's fields it holds. */
+export type TelemetryFileRef = SideFileRef & { fields?: (typeof TELEMETRY_KEYS)[number][] };
+
+export const telemetryFileSchema: z.ZodType<TelemetryFileRef> = z.object({
+  file: z.string().min(1).regex(/^telemetry\/[^/]+\.wws$/, 'a file in the run folder\'s telemetry/ folder'),
+  bytes: z.number().int().positive(),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  fields: z.array(z.enum(TELEMETRY_KEYS)).min(1).optional(),
+});
+
+type TrialEvent = { type: 'trial-finished' | 'trial-failed'; trialId: number; result?: Record<string, unknown>; telemetryFile?: TelemetryFileRef };
 
 const isTrialEvent = (e: { type: string }): e is TrialEvent => e.type === 'trial-finished' || e.type === 'trial-failed';
 
@@ -78,7 +83,7 @@ export function detachTelemetry(entry: JournalEntry, runDir: string): JournalEnt
     if (result[k] !== undefined) telemetry[k] = result[k];
     delete rest[k];
   }
-  const ref = writeSideFile(runDir, `${TELEMETRY_DIR}/trial-${entry.trialId}`, telemetry);
+  const ref: TelemetryFileRef = { ...writeSideFile(runDir, `${TELEMETRY_DIR}/trial-${entry.trialId}`, telemetry), fields: Object.keys(telemetry) as TelemetryFileRef['fields'] };
   return { ...entry, result: rest, telemetryFile: ref } as unknown as JournalEntry;
 }
 
@@ -92,16 +97,51 @@ export function withTelemetry(events: JournalEvent[], journalPath: string): Jour
   return events.map((e) => (isTrialEvent(e) && e.telemetryFile ? attachTelemetry(e, runDir, journalPath) : e));
 }
 
-/** One trial event with its telemetry read back (see `withTelemetry`). */
+/**
+ * Decoded side files, the last few: a reader asks a trial for its `telemetry` and its
+ * `groupTelemetry` one after the other (and the study and the summary each read every trial), so a
+ * few are enough, and holding no more keeps a 1,000-trial report's memory to the journal's.
+ */
+const recent: { path: string; sha256: string; value: Record<string, unknown> }[] = [];
+const RECENT = 4;
+
+function loadTelemetry(runDir: string, ref: SideFileRef, by: string): Record<string, unknown> {
+  const path = join(runDir, ref.file);
+  const hit = recent.find((r) => r.path === path && r.sha256 === ref.sha256);
+  if (hit) return hit.value;
+  const value = readSideFile(runDir, ref, by);
+  const problem = telemetryProblem(value);
+  if (problem) throw new SideFileError(`${path}: not a trial's telemetry (${problem}), named by ${by}; restore it from a copy of the run folder`);
+  recent.unshift({ path, sha256: ref.sha256, value: value as Record<string, unknown> });
+  recent.length = Math.min(recent.length, RECENT);
+  return value as Record<string, unknown>;
+}
+
+/**
+ * One trial event with its telemetry read back (see `withTelemetry`). The side file is checked
+ * now (there, the size and sha256 its line holds: a missing or damaged one is named at once), and
+ * decoded when a reader first asks for a telemetry field, again each time it is no longer among the
+ * last few decoded: the fields are getters, so a reader holding a 1,000-trial journal's events
+ * holds their lines, not a quarter of a gigabyte of trajectories. The event is otherwise plain
+ * data (spread, JSON and structured clone read the getters).
+ */
 export function attachTelemetry<E extends JournalEvent>(event: E, runDir: string, journalPath: string): E {
   const e = event as unknown as TrialEvent;
   if (!isTrialEvent(e) || !e.telemetryFile) return event;
+  const ref = e.telemetryFile;
   const by = `the ${e.type} line of trial ${e.trialId} in ${journalPath}`;
-  const telemetry = readSideFile(runDir, e.telemetryFile, by);
-  const problem = telemetryProblem(telemetry);
-  if (problem) throw new SideFileError(`${runDir}/${e.telemetryFile.file}: not a trial's telemetry (${problem}), named by ${by}; restore it from a copy of the run folder`);
+  checkSideFile(runDir, ref, by);
   const { telemetryFile: _ref, ...rest } = e;
-  return { ...rest, result: { ...e.result, ...(telemetry as object) } } as unknown as E;
+  const result: Record<string, unknown> = { ...e.result };
+  for (const key of ref.fields ?? TELEMETRY_KEYS) {
+    Object.defineProperty(result, key, {
+      enumerable: true, configurable: true,
+      get: () => loadTelemetry(runDir, ref, by)[key],
+      // A reader that replaces the field gets a plain field.
+      set: (value: unknown) => Object.defineProperty(result, key, { value, writable: true, enumerable: true, configurable: true }),
+    });
+  }
+  return { ...rest, result } as unknown as E;
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);

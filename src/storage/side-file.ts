@@ -179,11 +179,11 @@ export function writeSideFile(dir: string, prefix: string, value: unknown): Side
 }
 
 /**
- * The value of the side file `ref` names, under `dir` (the journal's folder). Throws
- * `SideFileError` naming the file when it is missing, not the size or the content its journal line
- * says (cut short, edited, replaced), or not a side file; `by` says which line names it.
+ * The bytes of the side file `ref` names, under `dir` (the journal's folder), checked against the
+ * line: throws `SideFileError` naming the file when it is missing or not the size or the content its
+ * journal line says (cut short, edited, replaced); `by` says which line names it.
  */
-export function readSideFile(dir: string, ref: SideFileRef, by: string): unknown {
+export function checkSideFile(dir: string, ref: SideFileRef, by: string): Buffer {
   const path = join(dir, ref.file);
   const fix = `restore it from a copy of the run folder; the journal and the other side files are left as they are`;
   if (relative(dir, path).split(sep)[0] === '..') throw new SideFileError(`${by} names the side file ${ref.file}, outside the run folder ${dir} (expected a path inside it)`);
@@ -191,5 +191,10 @@ export function readSideFile(dir: string, ref: SideFileRef, by: string): unknown
   const bytes = readFileSync(path);
   if (bytes.length !== ref.bytes) throw new SideFileError(`${path}: side file damaged: ${bytes.length} bytes, but ${by} says ${ref.bytes}; ${fix}`);
   if (sha256Hex(bytes) !== ref.sha256) throw new SideFileError(`${path}: side file damaged: its sha256 is not the one ${by} holds; ${fix}`);
-  return decodeSideFile(bytes, path);
+  return bytes;
+}
+
+/** The value of the side file `ref` names (see `checkSideFile`); throws `SideFileError` naming it when it cannot be read back whole. */
+export function readSideFile(dir: string, ref: SideFileRef, by: string): unknown {
+  return decodeSideFile(checkSideFile(dir, ref, by), join(dir, ref.file));
 }

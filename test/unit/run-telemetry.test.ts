@@ -165,7 +165,9 @@ test('a missing or damaged side file is a SideFileError naming it; the journal a
     return JSON.stringify(e);
   }).join('\n');
   writeFileSync(journalPath, edited);
-  assert.throws(() => readRunJournal(journalPath), (e: Error) => names(e) && /not a trial's telemetry \(telemetry must be a list\)/.test(e.message));
+  // Its size and sha256 match the line: it is decoded, and refused, when a reader first asks for it.
+  const events = readRunJournal(journalPath).events;
+  assert.throws(() => summaryFromJournal(events, dir), (e: Error) => names(e) && /not a trial's telemetry \(telemetry must be a list\)/.test(e.message));
   renameSync(keep, victim);
 });
 
