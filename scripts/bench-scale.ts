@@ -13,7 +13,7 @@
  * `--code DIR` runs the same study on the widthwise source under DIR (e.g. /work/main, today's
  * code) so the two are measured side by side; each measured step runs in a child process of its own.
  *
- *   nice -n 10 node --import tsx scripts/bench-scale.ts [--code DIR] [--trials 1000] [--out /tmp/bench-scale]
+ *   nice -n 10 node --import tsx scripts/bench-scale.ts [--code DIR] [--trials 1000] [--repeat 3] [--out /tmp/bench-scale]
  */
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -23,6 +23,7 @@ import { numberArg, scriptArgs } from './lib/args.js';
 const args = scriptArgs({
   code: { type: 'string', default: new URL('..', import.meta.url).pathname },
   trials: { type: 'string', default: '1000' },
+  repeat: { type: 'string', default: '3' },
   out: { type: 'string', default: '/tmp/bench-scale' },
   step: { type: 'string' },
   dir: { type: 'string' },
@@ -132,10 +133,11 @@ if (!existsSync(join(made, 'summary.json'))) {
 }
 const journalBytes = statSync(join(made, 'journal.jsonl')).size;
 const sideBytes = existsSync(join(made, 'telemetry')) ? folderBytes(join(made, 'telemetry')) : 0;
-const report = [run('report', made), run('report', made), run('report', made)];
+const repeats = Array.from({ length: numberArg(args.repeat, 'repeat') }, (_, i) => i);
+const report = repeats.map(() => run('report', made));
 
 // --resume: the run cut after its next-to-last trial (the last trial's lines and everything after gone).
-const resumes = [0, 1, 2].map(() => {
+const resumes = repeats.map(() => {
   const cut = join(root, 'resume');
   rmSync(cut, { recursive: true, force: true });
   cpSync(made, cut, { recursive: true });
@@ -145,10 +147,10 @@ const resumes = [0, 1, 2].map(() => {
   return run('resume', cut);
 });
 
-const fmt = (xs: number[]) => `${Math.min(...xs).toFixed(0)} / ${[...xs].sort((a, b) => a - b)[1].toFixed(0)} / ${Math.max(...xs).toFixed(0)}`;
+const fmt = (xs: number[]) => `${Math.min(...xs).toFixed(0)} / ${[...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)].toFixed(0)} / ${Math.max(...xs).toFixed(0)}`;
 process.stdout.write([
   `code: ${label}; ${trials} trials of cnn-mnist (random sampler, conv-sized telemetry, seed 1)`,
   `journal: ${(journalBytes / 1024 / 1024).toFixed(2)} MB, ${(journalBytes / trials / 1024).toFixed(1)} KB per trial; side files ${(sideBytes / 1024 / 1024).toFixed(1)} MB (${(sideBytes / trials / 1024).toFixed(1)} KB per trial); run folder ${(folderBytes(made) / 1024 / 1024).toFixed(1)} MB`,
-  `report (read, summarise, draw), min / median / max of 3, ms: ${fmt(report.map((r) => r.ms))}; peak RSS ${Math.max(...report.map((r) => r.maxRssMb)).toFixed(0)} MB`,
+  `report (read, summarise, draw), min / median / max of ${repeats.length}, ms: ${fmt(report.map((r) => r.ms))}; peak RSS ${Math.max(...report.map((r) => r.maxRssMb)).toFixed(0)} MB`,
   `--resume (open + execute: 1 trial, finals, report), ms: ${fmt(resumes.map((r) => r.ms))} (open alone ${fmt(resumes.map((r) => r.openMs))}); peak RSS ${Math.max(...resumes.map((r) => r.maxRssMb)).toFixed(0)} MB`,
 ].join('\n') + '\n');
