@@ -17,6 +17,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { numberArg, scriptArgs } from './lib/args.js';
 
@@ -95,6 +96,7 @@ async function step(name: string, dir: string): Promise<void> {
   const { SearchRun } = await import(join(code, 'src/pipeline/search-run.ts'));
   const { writeSearchReport } = await import(join(code, 'src/pipeline/write-report.ts'));
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   if (name === 'make') {
     await SearchRun.open({ options: OPTIONS, out: dir }, fakeDeps()).execute();
   } else if (name === 'report') {
@@ -107,7 +109,9 @@ async function step(name: string, dir: string): Promise<void> {
     process.stdout.write(`${JSON.stringify({ openMs: opened })}\n`);
   }
   const ms = performance.now() - t0;
-  process.stdout.write(`${JSON.stringify({ ms, maxRssMb: process.resourceUsage().maxRSS / 1024 })}\n`);
+  const cpu = process.cpuUsage(cpu0);
+  // CPU time as well as wall time: on a shared machine the wall time is mostly waiting for a core.
+  process.stdout.write(`${JSON.stringify({ ms, cpuMs: (cpu.user + cpu.system) / 1000, maxRssMb: process.resourceUsage().maxRSS / 1024 })}\n`);
 }
 
 if (args.step) {
@@ -149,8 +153,9 @@ const resumes = repeats.map(() => {
 
 const fmt = (xs: number[]) => `${Math.min(...xs).toFixed(0)} / ${[...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)].toFixed(0)} / ${Math.max(...xs).toFixed(0)}`;
 process.stdout.write([
+  `load average at the end: ${loadavg().map((x) => x.toFixed(1)).join(', ')} (2 cores)`,
   `code: ${label}; ${trials} trials of cnn-mnist (random sampler, conv-sized telemetry, seed 1)`,
   `journal: ${(journalBytes / 1024 / 1024).toFixed(2)} MB, ${(journalBytes / trials / 1024).toFixed(1)} KB per trial; side files ${(sideBytes / 1024 / 1024).toFixed(1)} MB (${(sideBytes / trials / 1024).toFixed(1)} KB per trial); run folder ${(folderBytes(made) / 1024 / 1024).toFixed(1)} MB`,
-  `report (read, summarise, draw), min / median / max of ${repeats.length}, ms: ${fmt(report.map((r) => r.ms))}; peak RSS ${Math.max(...report.map((r) => r.maxRssMb)).toFixed(0)} MB`,
-  `--resume (open + execute: 1 trial, finals, report), ms: ${fmt(resumes.map((r) => r.ms))} (open alone ${fmt(resumes.map((r) => r.openMs))}); peak RSS ${Math.max(...resumes.map((r) => r.maxRssMb)).toFixed(0)} MB`,
+  `report (read, summarise, draw), min / median / max of ${repeats.length}, ms: wall ${fmt(report.map((r) => r.ms))}, CPU ${fmt(report.map((r) => r.cpuMs))}; peak RSS ${Math.max(...report.map((r) => r.maxRssMb)).toFixed(0)} MB`,
+  `--resume (open + execute: 1 trial, finals, report), ms: wall ${fmt(resumes.map((r) => r.ms))}, CPU ${fmt(resumes.map((r) => r.cpuMs))} (wall of open alone ${fmt(resumes.map((r) => r.openMs))}); peak RSS ${Math.max(...resumes.map((r) => r.maxRssMb)).toFixed(0)} MB`,
 ].join('\n') + '\n');

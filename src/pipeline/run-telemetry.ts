@@ -10,12 +10,13 @@
  * Why not downsample: a resume must freeze every trial as the uninterrupted run did, and the
  * sampler's readings come from the whole trajectories; a lossy copy would change them.
  *
- * The side file is checked when its line is read, by its size and sha256 (the line holds them: the
- * file is the bytes written when the study journaled the result); it is decoded when a reader asks
- * for the telemetry (see `attachTelemetry`) and then checked by a structural check written for speed
+ * The side file is checked when its line is read (there, of its size), and when a reader asks for
+ * the telemetry (see `attachTelemetry`) by its sha256 (the line holds it: the file is the bytes
+ * written when the study journaled the result), then decoded and checked by a structural check written for speed
  * (the zod schema of a trial result takes ~70 ms per conv trial's telemetry, over a minute for a
  * 1,000-trial study); `test/unit/run-telemetry.test.ts` holds it to the zod schema's verdicts.
  */
+import { statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { type Journal, type JournalEntry, type JournalEvent, type StudyJournal } from '../storage/journal.js';
@@ -102,25 +103,28 @@ export function withTelemetry(events: JournalEvent[], journalPath: string): Jour
  * `groupTelemetry` one after the other (and the study and the summary each read every trial), so a
  * few are enough, and holding no more keeps a 1,000-trial report's memory to the journal's.
  */
-const recent: { path: string; sha256: string; value: Record<string, unknown> }[] = [];
+const recent: { path: string; stamp: string; value: Record<string, unknown> }[] = [];
 const RECENT = 4;
 
 function loadTelemetry(runDir: string, ref: SideFileRef, by: string): Record<string, unknown> {
   const path = join(runDir, ref.file);
-  const hit = recent.find((r) => r.path === path && r.sha256 === ref.sha256);
+  // The file as it is now (a file replaced since is read, and checked, again).
+  const stat = statSync(path, { throwIfNoEntry: false });
+  const stamp = `${ref.sha256}:${stat?.ino}:${stat?.size}:${stat?.mtimeMs}`;
+  const hit = recent.find((r) => r.path === path && r.stamp === stamp);
   if (hit) return hit.value;
   const value = readSideFile(runDir, ref, by);
   const problem = telemetryProblem(value);
   if (problem) throw new SideFileError(`${path}: not a trial's telemetry (${problem}), named by ${by}; restore it from a copy of the run folder`);
-  recent.unshift({ path, sha256: ref.sha256, value: value as Record<string, unknown> });
+  recent.unshift({ path, stamp, value: value as Record<string, unknown> });
   recent.length = Math.min(recent.length, RECENT);
   return value as Record<string, unknown>;
 }
 
 /**
  * One trial event with its telemetry read back (see `withTelemetry`). The side file is checked
- * now (there, the size and sha256 its line holds: a missing or damaged one is named at once), and
- * decoded when a reader first asks for a telemetry field, again each time it is no longer among the
+ * now (there, of the size its line holds: a missing or cut one is named at once), and read (its
+ * sha256 checked: an edited one is named then) and decoded when a reader first asks for a telemetry field, again each time it is no longer among the
  * last few decoded: the fields are getters, so a reader holding a 1,000-trial journal's events
  * holds their lines, not a quarter of a gigabyte of trajectories. The event is otherwise plain
  * data (spread, JSON and structured clone read the getters).

@@ -13,9 +13,11 @@
  * gives, as if the value had stayed in the journal line.
  *
  * The journal line holds a `SideFileRef` (file, bytes, sha256): a side file that is missing, cut
- * short, edited or not one at all is a `SideFileError` naming it, and touches nothing else.
+ * short, edited or not one at all is a `SideFileError` naming it, and touches nothing else. Missing
+ * and cut short are seen when the line is read (`checkSideFile`, a stat), an edit when the file is
+ * (`readSideFile`, its sha256): each file is hashed once per read, not twice.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { createFolder, sha256Hex, writeFileAtomic } from './files.js';
 import { JournalError } from './journal.js';
@@ -178,23 +180,37 @@ export function writeSideFile(dir: string, prefix: string, value: unknown): Side
   return { file: relative(dir, path).split(sep).join('/'), bytes: bytes.length, sha256 };
 }
 
-/**
- * The bytes of the side file `ref` names, under `dir` (the journal's folder), checked against the
- * line: throws `SideFileError` naming the file when it is missing or not the size or the content its
- * journal line says (cut short, edited, replaced); `by` says which line names it.
- */
-export function checkSideFile(dir: string, ref: SideFileRef, by: string): Buffer {
+const FIX = 'restore it from a copy of the run folder; the journal and the other side files are left as they are';
+
+/** The path of the side file `ref` names under `dir`; throws `SideFileError` for a name that leaves `dir`. */
+function sidePath(dir: string, ref: SideFileRef, by: string): string {
   const path = join(dir, ref.file);
-  const fix = `restore it from a copy of the run folder; the journal and the other side files are left as they are`;
   if (relative(dir, path).split(sep)[0] === '..') throw new SideFileError(`${by} names the side file ${ref.file}, outside the run folder ${dir} (expected a path inside it)`);
-  if (!existsSync(path)) throw new SideFileError(`${path}: side file missing (named by ${by}, ${ref.bytes} bytes); ${fix}`);
-  const bytes = readFileSync(path);
-  if (bytes.length !== ref.bytes) throw new SideFileError(`${path}: side file damaged: ${bytes.length} bytes, but ${by} says ${ref.bytes}; ${fix}`);
-  if (sha256Hex(bytes) !== ref.sha256) throw new SideFileError(`${path}: side file damaged: its sha256 is not the one ${by} holds; ${fix}`);
-  return bytes;
+  return path;
 }
 
-/** The value of the side file `ref` names (see `checkSideFile`); throws `SideFileError` naming it when it cannot be read back whole. */
+/**
+ * Checks, cheaply (one stat), that the side file `ref` names is there under `dir` (the journal's
+ * folder) with the size its line says: throws `SideFileError` naming the file when it is missing or
+ * cut short; `by` says which line names it. Its content is checked when it is read (`readSideFile`).
+ */
+export function checkSideFile(dir: string, ref: SideFileRef, by: string): void {
+  const path = sidePath(dir, ref, by);
+  const size = statSync(path, { throwIfNoEntry: false })?.size;
+  if (size === undefined) throw new SideFileError(`${path}: side file missing (named by ${by}, ${ref.bytes} bytes); ${FIX}`);
+  if (size !== ref.bytes) throw new SideFileError(`${path}: side file damaged: ${size} bytes, but ${by} says ${ref.bytes}; ${FIX}`);
+}
+
+/**
+ * The value of the side file `ref` names, under `dir`: throws `SideFileError` naming the file when
+ * it is missing, not the size or the content (sha256) its journal line says (cut short, edited,
+ * replaced), or not a side file; `by` says which line names it.
+ */
 export function readSideFile(dir: string, ref: SideFileRef, by: string): unknown {
-  return decodeSideFile(checkSideFile(dir, ref, by), join(dir, ref.file));
+  const path = sidePath(dir, ref, by);
+  if (!existsSync(path)) throw new SideFileError(`${path}: side file missing (named by ${by}, ${ref.bytes} bytes); ${FIX}`);
+  const bytes = readFileSync(path);
+  if (bytes.length !== ref.bytes) throw new SideFileError(`${path}: side file damaged: ${bytes.length} bytes, but ${by} says ${ref.bytes}; ${FIX}`);
+  if (sha256Hex(bytes) !== ref.sha256) throw new SideFileError(`${path}: side file damaged: its sha256 is not the one ${by} holds; ${FIX}`);
+  return decodeSideFile(bytes, path);
 }
