@@ -1,7 +1,8 @@
 /**
  * Long runs at scale (issue 36): a 1,000-trial search journal with real-sized telemetry, its bytes
- * per trial, and the time and peak memory of `report` (writeSearchReport: read, summarise, draw) and
- * of `--resume` (open and execute a run cut one trial before its end).
+ * per trial, and the time and peak memory of `report` (writeSearchReport: read, summarise, draw), of
+ * opening its page on a fresh dashboard, and of `--resume` (open and execute a run cut one trial
+ * before its end).
  *
  * The study is the real `SearchRun` (random sampler, cnn-mnist, 2 workers), its trials answered by
  * a fake evaluator whose results carry telemetry of exactly the shape a default conv proxy trial
@@ -101,6 +102,21 @@ async function step(name: string, dir: string): Promise<void> {
     await SearchRun.open({ options: OPTIONS, out: dir }, fakeDeps()).execute();
   } else if (name === 'report') {
     await writeSearchReport(dir);
+  } else if (name === 'dashboard') {
+    // Opening the run's page on a fresh dashboard (cold: the journal read and summarised), then again (warm).
+    const { startDashboard } = await import(join(code, 'src/dashboard/server.ts'));
+    const dashboard = await startDashboard({ root: join(dir, '..'), host: '127.0.0.1', port: 0 });
+    const open = async () => {
+      const t = performance.now();
+      const res = await fetch(`${dashboard.url}run/${dir.split('/').at(-1)}`);
+      const body = await res.text();
+      if (res.status !== 200 || !body.includes('trials-done')) throw new Error(`dashboard page: HTTP ${res.status}`);
+      return performance.now() - t;
+    };
+    const cold = await open();
+    const warm = await open();
+    await dashboard.close();
+    process.stdout.write(`${JSON.stringify({ coldMs: cold, warmMs: warm })}\n`);
   } else if (name === 'resume') {
     const run = SearchRun.open({ resume: dir }, fakeDeps());
     const opened = performance.now() - t0;
@@ -140,6 +156,8 @@ const sideBytes = existsSync(join(made, 'telemetry')) ? folderBytes(join(made, '
 const repeats = Array.from({ length: numberArg(args.repeat, 'repeat') }, (_, i) => i);
 const report = repeats.map(() => run('report', made));
 
+const dashboardOpen = run('dashboard', made);
+
 // --resume: the run cut after its next-to-last trial (the last trial's lines and everything after gone).
 const resumes = repeats.map(() => {
   const cut = join(root, 'resume');
@@ -157,5 +175,6 @@ process.stdout.write([
   `code: ${label}; ${trials} trials of cnn-mnist (random sampler, conv-sized telemetry, seed 1)`,
   `journal: ${(journalBytes / 1024 / 1024).toFixed(2)} MB, ${(journalBytes / trials / 1024).toFixed(1)} KB per trial; side files ${(sideBytes / 1024 / 1024).toFixed(1)} MB (${(sideBytes / trials / 1024).toFixed(1)} KB per trial); run folder ${(folderBytes(made) / 1024 / 1024).toFixed(1)} MB`,
   `report (read, summarise, draw), min / median / max of ${repeats.length}, ms: wall ${fmt(report.map((r) => r.ms))}, CPU ${fmt(report.map((r) => r.cpuMs))}; peak RSS ${Math.max(...report.map((r) => r.maxRssMb)).toFixed(0)} MB`,
+  `dashboard: the run's page opened on a fresh dashboard ${dashboardOpen.coldMs.toFixed(0)} ms, again ${dashboardOpen.warmMs.toFixed(0)} ms; peak RSS ${dashboardOpen.maxRssMb.toFixed(0)} MB`,
   `--resume (open + execute: 1 trial, finals, report), ms: wall ${fmt(resumes.map((r) => r.ms))}, CPU ${fmt(resumes.map((r) => r.cpuMs))} (wall of open alone ${fmt(resumes.map((r) => r.openMs))}); peak RSS ${Math.max(...resumes.map((r) => r.maxRssMb)).toFixed(0)} MB`,
 ].join('\n') + '\n');
