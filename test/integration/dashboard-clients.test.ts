@@ -3,7 +3,7 @@
 // run's telemetry read from its side files (a version-3 journal, written by a real SearchRun).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { request, type ClientRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -86,6 +86,17 @@ test('clients of one run get the same updates from one source, a page load shows
     assert.match(html, /<b id="trials-done">3<\/b> of 3 trials finished/);
     assert.ok((await page(dashboard.url, '/run/live')).includes(html));
     assert.match(html, />(IS|DS)</, 'group labels, read from the trials\' telemetry');
+
+    // A side file gone is an error on the page naming it; once it is back, the run reads whole again.
+    const side = readdirSync(join(run, 'telemetry')).sort()[1];
+    renameSync(join(run, 'telemetry', side), join(root, 'kept'));
+    const fresh = join(root, 'again');
+    mkdirSync(fresh);
+    cpSync(run, fresh, { recursive: true });
+    const broken = await page(dashboard.url, '/run/again');
+    assert.match(broken, new RegExp(`id="run-error">Cannot read this run: [^<]*${side.replace(/\./g, '\\.')}: side file missing`));
+    renameSync(join(root, 'kept'), join(fresh, 'telemetry', side));
+    assert.ok((await page(dashboard.url, '/run/again')).includes('<b id="trials-done">3</b> of 3 trials finished'));
 
     // A place frees up when a client leaves.
     clients[0].close();
