@@ -95,9 +95,9 @@ export function encodeSideFile(value: unknown): Buffer {
   MAGIC.copy(out, 0);
   out.writeUInt32LE(header.length, MAGIC.length);
   header.copy(out, MAGIC.length + 4);
-  const data = new Float64Array(out.buffer, out.byteOffset + dataStart, numbers.length);
-  // Buffer.alloc's memory is 8-byte aligned only by luck; copy through a view when it is not.
-  if ((out.byteOffset + dataStart) % 8 === 0 && isLittleEndian()) data.set(numbers);
+  // A float64 view needs 8-byte alignment (Buffer.alloc gives its own, aligned memory) and a
+  // little-endian machine; otherwise each number is written on its own.
+  if ((out.byteOffset + dataStart) % 8 === 0 && isLittleEndian()) new Float64Array(out.buffer, out.byteOffset + dataStart, numbers.length).set(numbers);
   else numbers.forEach((x, i) => out.writeDoubleLE(x, dataStart + 8 * i));
   return out;
 }
