@@ -30,7 +30,7 @@ const made = spawnSync(process.execPath, [BIN, 'search', '--space', 'mlp-mnist',
 if (made.status !== 0) throw new Error(`the source search failed: ${made.stderr}`);
 const journalLines = readFileSync(join(source, 'journal.jsonl'), 'utf8').trim().split('\n');
 
-const outcome = await loadDashboard({ journalLines, root: join(root, 'served'), clients, intervalMs: numberArg(args.interval, 'interval') });
+const outcome = await loadDashboard({ journalLines, sourceDir: source, root: join(root, 'served'), clients, intervalMs: numberArg(args.interval, 'interval') });
 const everyCount = outcome.seen.filter((s) => s.at(-1) === outcome.trials && Array.from({ length: outcome.trials }, (_, i) => i + 1).every((n) => s.includes(n))).length;
 const f = (ms: number) => `${ms.toFixed(0)} ms`;
 const lines = [

@@ -57,6 +57,7 @@ export const CLIENT_SCRIPT = `'use strict';
   });
   source.addEventListener('open', function () { connection.textContent = 'live'; });
   // EventSource reconnects by itself; say so instead of failing.
-  source.addEventListener('error', function () { if (source.readyState !== 2) connection.textContent = 'reconnecting'; });
+  // A refused stream (the run has too many viewers) or a server that went away is closed for good.
+  source.addEventListener('error', function () { connection.textContent = source.readyState !== 2 ? 'reconnecting' : 'not live: reload the page to try again'; });
 })();
 `;

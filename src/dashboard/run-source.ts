@@ -5,6 +5,7 @@
  */
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
+import { attachTelemetry } from '../pipeline/run-telemetry.js';
 import type { JournalEvent } from '../storage/journal.js';
 import { JournalTail } from './journal-tail.js';
 import { runStateOf, type RunFolder } from './runs.js';
@@ -13,7 +14,7 @@ import { baselineView, esc, probeView, searchView, type RunView } from './views.
 const RESULT_FILE = { search: 'journal.jsonl', probe: 'probe.json', baseline: 'baseline.json' } as const;
 
 export class RunSource {
-  private readonly tail?: JournalTail;
+  private tail?: JournalTail;
   private events: JournalEvent[] = [];
   private view?: RunView;
   private resultStamp = '';
@@ -45,7 +46,18 @@ export class RunSource {
   private readJournal(): boolean {
     const { events, restarted } = this.tail!.read();
     if (restarted) this.events = [];
-    this.events.push(...events);
+    let attached: JournalEvent[];
+    try {
+      // Only the new lines' side files are looked at: a trial's telemetry once per change, not per poll.
+      attached = events.map((e) => attachTelemetry(e, this.run.dir, this.tail!.path));
+    } catch (err) {
+      // A side file missing or damaged: shown as the error, and read again from the start next time
+      // (the lines read now are not lost to a later, repaired read).
+      this.tail = new JournalTail(this.tail!.path);
+      this.events = [];
+      throw err;
+    }
+    this.events.push(...attached);
     return restarted || events.length > 0;
   }
 

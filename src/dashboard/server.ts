@@ -9,20 +9,26 @@
  *   /files/<path>     a file under the served folder (report.html, summary.json, figures, ...)
  *   /assets/dashboard.js  the page script
  *
+ * One source per run: every page load and event stream of a run shares one `RunSource` (its
+ * journal read incrementally, summarised and drawn once per change) and one `Broadcast` (the same
+ * update bytes to every client); past `maxClientsPerRun` streams a run refuses more with 503.
+ *
  * Safe by construction: only GET and HEAD; every path goes through `resolveUnder` (no `..`, no
  * hidden names, no symlink out of the served folder); nothing is written; bound to loopback unless
  * the caller names another host, and then the Host header is not checked; on loopback a request
  * whose Host is not a loopback name is refused (a web page cannot reach it by DNS rebinding).
  */
-import { watch, type FSWatcher, createReadStream, realpathSync, statSync } from 'node:fs';
+import { createReadStream, realpathSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join } from 'node:path';
 import { WidthwiseError } from '../core/errors.js';
 import { pageHtml, runHref, runListHtml, CLIENT_SCRIPT } from './pages.js';
+import { Broadcast } from './broadcast.js';
 import { RunSource } from './run-source.js';
 import { findRuns, runFolderAt, type RunFolder } from './runs.js';
 import { resolveUnder } from './safe-path.js';
+import type { RunView } from './views.js';
 
 /** The dashboard could not start (its address is taken or not this machine's). */
 export class DashboardError extends WidthwiseError {}
@@ -35,6 +41,8 @@ export interface DashboardOptions {
   port: number;
   /** How often a run and the list are looked at besides file-change notifications (ms). */
   pollMs?: number;
+  /** Live event streams one run (or the run list) serves at once; more are refused with 503 (default `DEFAULT_MAX_CLIENTS_PER_RUN`). */
+  maxClientsPerRun?: number;
 }
 
 export interface Dashboard {
@@ -57,11 +65,28 @@ const SAFETY_HEADERS = {
   'referrer-policy': 'no-referrer',
 };
 
+/** Live event streams a run (or the run list) serves at once by default; more are refused with 503. */
+export const DEFAULT_MAX_CLIENTS_PER_RUN = 200;
+
+/** A run with no stream and no page load for this long is forgotten (its events are let go). */
+const IDLE_RUN_MS = 60_000;
+
+/** One run as the dashboard follows it: one source, one broadcast, whatever the number of clients. */
+interface LiveRun {
+  run: RunFolder;
+  source: RunSource;
+  broadcast: Broadcast;
+  /** The view of the source's last poll. */
+  view?: RunView;
+  /** The page last built, for the view it was built from (the same bytes for every load until the run moves). */
+  page?: { view: RunView; bytes: Buffer };
+}
+
 export async function startDashboard(options: DashboardOptions): Promise<Dashboard> {
   const root = realpathSync(options.root);
   const pollMs = options.pollMs ?? 1000;
+  const maxClients = options.maxClientsPerRun ?? DEFAULT_MAX_CLIENTS_PER_RUN;
   const checkHost = isLoopback(options.host);
-  const streams = new Set<() => void>();
 
   /** The run at URL path `rest`, if it is a run folder under the root. */
   const runAt = (rest: string): RunFolder | undefined => {
@@ -75,54 +100,55 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   };
   const notFound = (res: ServerResponse) => send(res, 404, 'text/plain; charset=utf-8', 'not found\n');
 
-  /**
-   * Streams `next()` as server-sent `update` events: at once, on every change notification of
-   * `watchPath`, and every `pollMs` (notifications can be missed, and a lock changes no file we watch).
-   */
-  const stream = (req: IncomingMessage, res: ServerResponse, watchPath: string, next: () => { data: object } | undefined) => {
-    res.writeHead(200, { ...SAFETY_HEADERS, 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
-    const push = () => {
-      const update = next();
-      if (update) res.write(`event: update\ndata: ${JSON.stringify(update.data)}\n\n`);
-    };
-    let pending: NodeJS.Timeout | undefined;
-    // Appends come in bursts (a trial's line, then the next one's start): one update per burst.
-    const soon = () => {
-      pending ??= setTimeout(() => {
-        pending = undefined;
-        push();
-      }, 50);
-    };
-    let watcher: FSWatcher | undefined;
-    try {
-      watcher = watch(watchPath, soon);
-      watcher.on('error', () => undefined);
-    } catch {
-      // The file may not exist yet; the poll covers it.
+  const refusal = (what: string) => `${what} already has ${maxClients} live viewers, the most this dashboard serves at once (maxClientsPerRun); close a tab or reload later`;
+
+  // Every client of a run (its page loads, its event streams, the run list's line) reads the same
+  // source: the journal is read, summarised and drawn once per change, not once per client.
+  const live = new Map<string, LiveRun>();
+  const liveRun = (run: RunFolder): LiveRun => {
+    const now = Date.now();
+    for (const [path, l] of live) {
+      if (l.broadcast.clientCount === 0 && now - l.broadcast.lastUsedMs > IDLE_RUN_MS) {
+        l.broadcast.close();
+        live.delete(path);
+      }
     }
-    const timer = setInterval(push, pollMs);
-    const stop = () => {
-      clearInterval(timer);
-      clearTimeout(pending);
-      watcher?.close();
-      streams.delete(stop);
-      res.end();
+    let l = live.get(run.path);
+    if (l && l.run.kind === run.kind) return l;
+    l?.broadcast.close();
+    const source = new RunSource(run);
+    const entry: LiveRun = {
+      run, source,
+      broadcast: new Broadcast({
+        watchPath: run.kind === 'search' ? join(run.dir, 'journal.jsonl') : run.dir, pollMs, maxClients, headers: SAFETY_HEADERS,
+        refusal: refusal(`the run ${run.path || '.'}`),
+        next: () => {
+          const { view, changed } = source.poll();
+          entry.view = view;
+          return changed ? { html: view.html, title: view.title, state: view.state, final: view.state === 'finished' } : undefined;
+        },
+      }),
     };
-    streams.add(stop);
-    req.on('close', stop);
-    push();
+    live.set(run.path, (l = entry));
+    return l;
+  };
+  /** The run's view now: a look at it (cheap when nothing moved) whose news reaches its streams too. */
+  const viewNow = (l: LiveRun): RunView => {
+    l.broadcast.refresh();
+    return l.view!;
   };
 
-  const listSources = new Map<string, RunSource>();
-  const listUpdate = () => {
-    const runs = findRuns(root);
-    for (const path of listSources.keys()) if (!runs.some((r) => r.path === path)) listSources.delete(path);
-    return runs.map((run) => {
-      let source = listSources.get(run.path);
-      if (!source || source.run.kind !== run.kind) listSources.set(run.path, (source = new RunSource(run)));
-      return { run, view: source.poll().view };
-    });
-  };
+  const listUpdate = () => findRuns(root).map((run) => ({ run, view: viewNow(liveRun(run)) }));
+  let lastList = '';
+  const list = new Broadcast({
+    watchPath: root, pollMs, maxClients, headers: SAFETY_HEADERS, refusal: refusal('the run list'),
+    next: () => {
+      const html = runListHtml(options.root, listUpdate());
+      if (html === lastList) return undefined;
+      lastList = html;
+      return { html, title: 'Runs' };
+    },
+  });
 
   const handle = (req: IncomingMessage, res: ServerResponse) => {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -143,28 +169,19 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     } else if (path === '/assets/dashboard.js') {
       send(res, 200, 'text/javascript; charset=utf-8', CLIENT_SCRIPT, head);
     } else if (path === '/events/list') {
-      let last = '';
-      stream(req, res, root, () => {
-        const html = runListHtml(options.root, listUpdate());
-        if (html === last) return undefined;
-        last = html;
-        return { data: { html, title: 'Runs' } };
-      });
+      list.add(req, res);
     } else if (path.startsWith('/run/') || path.startsWith('/events/run/')) {
       const events = path.startsWith('/events/');
       const run = runAt(path.slice(events ? '/events/run/'.length : '/run/'.length));
       if (!run) return notFound(res);
-      const source = new RunSource(run);
-      if (!events) {
-        const { view } = source.poll();
-        send(res, 200, 'text/html; charset=utf-8', pageHtml(view.title, view.html, `/events${runHref(run.path)}`), head);
+      const l = liveRun(run);
+      if (events) {
+        l.broadcast.add(req, res);
         return;
       }
-      const watched = run.kind === 'search' ? join(run.dir, 'journal.jsonl') : run.dir;
-      stream(req, res, watched, () => {
-        const { view, changed } = source.poll();
-        return changed ? { data: { html: view.html, title: view.title, state: view.state, final: view.state === 'finished' } } : undefined;
-      });
+      const view = viewNow(l);
+      if (l.page?.view !== view) l.page = { view, bytes: Buffer.from(pageHtml(view.title, view.html, `/events${runHref(run.path)}`)) };
+      send(res, 200, 'text/html; charset=utf-8', l.page.bytes, head);
     } else if (path.startsWith('/files/')) {
       const file = resolveUnder(root, path.slice('/files/'.length));
       if (!file || !statSync(file).isFile()) return notFound(res);
@@ -196,7 +213,8 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   return {
     url: `http://${hostInUrl}:${address.port}/`,
     close: () => new Promise<void>((resolve) => {
-      for (const stop of [...streams]) stop();
+      list.close();
+      for (const l of live.values()) l.broadcast.close();
       server.close(() => resolve());
       server.closeAllConnections();
     }),

@@ -31,6 +31,7 @@ import type { TrialEvent } from '../trial/result.js';
 import { distinctTrainings, finalModels, finalRecipe, finalTrainingTask, type FinalModel } from './final-trainings.js';
 import { recommendModel } from './recommendation.js';
 import { finalChooser, finalModelSummaries } from './summary-from-journal.js';
+import { RunJournal, SIDE_FILE_JOURNAL_VERSION } from './run-telemetry.js';
 import { appendRunEvent, decodeRunEvents, journaledSpace, journalVersionOf, readRunJournal, RUN_JOURNAL_VERSION, type FinalModelName } from './run-events.js';
 import { checkSearchOptions, SEARCH_DEFAULTS, studyConfigFor, type SearchOptions, type SearchStudyConfig, type TableIdentity } from './search-options.js';
 import { writeSearchReport } from './write-report.js';
@@ -284,7 +285,8 @@ export class SearchRun {
     // A table trains nothing: no backend is started (tfjs is never loaded).
     const backend = this.table ? { name: TABLE_BACKEND } : await this.deps.startBackend(this.options.backend);
     observer.onBackend?.(backend);
-    const journal = new Journal(journalPath);
+    // From version 3 on, each trial's telemetry goes to a side file (a resumed older run keeps its format).
+    const journal = new RunJournal(new Journal(journalPath), (this.config.journalVersion ?? 1) >= SIDE_FILE_JOURNAL_VERSION);
     const evaluator = this.deps.createEvaluator({
       workers: this.options.workers, trialTimeoutSeconds: this.options.trialTimeout,
       queue: this.queue && { ...this.queue, queueName: queueNameFor(this.runDir), fresh: !this.replay },
@@ -350,7 +352,7 @@ export class SearchRun {
   }
 
   /** Trains what is left of the final models; returns the ones that failed (journaled as `final-failed`). */
-  private async trainFinals(models: FinalModel[], journal: Journal, evaluator: Evaluator, observer: SearchRunObserver): Promise<{ which: FinalModelName; reason: string }[]> {
+  private async trainFinals(models: FinalModel[], journal: RunJournal, evaluator: Evaluator, observer: SearchRunObserver): Promise<{ which: FinalModelName; reason: string }[]> {
     if (models.length === 0) return [];
     observer.onFinalTrainingsStart?.(models, this.options.finalEpochs);
     const recipe = finalRecipe(this.options);
@@ -392,7 +394,7 @@ export class SearchRun {
     return { folder: group?.[0].which ?? which, onnx: `${which}.onnx` };
   }
 
-  private async ended(status: SearchOutcome['status'], journal: Journal, study: Study): Promise<SearchOutcome> {
+  private async ended(status: SearchOutcome['status'], journal: RunJournal, study: Study): Promise<SearchOutcome> {
     journal.close();
     return { status, runDir: this.runDir, trials: study.history.length, best: study.best(), summary: await writeSearchReport(this.runDir) };
   }
@@ -426,7 +428,7 @@ function configWithTable(options: SearchOptions, journalVersion: number, storedS
   return { config: { ...config, table: identity }, table };
 }
 
-function closeQuietly(journal: Journal): void {
+function closeQuietly(journal: RunJournal): void {
   try {
     journal.close();
   } catch {

@@ -13,6 +13,20 @@ import type { TrialResult } from '../trial/result.js';
 import { decodeRunEvents, journalVersionOf, type FinalModelName, type RunEvent } from './run-events.js';
 import { recommendModel, type FinalChooser } from './recommendation.js';
 
+/**
+ * Readings of trials already read, by result object: a dashboard summarises the same events again
+ * at every change of its run, and a trial's reading (from its telemetry, perhaps in a side file)
+ * never changes. Deterministic functions of their arguments, so a remembered one is exact.
+ */
+const remembered = new WeakMap<object, Map<string, unknown>>();
+
+function remember<T>(result: object, key: string, compute: () => T): T {
+  let byKey = remembered.get(result);
+  if (!byKey) remembered.set(result, (byKey = new Map()));
+  if (!byKey.has(key)) byKey.set(key, compute());
+  return byKey.get(key) as T;
+}
+
 function modelSummary(r: TrialResult): ModelSummary | undefined {
   if (r.status !== 'ok' || !r.metrics) return undefined;
   return {
@@ -81,11 +95,13 @@ function samplerAndHistory(events: readonly JournalEvent[]): { sampler: Sampler;
     const signal = studySignal(config);
     const started = new Map<number, { round: number; note?: string }>();
     const history: FrozenTrial[] = [];
+    const freezeKey = `freeze|${JSON.stringify([config.space, signal])}`;
     for (const e of events) {
       if (e.type === 'trial-started') started.set(e.trialId, { round: e.round ?? 0, note: e.tag });
       if (e.type === 'trial-finished' && e.result) {
         const s = started.get(e.trialId);
-        history.push(freeze(config.space, e.result as TrialResult, s?.round ?? 0, signal, s?.note));
+        const result = e.result as TrialResult;
+        history.push(remember(result, `${freezeKey}|${JSON.stringify([s?.round ?? 0, s?.note])}`, () => freeze(config.space, result, s?.round ?? 0, signal, s?.note)));
       }
     }
     return { sampler, history };
@@ -115,6 +131,7 @@ export function summaryFromJournal(events: JournalEvent[], runDir: string): Sear
   journalVersionOf(created.config, runDir);
   const config = created.config as unknown as StudyConfig & { table?: SearchSummary['table'] };
   const signal = studySignal(config);
+  const readKey = `read|${JSON.stringify([config.space, signal])}`;
   const trials = new Map<number, TrialSummary>();
   const results = new Map<number, TrialResult>();
   let winnerId: number | undefined;
@@ -137,8 +154,9 @@ export function summaryFromJournal(events: JournalEvent[], runDir: string): Sear
           results.set(e.trialId, r);
           backend ??= r.backend;
           if (r.metrics) Object.assign(t, { validationAccuracy: r.metrics.validationAccuracy, params: r.metrics.params, macs: r.metrics.macs });
-          if (r.telemetry || r.groupTelemetry) {
-            const reading = readGroups(config.space, r, signal);
+          // Asked once per result: with a side file, asking for the telemetry reads it.
+          const reading = remember(r, readKey, () => (r.telemetry || r.groupTelemetry ? readGroups(config.space, r, signal) : undefined));
+          if (reading) {
             t.groupLabels = reading.labels;
             // People read the shape labels with their reasons (the search keeps its band labels).
             if (r.groupTelemetry) {

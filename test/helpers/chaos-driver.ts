@@ -9,6 +9,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRng } from '../../src/core/rng.js';
+import { withTelemetry } from '../../src/pipeline/run-telemetry.js';
+import type { JournalEvent } from '../../src/storage/journal.js';
 import { queueNameFor } from '../../src/runtime/queue-connection.js';
 import { LiveChild, type Exit } from './child-process.js';
 import { RedisServer } from './redis-server.js';
@@ -158,9 +160,14 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosOutcome> {
   }
 }
 
-/** A journal's events, parsed line by line (a torn last line would throw: none is expected after a finished run). */
+/**
+ * A journal's events, parsed line by line (a torn last line would throw: none is expected after a
+ * finished run), each trial's telemetry read back from its side file (so runs compare whole).
+ */
 export function journalEvents(runDir: string): Record<string, unknown>[] {
-  return readFileSync(join(runDir, 'journal.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const path = join(runDir, 'journal.jsonl');
+  const events = readFileSync(path, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as JournalEvent);
+  return withTelemetry(events, path) as unknown as Record<string, unknown>[];
 }
 
 /** `value` without wall-clock fields (`seconds`, `at`), for comparing runs. */

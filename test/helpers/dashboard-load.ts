@@ -7,7 +7,7 @@
  * which trial counts each client saw. Used by scripts/chaos-dashboard.ts and its test.
  */
 import { spawn } from 'node:child_process';
-import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { get, type IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 
@@ -16,6 +16,8 @@ const BIN = new URL('../../bin/widthwise.js', import.meta.url).pathname;
 export interface LoadOptions {
   /** Lines of a finished search's journal (study-created first). */
   journalLines: string[];
+  /** The run folder the lines come from: its trials' telemetry side files are copied first (a writer writes them before their lines). */
+  sourceDir?: string;
   /** Empty folder the dashboard serves. */
   root: string;
   clients: number;
@@ -76,6 +78,7 @@ function openStream(url: string, onUpdate: (data: { html: string; final?: boolea
 export async function loadDashboard(options: LoadOptions): Promise<LoadOutcome> {
   const runDir = join(options.root, 'live');
   mkdirSync(runDir, { recursive: true });
+  if (options.sourceDir && existsSync(join(options.sourceDir, 'telemetry'))) cpSync(join(options.sourceDir, 'telemetry'), join(runDir, 'telemetry'), { recursive: true });
   const lines = options.journalLines;
   // The study's start is there before anyone looks; then one trial's lines at a time.
   const firstTrialEnd = lines.findIndex((l) => /"type":"trial-(finished|failed)"/.test(l));

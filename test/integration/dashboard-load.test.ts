@@ -18,7 +18,7 @@ test('12 clients on a growing search: each brought to the finished run, counts o
   assert.equal(made.status, 0, made.stderr);
   const journalLines = readFileSync(join(root, 'source', 'journal.jsonl'), 'utf8').trim().split('\n');
   const clients = 12;
-  const outcome = await loadDashboard({ journalLines, root: join(root, 'served'), clients, intervalMs: 300 });
+  const outcome = await loadDashboard({ journalLines, sourceDir: join(root, 'source'), root: join(root, 'served'), clients, intervalMs: 300 });
   assert.equal(outcome.trials, 5, 'five trials written');
   assert.deepEqual(outcome.sawFinal, Array(clients).fill(true), 'every client was told the run finished');
   for (const [c, counts] of outcome.seen.entries()) {

@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WidthwiseError } from '../../src/core/errors.js';
@@ -17,9 +17,13 @@ import { FakeEvaluator } from '../helpers/fake-evaluator.js';
 
 const ONNX = { path: 'winner.onnx', bytes: 1234, examples: 256, maxAbsDiff: 1e-6, argmaxAgreement: 1 };
 
+/** The run folder of the last `finishedJournal`: its trials' telemetry side files go with every edited copy. */
+let sourceDir = '';
+
 /** The lines of a finished search's journal (fake trainings: no tfjs). */
 async function finishedJournal(): Promise<string[]> {
   const dir = join(mkdtempSync(join(tmpdir(), 'ww-rj-')), 'run');
+  sourceDir = dir;
   await SearchRun.open({ options: { space: 'mlp-mnist', sampler: 'random', trials: 3, workers: 2, seed: 1, finalEpochs: 1 }, out: dir }, {
     startBackend: async () => ({ name: 'fake' }), createEvaluator: () => new FakeEvaluator([96, 160]), exportWinner: async () => ONNX,
   }).execute();
@@ -28,6 +32,7 @@ async function finishedJournal(): Promise<string[]> {
 
 function readAndSummarise(lines: string[]) {
   const dir = mkdtempSync(join(tmpdir(), 'ww-rj-'));
+  cpSync(join(sourceDir, 'telemetry'), join(dir, 'telemetry'), { recursive: true });
   writeFileSync(join(dir, 'journal.jsonl'), lines.join('\n') + '\n');
   return summaryFromJournal(readRunJournal(join(dir, 'journal.jsonl')).events, dir);
 }
