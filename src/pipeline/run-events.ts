@@ -8,6 +8,7 @@
  * replay and resume; 3 keeps each trial's telemetry in a side file (`run-telemetry.ts`), the line
  * naming it. A version newer than `RUN_JOURNAL_VERSION` is refused with `JournalVersionError`.
  */
+import { ISSUE_25_MODEL } from '../search/model-sampler.js';
 import { z } from 'zod';
 import { WidthwiseError } from '../core/errors.js';
 import type { OnnxSummary } from '../report/search-summary.js';
@@ -20,6 +21,15 @@ import { telemetryFileSchema, withTelemetry } from './run-telemetry.js';
 
 /** The journal format this code writes. */
 export const RUN_JOURNAL_VERSION = 3;
+
+/**
+ * The sampler options a study's config leaves to defaults, as its journal's version had them: a
+ * model-sampler study journaled before version 3 ran issue 25's design (`ISSUE_25_MODEL`), so its
+ * resume and its report read it with those; newer studies take today's defaults.
+ */
+export function samplerDefaultsFor(config: { sampler: string; journalVersion?: number }): Record<string, number> {
+  return config.sampler === 'model' && (config.journalVersion ?? 1) < 3 ? { ...ISSUE_25_MODEL } as Record<string, number> : {};
+}
 
 /** A journal written by a newer widthwise, whose events this one cannot be sure to read. */
 export class JournalVersionError extends WidthwiseError {}

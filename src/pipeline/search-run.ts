@@ -32,7 +32,7 @@ import { distinctTrainings, finalModels, finalRecipe, finalTrainingTask, type Fi
 import { recommendModel } from './recommendation.js';
 import { finalChooser, finalModelSummaries } from './summary-from-journal.js';
 import { RunJournal, SIDE_FILE_JOURNAL_VERSION } from './run-telemetry.js';
-import { appendRunEvent, decodeRunEvents, journaledSpace, journalVersionOf, readRunJournal, RUN_JOURNAL_VERSION, type FinalModelName } from './run-events.js';
+import { appendRunEvent, decodeRunEvents, journaledSpace, samplerDefaultsFor, journalVersionOf, readRunJournal, RUN_JOURNAL_VERSION, type FinalModelName } from './run-events.js';
 import { checkSearchOptions, SEARCH_DEFAULTS, studyConfigFor, type SearchOptions, type SearchStudyConfig, type TableIdentity } from './search-options.js';
 import { writeSearchReport } from './write-report.js';
 
@@ -296,7 +296,7 @@ export class SearchRun {
     });
     this.evaluator = evaluator;
     try {
-      const study = new Study(this.config, evaluator, journal);
+      const study = new Study(this.config, evaluator, journal, samplerDefaultsFor(this.config));
       this.study = study;
       if (this.replay) study.restore(events);
       else study.create();

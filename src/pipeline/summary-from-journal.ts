@@ -10,7 +10,7 @@ import { freeze, studySampler, studySignal, type StudyConfig } from '../search/s
 import { bestTrial, type FrozenTrial, type Sampler } from '../search/types.js';
 import { JournalError, type JournalEvent } from '../storage/journal.js';
 import type { TrialResult } from '../trial/result.js';
-import { decodeRunEvents, journalVersionOf, type FinalModelName, type RunEvent } from './run-events.js';
+import { decodeRunEvents, journalVersionOf, samplerDefaultsFor, type FinalModelName, type RunEvent } from './run-events.js';
 import { recommendModel, type FinalChooser } from './recommendation.js';
 
 /**
@@ -91,7 +91,7 @@ function samplerAndHistory(events: readonly JournalEvent[]): { sampler: Sampler;
   // journal still gives the rest of the summary (the model's reading is an extra).
   if (config.sampler !== 'model' || !Array.isArray(config.space?.groups) || !Array.isArray(config.start) || !(config.budget?.macs > 0)) return undefined;
   try {
-    const sampler = studySampler(config);
+    const sampler = studySampler(config, samplerDefaultsFor(config as StudyConfig & { journalVersion?: number }));
     const signal = studySignal(config);
     const started = new Map<number, { round: number; note?: string }>();
     const history: FrozenTrial[] = [];

@@ -69,6 +69,13 @@ export interface ModelOptions {
   radius: number;
 }
 
+/**
+ * The model sampler as studies journaled before journal version 3 ran it (issue 25's design, prior
+ * on unless the study said otherwise): their resume must propose what the interrupted study would
+ * have, so the pipeline gives them these defaults (`samplerDefaultsFor`).
+ */
+export const ISSUE_25_MODEL: Partial<ModelOptions> = { prior: 1, spread: 0, confidence: 0, exploit: 0 };
+
 export const DEFAULT_MODEL: ModelOptions = { fill: 0.85, prior: 0, pool: 300, explore: 1, radius: 2, maxEvaluations: 2, spread: 6, confidence: 2, exploit: 1 };
 
 const key = (w: readonly number[]) => w.join(',');

@@ -89,12 +89,16 @@ export function freeze(space: SearchSpace, result: TrialResult, round: number, s
   });
 }
 
-/** The sampler a study config defines; each round's rng derives from (seed, sampler, round). */
-export function studySampler(c: Pick<StudyConfig, 'sampler' | 'samplerOptions' | 'space' | 'budget' | 'roundSize' | 'start' | 'seed'>): Sampler {
+/**
+ * The sampler a study config defines; each round's rng derives from (seed, sampler, round).
+ * `defaults` fill the options the config does not name (a journal written when the sampler's
+ * defaults were others: see `ISSUE_25_MODEL`).
+ */
+export function studySampler(c: Pick<StudyConfig, 'sampler' | 'samplerOptions' | 'space' | 'budget' | 'roundSize' | 'start' | 'seed'>, defaults: Record<string, number> = {}): Sampler {
   return createSampler(c.sampler, {
     space: c.space, budget: c.budget, roundSize: c.roundSize, start: c.start,
     rngForRound: (round) => createRng(`${c.seed}:${c.sampler}:${round}`),
-  }, c.samplerOptions);
+  }, { ...defaults, ...c.samplerOptions });
 }
 
 export class Study {
@@ -111,7 +115,8 @@ export class Study {
   /** The study's signal, read once: every trial is frozen under it. */
   private readonly signal: SignalSettings;
 
-  constructor(readonly config: StudyConfig, private readonly evaluator: Evaluator, private readonly journal: StudyJournal) {
+  /** `samplerDefaults`: options of the sampler that the config does not name (see `studySampler`). */
+  constructor(readonly config: StudyConfig, private readonly evaluator: Evaluator, private readonly journal: StudyJournal, private readonly samplerDefaults: Record<string, number> = {}) {
     this.signal = studySignal(config);
   }
 
@@ -163,7 +168,7 @@ export class Study {
 
   /** The study's sampler (stateless between rounds: everything it knows is the history). */
   get sampler(): Sampler {
-    return (this.samplerInstance ??= studySampler(this.config));
+    return (this.samplerInstance ??= studySampler(this.config, this.samplerDefaults));
   }
   private samplerInstance?: Sampler;
 
