@@ -136,6 +136,8 @@ export function trainCommand(yargs: Argv): Argv {
       // The settings are checked against the flags before any tensor is read, lock taken or backend started.
       const { readCheckpointMeta } = await checkpoints();
       const savedMeta = args.resume ? readCheckpointMeta(args.resume) : undefined;
+      // A supernet trains with the sandwich rule: resumed as a plain training it would become another training.
+      if (savedMeta?.supernet) throw new UsageError(`--resume ${args.resume}: the folder holds a supernet training (search --evaluator oneshot); resume the search whose run folder holds it (widthwise search --resume <run folder>)`);
       const settings = savedMeta ? settingsFromCheckpoint(savedMeta, args.resume!, args.dataDir) : settingsFromArgs(args);
       if (savedMeta) refuseContradictions(args, givenFlags(args), settings, args.resume!);
       // One writer per folder: a second one fails here, before any work.

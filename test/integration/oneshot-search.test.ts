@@ -48,3 +48,9 @@ test('killed at its first checkpoint, the supernet training resumes to the unint
   const accuracies = (dir: string) => journal(dir).filter((e) => e.type === 'trial-finished').map((e) => [e.result.widths.join(','), e.result.metrics.validationAccuracy]);
   assert.deepEqual(accuracies(killed), accuracies(whole));
 });
+
+test('train --resume refuses a supernet checkpoint (exit code 2): resumed as a plain training it would be another training', async () => {
+  const r = await widthwise(['train', '--resume', join(whole, 'supernet')]);
+  assert.equal(r.status, 2, r.stderr);
+  assert.match(r.stderr, /^UsageError: --resume .*supernet: the folder holds a supernet training/);
+});
