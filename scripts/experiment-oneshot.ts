@@ -76,6 +76,7 @@ if (!args['render-only']) {
       for (const v of vectors) {
         const r0 = performance.now();
         accuracy.push(readSubnet(trained.supernet, v.widths, dataset.train, dataset.validation, dataset.inputShape).accuracy);
+        process.stderr.write(`  ${v.widths.join(",")}: ${accuracy[accuracy.length - 1].toFixed(4)} (${((performance.now() - r0) / 1000).toFixed(1)} s)\n`);
         readSeconds.push((performance.now() - r0) / 1000);
       }
       process.stderr.write(`supernet seed ${seed}: ${vectors.length} vectors read, median ${readSeconds.sort((a, b) => a - b)[Math.floor(readSeconds.length / 2)].toFixed(2)} s each\n`);
@@ -121,7 +122,8 @@ for (const epochs of epochsList) for (const seed of seeds) if (existsSync(readin
 for (const r of readings) {
   rows.push({
     id: `supernet ${r.epochs} ep x ${r.trainCount.toLocaleString('en')}, ${r.randomPerStep} random per step, seed ${r.seed}`,
-    macs: supernetMacs(r.epochs, r.seed, r.trainCount) + vectors.length * 2000 * mean(vectors.map((v) => macs(v.widths))) / 3,
+    // Reading a vector: forward passes over 2,000 calibration and 600 validation images, a third of a training pass each.
+    macs: supernetMacs(r.epochs, r.seed, r.trainCount) + vectors.length * (2000 + 600) * mean(vectors.map((v) => macs(v.widths))) / 3,
     seconds: r.trainSeconds + r.readSeconds.reduce((a, b) => a + b, 0), stats: rankStats(r.accuracy), complete: true,
   });
 }
