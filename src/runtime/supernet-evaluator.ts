@@ -89,7 +89,9 @@ export class SupernetEvaluator implements Evaluator {
     const log = o.log ?? (() => undefined);
     log(`supernet ${maxWidths.join(',')}: ${epochs} epochs on ${o.maxTrain ?? SUPERNET_DEFAULTS.maxTrain} images (sandwich rule, in-place distillation)`);
     return runSupernet({
-      space: task.space, maxWidths, seed: task.seed,
+      // The recipe's seed is the study's (a trial's own seed differs by trial, and a resumed
+      // search may ask another trial first): the supernet is the same whichever asks.
+      space: task.space, maxWidths, seed: task.recipe.seed,
       data: { ...task.data, maxTrain: o.maxTrain ?? SUPERNET_DEFAULTS.maxTrain },
       recipe: { ...task.recipe, epochs, keepBest: false },
     }, {
