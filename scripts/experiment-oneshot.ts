@@ -9,7 +9,7 @@
  *
  *   npx tsx scripts/experiment-oneshot.ts [--epochs 6] [--seeds 0] [--random-per-step 2] [--render-only]
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { initBackend } from '../src/engine/backend.js';
 import { defaultRecipe } from '../src/core/recipe.js';
@@ -30,8 +30,12 @@ const args = scriptArgs({
   epochs: { type: 'string', default: '6' },
   seeds: { type: 'string', default: '0' },
   'random-per-step': { type: 'string', default: '2' },
+  'calibration-images': { type: 'string', default: '2000' },
+  'validation-images': { type: 'string', default: '6000' },
   'render-only': { type: 'boolean', default: false },
-}, 'npx tsx scripts/experiment-oneshot.ts [--epochs 6] [--seeds 0] [--random-per-step 2] [--render-only]');
+}, 'npx tsx scripts/experiment-oneshot.ts [--epochs 6] [--seeds 0] [--random-per-step 2] [--calibration-images 2000] [--validation-images 6000] [--render-only]');
+const calibrationImages = numberArg(args['calibration-images'], 'calibration-images');
+const validationImages = numberArg(args['validation-images'], 'validation-images');
 const epochsList = args.epochs.split(',').map((s) => numberArg(s, 'epochs'));
 const seeds = args.seeds.split(',').map((s) => numberArg(s, 'seeds'));
 const randomPerStep = numberArg(args['random-per-step'], 'random-per-step');
@@ -55,8 +59,10 @@ function supernetMacs(epochs: number, seed: number, trainCount: number): number 
   return total;
 }
 
-interface Reading { epochs: number; seed: number; randomPerStep: number; trainSeconds: number; readSeconds: number[]; accuracy: number[]; trainCount: number; history: { epoch: number; trainLoss: number; trainAccuracy: number }[] }
-const readingFile = (epochs: number, seed: number) => join(outDir, `supernet-e${epochs}-r${randomPerStep}-s${seed}.json`);
+interface Reading { calibrationImages?: number; validationImages?: number; epochs: number; seed: number; randomPerStep: number; trainSeconds: number; readSeconds: number[]; accuracy: number[]; trainCount: number; history: { epoch: number; trainLoss: number; trainAccuracy: number }[] }
+// The first readings (calibration 2,000, validation 6,000) keep their file names.
+const readTag = calibrationImages === 2000 && validationImages === 6000 ? '' : `-c${calibrationImages}-v${validationImages}`;
+const readingFile = (epochs: number, seed: number) => join(outDir, `supernet-e${epochs}-r${randomPerStep}-s${seed}${readTag}.json`);
 
 if (!args['render-only']) {
   await initBackend('wasm');
@@ -75,12 +81,12 @@ if (!args['render-only']) {
       const readSeconds: number[] = [];
       for (const v of vectors) {
         const r0 = performance.now();
-        accuracy.push(readSubnet(trained.supernet, v.widths, dataset.train, dataset.validation, dataset.inputShape).accuracy);
+        accuracy.push(readSubnet(trained.supernet, v.widths, dataset.train, dataset.validation, dataset.inputShape, { calibrationImages, heldOutImages: validationImages }).accuracy);
         process.stderr.write(`  ${v.widths.join(",")}: ${accuracy[accuracy.length - 1].toFixed(4)} (${((performance.now() - r0) / 1000).toFixed(1)} s)\n`);
         readSeconds.push((performance.now() - r0) / 1000);
       }
       process.stderr.write(`supernet seed ${seed}: ${vectors.length} vectors read, median ${readSeconds.sort((a, b) => a - b)[Math.floor(readSeconds.length / 2)].toFixed(2)} s each\n`);
-      const reading: Reading = { epochs, seed, randomPerStep, trainSeconds, readSeconds, accuracy, trainCount: dataset.train.count, history: trained.history.map(({ epoch, trainLoss, trainAccuracy }) => ({ epoch, trainLoss, trainAccuracy })) };
+      const reading: Reading = { calibrationImages, validationImages, epochs, seed, randomPerStep, trainSeconds, readSeconds, accuracy, trainCount: dataset.train.count, history: trained.history.map(({ epoch, trainLoss, trainAccuracy }) => ({ epoch, trainLoss, trainAccuracy })) };
       writeFileSync(readingFile(epochs, seed), JSON.stringify(reading, null, 1));
       trained.supernet.dispose();
     }
@@ -118,12 +124,13 @@ for (const setting of PROXY_SETTINGS) {
   });
 }
 const readings: Reading[] = [];
-for (const epochs of epochsList) for (const seed of seeds) if (existsSync(readingFile(epochs, seed))) readings.push(JSON.parse(readFileSync(readingFile(epochs, seed), 'utf8')));
+// Every reading on disk, whatever settings this run was given.
+for (const f of readdirSync(outDir).filter((n) => /^supernet-e\d+.*\.json$/.test(n)).sort()) readings.push(JSON.parse(readFileSync(join(outDir, f), 'utf8')));
 for (const r of readings) {
   rows.push({
-    id: `supernet ${r.epochs} ep x ${r.trainCount.toLocaleString('en')}, ${r.randomPerStep} random per step, seed ${r.seed}`,
+    id: `supernet ${r.epochs} ep x ${r.trainCount.toLocaleString('en')}, ${r.randomPerStep} random per step, seed ${r.seed}, BN on ${(r.calibrationImages ?? 2000).toLocaleString('en')}, scored on ${(r.validationImages ?? 6000).toLocaleString('en')}`,
     // Reading a vector: forward passes over 2,000 calibration and 600 validation images, a third of a training pass each.
-    macs: supernetMacs(r.epochs, r.seed, r.trainCount) + vectors.length * (2000 + 600) * mean(vectors.map((v) => macs(v.widths))) / 3,
+    macs: supernetMacs(r.epochs, r.seed, r.trainCount) + vectors.length * ((r.calibrationImages ?? 2000) + (r.validationImages ?? 6000)) * mean(vectors.map((v) => macs(v.widths))) / 3,
     seconds: r.trainSeconds + r.readSeconds.reduce((a, b) => a + b, 0), stats: rankStats(r.accuracy), complete: true,
   });
 }
@@ -137,7 +144,7 @@ const md: string[] = [];
 md.push('# One-shot: does one slimmable supernet rank width vectors like stand-alone trainings?', '');
 md.push(`Run by \`npx tsx scripts/experiment-oneshot.ts\` (proxies: \`scripts/oneshot-proxies.ts\`), backend wasm, on a shared 2-core machine (seconds are wall-clock under load; MACs are the comparable cost).`, '');
 md.push(`Networks: the ${vectors.length} distinct cnn-mnist vectors of the ground-truth set (results/experiments/ground-truth.md: ${families.length} base vectors, each with one group widened x1.5 or narrowed x0.67), stand-alone accuracy = mean test accuracy of 3 seeds (5 epochs on 6,000 Fashion-MNIST images, the ground truth's cache). Nothing here was tuned on these numbers: the supernet's settings (sandwich with ${randomPerStep} random vectors, in-place distillation, BN recalibrated on 2,000 training images, first-k channels) were fixed before the first reading.`, '');
-md.push(`Supernet: widths ${maxWidths.join(',')} (each group's widest in the set), narrowest ${space.groups.map((g) => g.min).join(',')}, SGD momentum 0.9, lr 0.05 cosine, batch 64, weight decay 5e-4, trained on the same 6,000 images (10% held out for validation first); each vector's score is its validation accuracy (600 held-out images) after BN recalibration. Proxies: the search's proxy trainings of each vector (validation accuracy), as in proxy.md.`, '');
+md.push(`Supernet: widths ${maxWidths.join(',')} (each group's widest in the set), narrowest ${space.groups.map((g) => g.min).join(',')}, SGD momentum 0.9, lr 0.05 cosine, batch 64, weight decay 5e-4, trained on the same 6,000 images (10% held out for validation first); each vector's score is its accuracy on the held-out validation images (6,000 unless the row says fewer: the first of them) after BN recalibration on training images. Proxies: the search's proxy trainings of each vector (validation accuracy), as in proxy.md.`, '');
 md.push('| scorer | training MACs (x 1e9) | vs one proxy of every vector | wall-clock s | Spearman (all) | Kendall (all) | mean Spearman within family (± se) | mean Kendall within family (± se) |', '|---|---:|---:|---:|---:|---:|---:|---:|');
 for (const r of rows) {
   const s = r.stats;

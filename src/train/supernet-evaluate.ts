@@ -19,6 +19,8 @@ export interface SubnetReadOptions {
   calibrationBatch?: number;
   /** Seeds which training images calibrate (default 0): every vector sees the same ones. */
   seed?: number;
+  /** Score on the first this many held-out images (default: all of them). */
+  heldOutImages?: number;
 }
 
 export const DEFAULT_CALIBRATION_IMAGES = 2000;
@@ -94,8 +96,11 @@ export function evaluateSubnet(supernet: Supernet, net: Network, stats: BnStats,
 export function readSubnet(supernet: Supernet, widths: WidthVector, train: DataSplit, heldOut: DataSplit, shape: ImageShape, options: SubnetReadOptions = {}): Evaluation {
   const net = supernet.subnet(widths);
   const stats = calibrate(supernet, net, train, shape, options);
+  const size = shape[0] * shape[1] * shape[2];
+  const count = Math.min(heldOut.count, options.heldOutImages ?? heldOut.count);
+  const scored = count === heldOut.count ? heldOut : { x: heldOut.x.subarray(0, count * size), y: heldOut.y.subarray(0, count), count };
   try {
-    return evaluateSubnet(supernet, net, stats, heldOut, shape);
+    return evaluateSubnet(supernet, net, stats, scored, shape);
   } finally {
     disposeStats(stats);
   }
