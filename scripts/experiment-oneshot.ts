@@ -119,7 +119,7 @@ for (const setting of PROXY_SETTINGS) {
   const done = scores.filter(Number.isFinite).length;
   rows.push({
     id: `proxy ${setting.id}, seed 0 (${done} of ${vectors.length} trained)`,
-    macs: vectors.reduce((s, v) => s + setting.epochs * setting.maxTrain * 0.9 * macs(v.widths), 0),
+    macs: vectors.reduce((s, v) => s + setting.epochs * setting.maxTrain * macs(v.widths), 0),
     seconds: results.reduce((s, r) => s + (r?.seconds ?? 0), 0), stats: rankStats(scores), complete: done === vectors.length,
   });
 }
