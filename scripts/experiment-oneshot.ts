@@ -112,13 +112,13 @@ function rankStats(scores: number[]) {
   };
 }
 
-const rows: { id: string; macs: number; seconds: number; stats: ReturnType<typeof rankStats>; complete: boolean }[] = [];
+const rows: { id: string; short: string; macs: number; seconds: number; stats: ReturnType<typeof rankStats>; complete: boolean }[] = [];
 for (const setting of PROXY_SETTINGS) {
   const results = vectors.map((v) => cache.get(proxyTask(v.widths, setting, 0, 0)));
   const scores = results.map((r) => r?.metrics?.validationAccuracy ?? NaN);
   const done = scores.filter(Number.isFinite).length;
   rows.push({
-    id: `proxy ${setting.id}, seed 0 (${done} of ${vectors.length} trained)`,
+    id: `proxy ${setting.id}, seed 0 (${done} of ${vectors.length} trained)`, short: `proxy ${setting.epochs} ep x ${setting.maxTrain}`,
     macs: vectors.reduce((s, v) => s + setting.epochs * setting.maxTrain * macs(v.widths), 0),
     seconds: results.reduce((s, r) => s + (r?.seconds ?? 0), 0), stats: rankStats(scores), complete: done === vectors.length,
   });
@@ -128,6 +128,7 @@ const readings: Reading[] = [];
 for (const f of readdirSync(outDir).filter((n) => /^supernet-e\d+.*\.json$/.test(n)).sort()) readings.push(JSON.parse(readFileSync(join(outDir, f), 'utf8')));
 for (const r of readings) {
   rows.push({
+    short: `supernet ${r.epochs} ep, seed ${r.seed}, BN ${r.calibrationImages ?? 2000} / scored ${r.validationImages ?? 6000}`,
     id: `supernet ${r.epochs} ep x ${r.trainCount.toLocaleString('en')}, ${r.randomPerStep} random per step, seed ${r.seed}, BN on ${(r.calibrationImages ?? 2000).toLocaleString('en')}, scored on ${(r.validationImages ?? 6000).toLocaleString('en')}`,
     // Reading a vector: forward passes over 2,000 calibration and 600 validation images, a third of a training pass each.
     macs: supernetMacs(r.epochs, r.seed, r.trainCount) + vectors.length * ((r.calibrationImages ?? 2000) + (r.validationImages ?? 6000)) * mean(vectors.map((v) => macs(v.widths))) / 3,
@@ -151,7 +152,7 @@ for (const r of rows) {
   md.push(`| ${r.id} | ${(r.macs / 1e9).toFixed(0)} | ${(r.macs / proxyMacs).toFixed(2)}x | ${r.seconds.toFixed(0)} | ${fmt(s.rho)} | ${fmt(s.tau)} | ${fmt(s.withinRho)} ± ${fmt(s.withinRhoSe)} | ${fmt(s.withinTau)} ± ${fmt(s.withinTauSe)} |`);
 }
 md.push(`| ceiling: one stand-alone training (seed 0) against the mean of seeds 1, 2 | - | - | - | ${fmt(ceilingRho)} | ${fmt(ceilingTau)} | - | - |`, '');
-md.push('Within family (Spearman):', '', `| family | vectors | ${rows.map((r) => r.id.split(',')[0]).join(' | ')} |`, `|---|---:|${rows.map(() => '---:').join('|')}|`);
+md.push('Within family (Spearman):', '', `| family | vectors | ${rows.map((r) => r.short).join(' | ')} |`, `|---|---:|${rows.map(() => '---:').join('|')}|`);
 families.forEach((f, i) => md.push(`| ${f} | ${rows[0].stats.within[i].n} | ${rows.map((r) => fmt(r.stats.within[i].rho)).join(' | ')} |`));
 md.push('');
 writeFileSync('results/experiments/oneshot-table.md', md.join('\n') + '\n');
