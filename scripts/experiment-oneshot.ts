@@ -155,5 +155,5 @@ md.push(`| ceiling: one stand-alone training (seed 0) against the mean of seeds 
 md.push('Within family (Spearman):', '', `| family | vectors | ${rows.map((r) => r.short).join(' | ')} |`, `|---|---:|${rows.map(() => '---:').join('|')}|`);
 families.forEach((f, i) => md.push(`| ${f} | ${rows[0].stats.within[i].n} | ${rows.map((r) => fmt(r.stats.within[i].rho)).join(' | ')} |`));
 md.push('');
-writeFileSync('results/experiments/oneshot-table.md', md.join('\n') + '\n');
+writeFileSync(join(outDir, 'table.md'), md.join('\n') + '\n');
 process.stdout.write(md.join('\n') + '\n');
