@@ -114,7 +114,7 @@ export const SEARCH_OPTION_TABLE = {
   'compare-wide-sparse': { type: 'boolean', describe: 'also train the wide & sparse network (base widths x --wide-sparse-scale) with the winner\'s nonzero kernel weights' },
   'wide-sparse-scale': { type: 'number', above: 0, describe: 'width scale of that network (default 2)' },
   evaluator: { type: 'string', choices: ['train', 'oneshot'], describe: 'who answers the proxy trials: train (one proxy training each, default) or oneshot (one slimmable supernet trained once with the sandwich rule, every trial read from it in about a second; final trainings still train; results/experiments/oneshot.md)' },
-  'supernet-epochs': { type: 'number', integer: true, min: 1, describe: 'oneshot: epochs of the supernet training (default 6)' },
+  'supernet-epochs': { type: 'number', integer: true, min: 1, describe: 'oneshot: epochs of the supernet training (default 1)' },
   'supernet-max-train': { type: 'number', integer: true, min: 2, describe: 'oneshot: training images of the supernet training (default 6000)' },
   table: { type: 'string', describe: 'answer every trial from this table of trained networks (Channel-Bench-Macro\'s Results_ResNet.json with --space cbm-resnet) instead of training: no tfjs, no weights, nothing exported' },
 } as const satisfies OptionTable;
