@@ -46,6 +46,7 @@ export type { LayerTelemetry, TrialEvent, TrialMetrics, TrialResult } from './tr
 export type { TrialTask } from './trial/task.js';
 export { SearchRun, SearchError, type SearchOutcome, type SearchRunObserver, type SearchRunRequest } from './pipeline/search-run.js';
 export { SEARCH_DEFAULTS, type SearchOptions } from './pipeline/search-options.js';
+export { SupernetEvaluator, SUPERNET_DEFAULTS, supernetWidths, type SupernetEvaluatorOptions } from './runtime/supernet-evaluator.js';
 export type { BaselineOutcome, BaselineRequest, BaselineRow } from './pipeline/baseline-run.js';
 export type { CheckpointExport, ExportRequest } from './pipeline/export-checkpoint.js';
 export type { ModelSummary, SearchSummary } from './report/search-summary.js';

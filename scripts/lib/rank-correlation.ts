@@ -45,3 +45,26 @@ export function residuals(xs: number[], ys: number[]): number[] {
   const b = sxx > 0 ? sxy / sxx : 0;
   return ys.map((y, i) => y - my - b * (xs[i] - mx));
 }
+
+/**
+ * Kendall's tau-b over the pairs where both values are finite: concordant minus discordant pairs
+ * over the geometric mean of the pairs untied in each variable (ties count in neither).
+ */
+export function kendall(xs: number[], ys: number[]): number {
+  const keep = xs.map((x, i) => i).filter((i) => Number.isFinite(xs[i]) && Number.isFinite(ys[i]));
+  let concordant = 0, discordant = 0, tiedX = 0, tiedY = 0;
+  for (let a = 0; a < keep.length; a++) {
+    for (let b = a + 1; b < keep.length; b++) {
+      const dx = Math.sign(xs[keep[a]] - xs[keep[b]]);
+      const dy = Math.sign(ys[keep[a]] - ys[keep[b]]);
+      if (dx === 0 && dy === 0) continue;
+      if (dx === 0) tiedX++;
+      else if (dy === 0) tiedY++;
+      else if (dx === dy) concordant++;
+      else discordant++;
+    }
+  }
+  const n1 = concordant + discordant + tiedY;
+  const n2 = concordant + discordant + tiedX;
+  return n1 > 0 && n2 > 0 ? (concordant - discordant) / Math.sqrt(n1 * n2) : NaN;
+}

@@ -99,6 +99,11 @@ export const checkpointMetaSchema = z.object({
   /** Keep-best: the best epoch so far and its validation accuracy (its weights: file `best`). */
   best: z.object({ epoch: positive, validationAccuracy: maybeNaN }).optional(),
   metrics: z.record(maybeNaN).optional(),
+  /**
+   * Set for a slimmable supernet (train/supernet-run.ts): `widths` are its widest, and it trains
+   * with the sandwich rule; a plain training must not resume it.
+   */
+  supernet: z.object({ minWidths: z.array(positive).min(1), randomPerStep: count, distill: z.boolean() }).optional(),
   files: z.object({ weights: fileSchema, optimizer: fileSchema.optional(), masks: fileSchema.optional(), best: fileSchema.optional(), 'batch-order': fileSchema.optional() }).strict(),
   /** sha256 of this JSON written without this field (two-space indented). */
   sha256: z.string(),

@@ -70,6 +70,14 @@ export interface SearchOptions {
    * default: measured on the search benchmark, it did not help; see benchmark.md).
    */
   prior: 'on' | 'off';
+  /**
+   * Who answers the proxy trials: `train` (a proxy training each, the default) or `oneshot` (one
+   * slimmable supernet trained once, every trial read from it; runtime/supernet-evaluator.ts).
+   */
+  evaluator?: 'train' | 'oneshot';
+  /** `oneshot`: epochs and training images of the supernet training. */
+  supernetEpochs?: number;
+  supernetMaxTrain?: number;
 }
 
 /** The defaults of every option that has one. */
@@ -109,6 +117,9 @@ export const SEARCH_OPTION_TABLE = {
   backend: { type: 'string', choices: BACKEND_CHOICES, describe: 'tfjs backend (default auto)' },
   'compare-wide-sparse': { type: 'boolean', describe: 'also train the wide & sparse network (base widths x --wide-sparse-scale) with the winner\'s nonzero kernel weights' },
   'wide-sparse-scale': { type: 'number', above: 0, describe: 'width scale of that network (default 2)' },
+  evaluator: { type: 'string', choices: ['train', 'oneshot'], describe: 'who answers the proxy trials: train (one proxy training each, default) or oneshot (one slimmable supernet trained once with the sandwich rule, every trial read from it in about a second; final trainings still train; results/experiments/oneshot.md)' },
+  'supernet-epochs': { type: 'number', integer: true, min: 1, describe: 'oneshot: epochs of the supernet training (default 1)' },
+  'supernet-max-train': { type: 'number', integer: true, min: 2, describe: 'oneshot: training images of the supernet training (default 6000)' },
   table: { type: 'string', describe: 'answer every trial from this table of trained networks (Channel-Bench-Macro\'s Results_ResNet.json with --space cbm-resnet) instead of training: no tfjs, no weights, nothing exported' },
   holdout: { type: 'number', integer: true, min: 0, describe: 'with --table: the recorded training (0-based) that no proxy, repeat or final reads; every network\'s test accuracy is that run alone, a number the search never saw (without it the test figure is the mean of all runs, which the search partly read)' },
 } as const satisfies OptionTable;

@@ -21,6 +21,7 @@ import { checkRedisUrl, queueNameFor } from '../runtime/queue-connection.js';
 import { QueueEvaluator } from '../runtime/queue-evaluator.js';
 import { BenchTable, TableError } from '../runtime/bench-table.js';
 import { checkHoldout, checkTableForSpace, TABLE_BACKEND, TableEvaluator, type TableReading } from '../runtime/table-evaluator.js';
+import { SupernetEvaluator } from '../runtime/supernet-evaluator.js';
 import { Study, type StudyProgress } from '../search/study.js';
 import type { FrozenTrial } from '../search/types.js';
 import { loadSpace } from '../space/load.js';
@@ -81,6 +82,8 @@ export interface EvaluatorRequest {
   table?: { table: BenchTable } & TableReading;
   /** `dataFingerprint` of the proxy examples, for a queued search to check its workers' against. */
   dataSha256?: string;
+  /** Set for `--evaluator oneshot`: the supernet's settings; final trainings go to the pool. */
+  oneshot?: { epochs?: number; maxTrain?: number; start: number[]; checkpointDir: string };
 }
 
 /** The backend a run trains on, as the engine reports it. */
@@ -116,8 +119,9 @@ export interface ExportSource {
 /** The real implementations; tfjs is loaded only when a run starts its backend or exports. */
 export const DEFAULT_SEARCH_RUN_DEPS: SearchRunDeps = {
   startBackend: async (choice) => (await import('../engine/backend.js')).initBackend(choice as never),
-  createEvaluator: ({ queue, log, table, dataSha256, ...pool }) => {
+  createEvaluator: ({ queue, log, table, dataSha256, oneshot, ...pool }) => {
     if (table) return new TableEvaluator(table.table, { concurrency: pool.workers, holdout: table.holdout, salt: table.salt });
+    if (oneshot) return new SupernetEvaluator({ ...oneshot, fallback: new PoolEvaluator(pool), log, concurrency: pool.workers });
     return queue
       ? new QueueEvaluator({ ...queue, concurrency: pool.workers, trialTimeoutSeconds: pool.trialTimeoutSeconds, log, dataSha256, createLocal: () => new PoolEvaluator(pool) })
       : new PoolEvaluator(pool);
@@ -293,6 +297,9 @@ export class SearchRun {
       log: (line) => observer.onEvaluatorMessage?.(line),
       table: this.table && { table: this.table, holdout: this.options.holdout, salt: this.options.seed },
       ...(prepared ? { dataSha256: prepared.dataSha256 } : {}),
+      ...(this.options.evaluator === 'oneshot' && !this.table
+        ? { oneshot: { epochs: this.options.supernetEpochs, maxTrain: this.options.supernetMaxTrain, start: [...this.config.start], checkpointDir: join(this.runDir, 'supernet') } }
+        : {}),
     });
     this.evaluator = evaluator;
     try {

@@ -9,7 +9,7 @@
  */
 import { join, resolve } from 'node:path';
 import type { BackendChoice } from '../core/backend-choice.js';
-import { CheckpointError, RunFolderLockedError } from '../core/errors.js';
+import { CheckpointError, RunFolderLockedError, UsageError } from '../core/errors.js';
 import { datasetKind, type LoadHooks } from '../data/registry.js';
 import type { BackendInfo } from '../engine/backend.js';
 import type { CheckpointInfo, CheckpointMeta } from '../export/checkpoint.js';
@@ -79,7 +79,10 @@ export function settingsFromCheckpoint(meta: CheckpointMeta, dir: string, dataDi
 /** The checkpoint settings of `dir`, read (and checked) without loading tfjs's tensors. */
 export async function readResumeSettings(dir: string, dataDir: string | undefined): Promise<TrainingSettings> {
   const { readCheckpointMeta } = await import('../export/checkpoint.js');
-  return settingsFromCheckpoint(readCheckpointMeta(dir), dir, dataDir);
+  const meta = readCheckpointMeta(dir);
+  // A supernet trains with the sandwich rule: resumed as a plain training it would become another training.
+  if (meta.supernet) throw new UsageError(`--resume ${dir}: the folder holds a supernet training (search --evaluator oneshot); resume the search whose run folder holds it (widthwise search --resume <run folder>)`);
+  return settingsFromCheckpoint(meta, dir, dataDir);
 }
 
 /** Refuses to write into a folder whose lock was lost (taken over as stale while this run was stalled). */
