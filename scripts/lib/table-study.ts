@@ -13,6 +13,7 @@ import { TableEvaluator } from '../../src/runtime/table-evaluator.js';
 import type { Budget } from '../../src/search/budget.js';
 import type { SamplerName } from '../../src/search/samplers.js';
 import { Study, type StudyConfig } from '../../src/search/study.js';
+import { isRecommender } from '../../src/search/types.js';
 import { uniformScaling } from '../../src/search/uniform-scaling.js';
 import type { SearchSpace } from '../../src/space/types.js';
 import { MemoryJournal } from '../../src/storage/journal.js';
@@ -63,7 +64,7 @@ export async function runHeldOutStudy(r: HeldOutStudyRequest): Promise<HeldOutSt
   const w = await final({ which: 'winner', widths: [...winner.widths] });
   const u = uniformWidths ? await final({ which: 'uniform', widths: uniformWidths }) : undefined;
   const sampler = study.sampler;
-  const choose = sampler.chooseFinal ? (finals: readonly { widths: readonly number[]; validationAccuracy: number }[]) => sampler.chooseFinal!(study.history, finals) : undefined;
+  const choose = isRecommender(sampler) ? (finals: readonly { widths: readonly number[]; validationAccuracy: number }[]) => sampler.chooseFinal(study.history, finals) : undefined;
   const recommendation = recommendModel(w, u, choose)!;
   return { trials: study.history.length, winner: [...winner.widths], recommended: recommendation.widths, keptUniform: recommendation.which === 'uniform' };
 }

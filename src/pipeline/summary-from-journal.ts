@@ -7,7 +7,7 @@ import { readGroups } from '../search/labels.js';
 import { readRoom } from '../search/room.js';
 import { groupSignals } from '../variance/index.js';
 import { freeze, studySampler, studySignal, type StudyConfig } from '../search/study.js';
-import { bestTrial, type FrozenTrial, type Sampler } from '../search/types.js';
+import { bestTrial, isRecommender, type FrozenTrial, type Sampler } from '../search/types.js';
 import { JournalError, type JournalEvent } from '../storage/journal.js';
 import type { TrialResult } from '../trial/result.js';
 import { decodeRunEvents, journalVersionOf, samplerDefaultsFor, type FinalModelName, type RunEvent } from './run-events.js';
@@ -53,11 +53,11 @@ export function finalModelSummaries(runEvents: readonly RunEvent[]): Map<FinalMo
  * any later `widthwise report`.
  */
 export function finalChooser(events: readonly JournalEvent[], study = samplerAndHistory(events)): FinalChooser | undefined {
-  const chooseFinal = study?.sampler.chooseFinal;
-  if (!study || !chooseFinal) return undefined;
+  const sampler = study?.sampler;
+  if (!study || !sampler || !isRecommender(sampler)) return undefined;
   return (finals) => {
     try {
-      return chooseFinal.call(study.sampler, study.history, finals);
+      return sampler.chooseFinal(study.history, finals);
     } catch {
       // A history the model cannot read (a damaged journal): the better final validation decides.
       return finals[1].validationAccuracy > finals[0].validationAccuracy ? 1 : 0;
@@ -69,14 +69,15 @@ export function finalChooser(events: readonly JournalEvent[], study = samplerAnd
 export function studyWinner(events: readonly JournalEvent[]): FrozenTrial | undefined {
   const study = samplerAndHistory(events);
   if (!study) return undefined;
-  return study.sampler.recommend ? study.sampler.recommend(study.history) : bestTrial(study.history);
+  return isRecommender(study.sampler) ? study.sampler.recommend(study.history) : bestTrial(study.history);
 }
 
 /** What the study's sampler learned, from the journal alone (undefined for samplers without a model, or before any result). */
 function modelGains(study: ReturnType<typeof samplerAndHistory>): SearchSummary['modelGains'] {
-  if (!study?.sampler.learned || !study.history.some((t) => t.status === 'ok')) return undefined;
+  const sampler = study?.sampler;
+  if (!study || !sampler || !isRecommender(sampler) || !study.history.some((t) => t.status === 'ok')) return undefined;
   try {
-    return study.sampler.learned(study.history);
+    return sampler.learned(study.history);
   } catch {
     return undefined;
   }

@@ -33,8 +33,8 @@ import { isFeasible, type Budget } from './budget.js';
 import { enumerateCandidates, fillToBudget, movedAndFilled, randomGridVector, reachableMacs } from './candidates.js';
 import { spaceCost } from '../cost/cost.js';
 import { uniformScaling } from './uniform-scaling.js';
-import { WidthFeatures, WidthModel } from './width-model.js';
-import type { FrozenTrial, Proposal, Sampler, SamplerContext } from './types.js';
+import { WidthFeatures, AccuracyModel } from './width-model.js';
+import type { FrozenTrial, Proposal, Recommender, Sampler, SamplerContext } from './types.js';
 import { groupNeeds } from './group-needs.js';
 
 export interface ModelOptions {
@@ -100,7 +100,7 @@ export function priorNeeds(space: SearchSpace, history: readonly FrozenTrial[]):
   return sums.map((s) => (n ? s / n : 0));
 }
 
-export class ModelSampler implements Sampler {
+export class ModelSampler implements Sampler, Recommender {
   readonly name = 'model';
   stopReason?: string;
   private readonly options: ModelOptions;
@@ -112,10 +112,10 @@ export class ModelSampler implements Sampler {
   }
 
   /** The model fitted to the successful trials of `history`, with the signal's prior when on. */
-  fit(history: readonly FrozenTrial[]): WidthModel {
+  fit(history: readonly FrozenTrial[]): AccuracyModel {
     const ok = history.filter((t) => t.status === 'ok' && Number.isFinite(t.metrics?.validationAccuracy));
     const needs = this.options.prior > 0 ? priorNeeds(this.ctx.space, ok).map((v) => v * this.options.prior) : undefined;
-    return WidthModel.fit(this.features, ok.map((t) => ({ widths: t.widths, accuracy: t.metrics!.validationAccuracy })), needs);
+    return AccuracyModel.fit(this.features, ok.map((t) => ({ widths: t.widths, accuracy: t.metrics!.validationAccuracy })), needs);
   }
 
   /**
@@ -249,7 +249,7 @@ export class ModelSampler implements Sampler {
   }
 
   /** The progress line's reason: how the proposal differs from the incumbent, and the model's gains. */
-  private explain(model: WidthModel, widths: readonly number[], incumbent: FrozenTrial | undefined, trials: number): string {
+  private explain(model: AccuracyModel, widths: readonly number[], incumbent: FrozenTrial | undefined, trials: number): string {
     const names = this.ctx.space.groups.map((g) => g.name);
     if (!incumbent) return 'model draw before any result (the prior alone)';
     const predicted = `predicted ${pts(model.predict(widths))} ± ${pts(model.predictionSd(widths))}`;
@@ -282,7 +282,7 @@ export function withFinals(history: readonly FrozenTrial[], finals: readonly { w
 const pts = (v: number) => `${(100 * v).toFixed(2)}%`;
 
 /** The successful trial of `history` with the highest estimate under `model`. */
-function bestEstimated(model: WidthModel, history: readonly FrozenTrial[]): FrozenTrial | undefined {
+function bestEstimated(model: AccuracyModel, history: readonly FrozenTrial[]): FrozenTrial | undefined {
   let best: FrozenTrial | undefined;
   let bestValue = -Infinity;
   for (const t of history) {

@@ -10,7 +10,7 @@ import { createRng } from '../core/rng.js';
 import type { SearchSpace } from '../space/types.js';
 import { withFinals } from './model-sampler.js';
 import type { FrozenTrial } from './types.js';
-import { WidthFeatures, WidthModel } from './width-model.js';
+import { WidthFeatures, AccuracyModel } from './width-model.js';
 
 export interface RoomReading {
   /** The start scaled uniformly onto the budget. */
@@ -40,7 +40,7 @@ export function readRoom(
 ): RoomReading | undefined {
   const observations = withFinals(history, finals).filter((t) => Number.isFinite(t.metrics?.validationAccuracy));
   if (observations.length < 2) return undefined;
-  const model = WidthModel.fit(new WidthFeatures(space), observations.map((t) => ({ widths: t.widths, accuracy: t.metrics!.validationAccuracy })));
+  const model = AccuracyModel.fit(new WidthFeatures(space), observations.map((t) => ({ widths: t.widths, accuracy: t.metrics!.validationAccuracy })));
   const difference = model.difference(from, to, createRng('room'), DRAWS);
   const gainPoints = 100 * difference.mean;
   const sdPoints = 100 * difference.sd;

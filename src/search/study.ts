@@ -19,7 +19,7 @@ import { isFeasible, projectToBudget, type Budget } from './budget.js';
 import { readGroups } from './labels.js';
 import { signalSettings, type NormKind, type ScoreName, type SignalSettings } from '../variance/index.js';
 import { createSampler, type Sampler, type SamplerName } from './samplers.js';
-import { bestTrial, type FrozenTrial } from './types.js';
+import { bestTrial, isRecommender, type FrozenTrial } from './types.js';
 
 /** Everything that defines a study; stored whole in the journal and compared on resume. */
 export interface StudyConfig {
@@ -174,7 +174,8 @@ export class Study {
 
   /** The search's winner: the sampler's recommendation (a model's best estimate), else the best proxy result. */
   winner(): FrozenTrial | undefined {
-    return this.sampler.recommend ? this.sampler.recommend(this.history) : this.best();
+    const sampler = this.sampler;
+    return isRecommender(sampler) ? sampler.recommend(this.history) : this.best();
   }
 
   /** Runs rounds until the sampler is done, the trial limit is reached or `stop` is called. */

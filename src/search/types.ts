@@ -72,17 +72,24 @@ export interface Sampler {
   ask(history: readonly FrozenTrial[]): Proposal[];
   /** After an empty `ask`: why, in words for the user. */
   readonly stopReason?: string;
-  /**
-   * The trial the sampler recommends as the search's winner (default: the best proxy result). A
-   * sampler with a model of the accuracies recommends from everything it knows.
-   */
-  recommend?(history: readonly FrozenTrial[]): FrozenTrial | undefined;
-  /**
-   * Which final training to recommend (an index into `finals`), weighing their validation results
-   * against the proxy results (a sampler with a model). Without it, the better final validation wins.
-   */
-  /** What a sampler with a model learned: each group's mean gain per step wider and its sd, best first. */
-  learned?(history: readonly FrozenTrial[]): { group: string; gainPerStep: number; sd: number }[];
-  chooseFinal?(history: readonly FrozenTrial[], finals: readonly { widths: readonly number[]; validationAccuracy: number }[]): number;
+}
+
+/**
+ * What a sampler with a model of the accuracies also does: recommend from everything it knows
+ * rather than the luckiest proxy. Samplers without one are judged by their best proxy result and
+ * the better final validation (`isRecommender` tells them apart).
+ */
+export interface Recommender {
+  /** The trial it recommends as the search's winner. */
+  recommend(history: readonly FrozenTrial[]): FrozenTrial | undefined;
+  /** Which final training to recommend (an index into `finals`), weighing their validation results against the proxy results. */
+  chooseFinal(history: readonly FrozenTrial[], finals: readonly { widths: readonly number[]; validationAccuracy: number }[]): number;
+  /** What it learned: each group's mean gain per step wider and its sd, best first. */
+  learned(history: readonly FrozenTrial[]): { group: string; gainPerStep: number; sd: number }[];
+}
+
+export function isRecommender(sampler: Sampler): sampler is Sampler & Recommender {
+  const s = sampler as Partial<Recommender>;
+  return typeof s.recommend === 'function' && typeof s.chooseFinal === 'function' && typeof s.learned === 'function';
 }
 

@@ -119,7 +119,7 @@ export interface Observation {
 }
 
 /** A fitted model: posterior over the coefficients, in standardised units, and how to read it. */
-export class WidthModel {
+export class AccuracyModel {
   private constructor(
     readonly features: WidthFeatures,
     /** Posterior mean of the coefficients (standardised units). */
@@ -140,7 +140,7 @@ export class WidthModel {
    * Fits the model to `observations`. `priorNeed` (optional, one value in [-1, 1] per group, 0 for
    * no opinion) shifts the prior mean of each group's step gains by need x the prior sd.
    */
-  static fit(features: WidthFeatures, observations: readonly Observation[], priorNeed?: readonly number[]): WidthModel {
+  static fit(features: WidthFeatures, observations: readonly Observation[], priorNeed?: readonly number[]): AccuracyModel {
     const ys = observations.map((o) => o.accuracy);
     const center = ys.length ? ys.reduce((a, b) => a + b, 0) / ys.length : 0;
     const spread = ys.length >= 2 ? Math.sqrt(ys.reduce((a, b) => a + (b - center) ** 2, 0) / (ys.length - 1)) : 0;
@@ -191,7 +191,7 @@ export class WidthModel {
       } else observed.set(k, { x: xs[n], sum: y[n], count: 1 });
     });
     const b = best!;
-    return new WidthModel(features, b.mean, b.chol, center, scale, b.stepSd, b.noiseSd, observed, b.evidence);
+    return new AccuracyModel(features, b.mean, b.chol, center, scale, b.stepSd, b.noiseSd, observed, b.evidence);
   }
 
   /** Predicted accuracy of `widths` from the additive part alone (the accuracy's own units). */

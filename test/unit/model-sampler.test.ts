@@ -6,8 +6,8 @@ import { isFeasible, projectToBudget, type Budget } from '../../src/search/budge
 import { cholesky } from '../../src/search/dense-matrix.js';
 import { ModelSampler } from '../../src/search/model-sampler.js';
 import { createSampler, type SamplerName } from '../../src/search/samplers.js';
-import { bestTrial, type FrozenTrial } from '../../src/search/types.js';
-import { WidthFeatures, WidthModel } from '../../src/search/width-model.js';
+import { bestTrial, isRecommender, type FrozenTrial } from '../../src/search/types.js';
+import { WidthFeatures, AccuracyModel } from '../../src/search/width-model.js';
 import { loadSpace } from '../../src/space/index.js';
 import type { SearchSpace } from '../../src/space/types.js';
 
@@ -30,7 +30,7 @@ test('the width model recovers the gains per step of a known additive world from
   const truth = (w: readonly number[]) => 90 + cbm.groups.reduce((s, g, i) => s + gain[i] * Math.log2(w[i] / g.min), 0);
   const rng = createRng('additive');
   const obs = Array.from({ length: 300 }, () => { const w = grid(cbm, rng); return { widths: w, accuracy: truth(w) + 0.05 * rng.normal() }; });
-  const model = WidthModel.fit(new WidthFeatures(cbm), obs);
+  const model = AccuracyModel.fit(new WidthFeatures(cbm), obs);
   model.stepGains().forEach((steps, i) => steps.forEach((v, k) => {
     const g = cbm.groups[i];
     const expected = gain[i] * Math.log2((g.min + (k + 1) * g.step) / (g.min + k * g.step));
@@ -39,7 +39,7 @@ test('the width model recovers the gains per step of a known additive world from
   // Its predictions of unseen vectors are close to the truth, and it is more certain with more data.
   const probe = [128, 128, 192, 384, 256, 128, 512];
   assert.ok(Math.abs(model.predict(probe) - truth(probe)) < 0.05);
-  const few = WidthModel.fit(new WidthFeatures(cbm), obs.slice(0, 12));
+  const few = AccuracyModel.fit(new WidthFeatures(cbm), obs.slice(0, 12));
   assert.ok(few.predictionSd(probe) > 2 * model.predictionSd(probe), `${few.predictionSd(probe)} vs ${model.predictionSd(probe)}`);
 });
 
@@ -80,7 +80,7 @@ function runSearch(name: SamplerName, trials: number, seed: number, options: Rec
 function recommendedAccuracy(name: SamplerName, history: FrozenTrial[]): number {
   const ctx = { space, budget, rngForRound: (r: number) => createRng(r), roundSize: 2, start: projectToBudget(space, start, budget) };
   const s = createSampler(name, ctx);
-  return accuracy((s.recommend ? s.recommend(history) : bestTrial(history))!.widths);
+  return accuracy((isRecommender(s) ? s.recommend(history) : bestTrial(history))!.widths);
 }
 
 test('on a synthetic world the model sampler gets nearer the known optimum than random search and evolution with the same trials', () => {
