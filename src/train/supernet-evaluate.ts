@@ -10,7 +10,7 @@ import type { ImageShape, WidthVector } from '../core/shapes.js';
 import type { Network } from '../space/network.js';
 import { gatherBatch, identityOrder } from './batches.js';
 import { disposeStats, type BnStats, type Supernet } from './supernet.js';
-import type { Evaluation } from './trainer.js';
+import { evaluateForward, type Evaluation } from './trainer.js';
 
 /** How a sub-network is calibrated and scored. */
 export interface SubnetReadOptions {
@@ -74,23 +74,7 @@ export function calibrate(supernet: Supernet, net: Network, split: DataSplit, sh
 
 /** Loss and accuracy of the sub-network `net` on `split`, normalised with `stats`. */
 export function evaluateSubnet(supernet: Supernet, net: Network, stats: BnStats, split: DataSplit, shape: ImageShape, batchSize = 500): Evaluation {
-  if (split.count === 0) return { loss: NaN, accuracy: NaN, count: 0 };
-  const order = identityOrder(split.count);
-  let lossSum = 0;
-  let correct = 0;
-  for (let start = 0; start < split.count; start += batchSize) {
-    const end = Math.min(split.count, start + batchSize);
-    const [loss, hits] = tf.tidy(() => {
-      const { x, y } = gatherBatch(split, shape, order, start, end);
-      const logits = supernet.apply(x, net, { kind: 'fixed', stats });
-      const l = tf.losses.softmaxCrossEntropy(tf.oneHot(y, logits.shape[1]), logits).mul(end - start);
-      const h = tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), y), 'int32'));
-      return [l.dataSync()[0], h.dataSync()[0]];
-    });
-    lossSum += loss;
-    correct += hits;
-  }
-  return { loss: lossSum / split.count, accuracy: correct / split.count, count: split.count };
+  return evaluateForward((x) => supernet.apply(x, net, { kind: 'fixed', stats }), split, shape, batchSize);
 }
 
 /** Calibrates the sub-network at `widths` on `train` and scores it on `heldOut`. */

@@ -252,6 +252,14 @@ export function evaluationBatchSize(model: WidthModel): number {
 
 /** Loss and accuracy of `model` on `split` in inference mode (BN moving averages). */
 export function evaluate(model: WidthModel, split: DataSplit, shape: ImageShape, batchSize = evaluationBatchSize(model)): Evaluation {
+  return evaluateForward((x) => model.apply(x, false), split, shape, batchSize);
+}
+
+/**
+ * Loss and accuracy on `split` of any forward pass from an input batch to logits (a network, a
+ * supernet's sub-network), batch by batch in input order.
+ */
+export function evaluateForward(forward: (x: tf.Tensor4D) => tf.Tensor2D, split: DataSplit, shape: ImageShape, batchSize: number): Evaluation {
   if (split.count === 0) return { loss: NaN, accuracy: NaN, count: 0 };
   const order = identityOrder(split.count);
   let lossSum = 0;
@@ -260,7 +268,7 @@ export function evaluate(model: WidthModel, split: DataSplit, shape: ImageShape,
     const end = Math.min(split.count, start + batchSize);
     const [loss, hits] = tf.tidy(() => {
       const { x, y } = gatherBatch(split, shape, order, start, end);
-      const logits = model.apply(x, false);
+      const logits = forward(x);
       const l = tf.losses.softmaxCrossEntropy(tf.oneHot(y, logits.shape[1]), logits).mul(end - start);
       const h = tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), y), 'int32'));
       return [l.dataSync()[0], h.dataSync()[0]];
