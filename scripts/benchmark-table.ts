@@ -22,7 +22,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRng } from '../src/core/rng.js';
-import { mean, sampleStd } from '../src/core/stats.js';
+import { mean, median, sampleStd } from '../src/core/stats.js';
 import { spaceCost } from '../src/cost/cost.js';
 import { BenchTable } from '../src/runtime/bench-table.js';
 import { widthsOfKey } from '../src/runtime/table-evaluator.js';
@@ -194,9 +194,3 @@ if (existsSync(reading)) md.push(readFileSync(reading, 'utf8'));
 const out = join(outDir, design ? 'table-benchmark-design.md' : 'table-benchmark.md');
 writeFileSync(out, md.join('\n'));
 process.stderr.write(`wrote ${out}\n`);
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const n = s.length;
-  return n % 2 ? s[(n - 1) / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
-}

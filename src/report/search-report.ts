@@ -1,5 +1,6 @@
 /** The HTML report of a search run: base against winner, and the evidence behind the choice. */
 import type { ModelSummary, SearchSummary } from './search-summary.js';
+import { mean } from '../core/stats.js';
 import { groupSignals, labelLayers, signalSettings, type NormKind, type ScoreName } from '../variance/index.js';
 import { panelsSvg, PALETTE } from './svg-plot.js';
 import { groupSignalSvg, telemetrySvg } from './telemetry-plot.js';
@@ -138,7 +139,7 @@ function repeatNoise(trials: readonly { widths: readonly number[]; validationAcc
   let sum = 0, dof = 0;
   for (const values of byWidths.values()) {
     if (values.length < 2) continue;
-    const m = values.reduce((a, b) => a + b, 0) / values.length;
+    const m = mean(values);
     sum += values.reduce((a, v) => a + (v - m) ** 2, 0);
     dof += values.length - 1;
   }
